@@ -14,7 +14,7 @@ export {
 } from './des.ts';
 export { aesEcbEncrypt, aesEcbDecrypt, aesCbcEncrypt, aesCbcDecrypt } from './aes.ts';
 export { pad, padMethod1, padMethod2, padMethod3, unpadMethod2, type PaddingMethod } from './padding.ts';
-export { cbcMacDes, retailMac, type MacOptions } from './iso9797-mac.ts';
+export { cbcMacDes, retailMac, RetailMac, type MacOptions } from './iso9797-mac.ts';
 export { AesCmac, aesCmac } from './cmac.ts';
 export { kdfCounterCmac, scp03Kdf, type CounterKdfInput } from './kdf.ts';
 export { kcv, KCV_METHODS, type KcvMethod } from './kcv.ts';

@@ -3,8 +3,9 @@
  * and 3DES. LEGACY: the retail MAC chains single DES (see des.ts); it remains the SCP02 C-MAC and
  * the EMV secure-messaging MAC.
  */
-import { assertInt, concat, xor } from '../bytes/index.ts';
-import { assertKey, runCipher } from './cipher.ts';
+import { createCipheriv, type Cipher } from 'node:crypto';
+import { assertInt, concat, wipe, xor } from '../bytes/index.ts';
+import { assertKey, fromBuffer, runCipher } from './cipher.ts';
 import { tdesKey24 } from './des.ts';
 import { pad, type PaddingMethod } from './padding.ts';
 
@@ -33,25 +34,57 @@ export function cbcMacDes(key: Uint8Array, data: Uint8Array, options: MacOptions
 }
 
 /**
- * ISO 9797-1 MAC algorithm 3 (retail MAC) with a 16-byte key K‖K': single-DES CBC under K over all
- * blocks, then the final block is decrypted under K' and encrypted under K (§7.3, output
- * transformation 3). Computed as DES-CBC over the first n−1 blocks plus one 3DES-EDE(K,K',K) block.
+ * A retail-MAC key (ISO 9797-1 MAC algorithm 3, 16-byte key K‖K') for repeated MACs under one key,
+ * as an SCP02 session makes: single-DES CBC under K over all blocks, then the final block is
+ * decrypted under K' and encrypted under K (§7.3, output transformation 3). Computed as one DES-CBC
+ * pass over the first n−1 blocks plus one 3DES-EDE(K,K',K) block on a cipher kept for the key.
+ * Call `destroy()` to wipe the key.
  */
-export function retailMac(key: Uint8Array, data: Uint8Array, options: MacOptions): Uint8Array {
-  assertKey(key, [16], 'retail MAC key');
-  assertInt(options.length, 4, 8, 'MAC length');
-  const iv = options.iv ?? ZERO8;
-  assertKey(iv, [8], 'MAC IV');
-  const padded = pad(data, 8, options.padding);
-  const k1 = key.subarray(0, 8);
-  let chain = iv;
-  const head = padded.length - 8;
-  if (head > 0) {
-    const cbc = runCipher('des-ede3-cbc', concat(k1, k1, k1), iv, padded.subarray(0, head), false);
-    chain = cbc.subarray(head - 8);
+export class RetailMac {
+  readonly #k1x3: Uint8Array;
+  readonly #ede: Cipher;
+  readonly #key: Uint8Array;
+
+  constructor(key: Uint8Array) {
+    assertKey(key, [16], 'retail MAC key');
+    this.#key = key.slice();
+    const k1 = this.#key.subarray(0, 8);
+    this.#k1x3 = concat(k1, k1, k1);
+    // ECB is stateless between blocks, so one cipher object serves every final block.
+    this.#ede = createCipheriv('des-ede3-ecb', tdesKey24(this.#key), null);
+    this.#ede.setAutoPadding(false);
   }
-  const last = xor(chain, padded.subarray(head));
-  // E_K(D_K'(E_K(x))) is 3DES-EDE with K1=K, K2=K', K3=K.
-  const mac = runCipher('des-ede3-ecb', tdesKey24(key), null, last, false);
-  return mac.slice(0, options.length);
+
+  /** The MAC of `data` with the given padding, length and initial chaining value. */
+  mac(data: Uint8Array, options: MacOptions): Uint8Array {
+    assertInt(options.length, 4, 8, 'MAC length');
+    const iv = options.iv ?? ZERO8;
+    assertKey(iv, [8], 'MAC IV');
+    const padded = pad(data, 8, options.padding);
+    let chain = iv;
+    const head = padded.length - 8;
+    if (head > 0) {
+      const cbc = runCipher('des-ede3-cbc', this.#k1x3, iv, padded.subarray(0, head), false);
+      chain = cbc.subarray(head - 8);
+    }
+    // E_K(D_K'(E_K(x))) is 3DES-EDE with K1=K, K2=K', K3=K.
+    const mac = fromBuffer(this.#ede.update(xor(chain, padded.subarray(head))));
+    return mac.slice(0, options.length);
+  }
+
+  /** Wipes the key copies held in JavaScript and drops the cipher context. */
+  destroy(): void {
+    wipe(this.#key, this.#k1x3);
+    this.#ede.final();
+  }
+}
+
+/** One-shot retail MAC (ISO 9797-1 MAC algorithm 3) of `data` under the 16-byte key K‖K'. */
+export function retailMac(key: Uint8Array, data: Uint8Array, options: MacOptions): Uint8Array {
+  const m = new RetailMac(key);
+  try {
+    return m.mac(data, options);
+  } finally {
+    m.destroy();
+  }
 }
