@@ -19,6 +19,7 @@ export interface CommandApdu {
   readonly extended: boolean;
 }
 
+/** The fields {@link commandApdu} validates; `data` defaults to empty, `ne` to no Le field. */
 export interface CommandApduFields {
   cla: number;
   ins: number;
@@ -50,7 +51,9 @@ export function commandApdu(fields: CommandApduFields): CommandApdu {
   }
   if (data.length > 65535) throw new ApduError('ERR_APDU_LENGTH', `command data: at most 65535 bytes, got ${data.length}`);
   if (fields.ne !== undefined) assertInt(fields.ne, 1, 65536, 'Ne');
-  const extended = fields.extended === true || data.length > 255 || (fields.ne ?? 0) > 256;
+  // Case 1 has no length fields, so it is never extended (keeps encode/parse round-trips exact).
+  const hasLengths = data.length > 0 || fields.ne !== undefined;
+  const extended = hasLengths && (fields.extended === true || data.length > 255 || (fields.ne ?? 0) > 256);
   return Object.freeze({
     kind: 'command-apdu',
     cla: fields.cla,

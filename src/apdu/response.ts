@@ -29,7 +29,10 @@ export function encodeResponse(response: ResponseApdu): Uint8Array {
   return concat(response.data, Uint8Array.of(response.sw >> 8, response.sw & 0xff));
 }
 
-/** True for 9000 and the warning/success families that carry valid data (61xx, 62xx, 63xx per ISO 7816-4 §5.6). */
+/**
+ * True for normal processing: 9000 and 61xx (ISO 7816-4 §5.6). Warnings (62xx, 63xx, e.g. GP's 6310)
+ * are not success; test for them explicitly.
+ */
 export function isSuccess(sw: number): boolean {
   return sw === 0x9000 || (sw >> 8) === 0x61;
 }
