@@ -19,3 +19,4 @@ export { AesCmac, aesCmac } from './cmac.ts';
 export { kdfCounterCmac, scp03Kdf, type CounterKdfInput } from './kdf.ts';
 export { kcv, KCV_METHODS, type KcvMethod } from './kcv.ts';
 export { randomBytes } from './random.ts';
+export * from './tr31/index.ts';
