@@ -1,6 +1,7 @@
 /**
  * Benchmark helpers: an operation and its floor are timed in alternating rounds in the same process,
- * and the median of each is reported with their ratio. Ratios, not lone absolute times, are what
+ * and the fastest round of each (the one least disturbed by other load and GC) is reported with
+ * their ratio. Ratios, not lone absolute times, are what
  * to compare across runs on shared, noisy machines.
  */
 export interface Pair {
@@ -33,13 +34,9 @@ function calibrate(fn: () => unknown, targetMs: number): number {
   }
 }
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-};
 
-/** Times `pair.op` and `pair.floor` in `rounds` alternating batches of about `batchMs` each. */
-export function measurePair(pair: Pair, rounds = 9, batchMs = 60): PairResult {
+/** Times `pair.op` and `pair.floor` in `rounds` alternating batches of about `batchMs` each; keeps the fastest of each. */
+export function measurePair(pair: Pair, rounds = 15, batchMs = 40): PairResult {
   const nOp = calibrate(pair.op, batchMs);
   const nFloor = calibrate(pair.floor, batchMs);
   const op: number[] = [];
@@ -48,8 +45,8 @@ export function measurePair(pair: Pair, rounds = 9, batchMs = 60): PairResult {
     op.push(timeBatch(pair.op, nOp));
     floor.push(timeBatch(pair.floor, nFloor));
   }
-  const opNs = median(op);
-  const floorNs = median(floor);
+  const opNs = Math.min(...op);
+  const floorNs = Math.min(...floor);
   return { name: pair.name, floorName: pair.floorName, opNs, floorNs, ratio: opNs / floorNs };
 }
 

@@ -38,14 +38,27 @@ export class AesCmac {
 
   /** The MAC of `data`, truncated to `length` bytes (RFC 4493 §2.4; SP 800-38B §5.5 allows truncation). */
   mac(data: Uint8Array, length = 16): Uint8Array {
+    return this.macOf([data], length);
+  }
+
+  /** The MAC of the concatenation of `parts`, without concatenating them first. */
+  macOf(parts: readonly Uint8Array[], length = 16): Uint8Array {
     assertInt(length, 1, 16, 'CMAC length');
-    if (!(data instanceof Uint8Array)) assertKey(data, [], 'CMAC data');
-    const complete = data.length > 0 && data.length % 16 === 0;
-    const n = complete ? data.length / 16 : Math.floor(data.length / 16) + 1;
+    let total = 0;
+    for (const p of parts) {
+      if (!(p instanceof Uint8Array)) assertKey(p, [], 'CMAC data');
+      total += p.length;
+    }
+    const complete = total > 0 && total % 16 === 0;
+    const n = complete ? total / 16 : Math.floor(total / 16) + 1;
     const input = new Uint8Array(n * 16);
-    input.set(data);
+    let offset = 0;
+    for (const p of parts) {
+      input.set(p, offset);
+      offset += p.length;
+    }
     const last = (n - 1) * 16;
-    if (!complete) input[data.length] = 0x80; // RFC 4493 §2.4 step 4: padding 10^i
+    if (!complete) input[total] = 0x80; // RFC 4493 §2.4 step 4: padding 10^i
     const sub = complete ? this.#k1 : this.#k2;
     for (let i = 0; i < 16; i++) input[last + i]! ^= sub[i]!;
     const out = runCipher(this.#cbc, this.#key, ZERO16, input, false);

@@ -12,7 +12,14 @@ export {
   desEcbDecrypt,
   desCbcEncrypt,
 } from './des.ts';
-export { aesEcbEncrypt, aesEcbDecrypt, aesCbcEncrypt, aesCbcDecrypt } from './aes.ts';
+export {
+  aesEcbEncrypt,
+  aesEcbDecrypt,
+  aesCbcEncrypt,
+  aesCbcDecrypt,
+  aesCbcEncryptWithEncryptedIv,
+  aesCbcDecryptWithEncryptedIv,
+} from './aes.ts';
 export { pad, padMethod1, padMethod2, padMethod3, unpadMethod2, type PaddingMethod } from './padding.ts';
 export { cbcMacDes, retailMac, RetailMac, type MacOptions } from './iso9797-mac.ts';
 export { AesCmac, aesCmac } from './cmac.ts';

@@ -87,13 +87,13 @@ export function scp03CommandMacInput(
   header: { cla: number; ins: number; p1: number; p2: number },
   data: Uint8Array,
   macLength: number,
-): Uint8Array {
-  return concat(mcv, Uint8Array.of(header.cla, header.ins, header.p1, header.p2), scp03LcField(data.length + macLength), data);
+): readonly Uint8Array[] {
+  return [mcv, Uint8Array.of(header.cla, header.ins, header.p1, header.p2), scp03LcField(data.length + macLength), data];
 }
 
 /** GPC Amd D v1.1.1 §6.2.5: the R-MAC input, MAC chaining value ‖ response data' ‖ SW1 SW2. */
-export function scp03ResponseMacInput(mcv: Uint8Array, data: Uint8Array, sw: number): Uint8Array {
-  return concat(mcv, data, uintBe(sw, 2));
+export function scp03ResponseMacInput(mcv: Uint8Array, data: Uint8Array, sw: number): readonly Uint8Array[] {
+  return [mcv, data, uintBe(sw, 2)];
 }
 
 /**

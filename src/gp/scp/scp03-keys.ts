@@ -4,7 +4,7 @@
  * Static keys never leave a key holder; session keys zero themselves on `close()`.
  */
 import { concat, wipe } from '../../bytes/index.ts';
-import { AesCmac, aesCbcDecrypt, aesCbcEncrypt, aesEcbEncrypt } from '../../crypto/index.ts';
+import { AesCmac, aesCbcDecryptWithEncryptedIv, aesCbcEncrypt, aesCbcEncryptWithEncryptedIv } from '../../crypto/index.ts';
 import { GpError } from '../errors.ts';
 import { assertGpBytes, assertGpInt, hex2 } from './assert.ts';
 import { diversifyKdf3, type KeyType } from './diversification.ts';
@@ -38,15 +38,18 @@ export interface Scp03SessionKeys {
   cardCryptogram(): Uint8Array;
   /** Amd D §6.2.2.3: the host cryptogram. */
   hostCryptogram(): Uint8Array;
-  /** Amd D §6.2.4: the full 16-byte CMAC under S-MAC (the next MAC chaining value). */
-  cMac(data: Uint8Array): Uint8Array;
-  /** Amd D §6.2.5: the full 16-byte CMAC under S-RMAC. */
-  rMac(data: Uint8Array): Uint8Array;
-  /** Amd D §6.2.6: AES-ECB of one block under S-ENC (ICV generation). */
-  encryptBlock(block: Uint8Array): Uint8Array;
-  /** Amd D §6.2.6–7: AES-CBC under S-ENC with an explicit ICV (block-aligned data). */
-  encrypt(data: Uint8Array, icv: Uint8Array): Uint8Array;
-  decrypt(data: Uint8Array, icv: Uint8Array): Uint8Array;
+  /** Amd D §6.2.4: the full 16-byte CMAC under S-MAC of the concatenated parts (the next MAC chaining value). */
+  cMac(parts: readonly Uint8Array[]): Uint8Array;
+  /** Amd D §6.2.5: the full 16-byte CMAC under S-RMAC of the concatenated parts. */
+  rMac(parts: readonly Uint8Array[]): Uint8Array;
+  /**
+   * Amd D §6.2.6–7: AES-CBC under S-ENC of block-aligned `data` with ICV = AES-ECB(S-ENC,
+   * `counterBlock`). (One CBC pass over counterBlock ‖ data with a zero IV computes both: its first
+   * output block is the ICV.)
+   */
+  encrypt(data: Uint8Array, counterBlock: Uint8Array): Uint8Array;
+  /** The inverse of {@link Scp03SessionKeys.encrypt} for the same counter block. */
+  decrypt(data: Uint8Array, counterBlock: Uint8Array): Uint8Array;
   close(): void;
   /** A description naming keys by KCV or handle only, never by their bytes (CONVENTIONS.md §8). */
   toString(): string;
@@ -125,33 +128,29 @@ class PlainScp03SessionKeys implements Scp03SessionKeys {
     return this.#hostCryptogram.slice();
   }
 
-  cMac(data: Uint8Array): Uint8Array {
+  cMac(parts: readonly Uint8Array[]): Uint8Array {
     this.#open();
-    return this.#sMac.mac(data, 16);
+    return this.#sMac.macOf(parts, 16);
   }
 
-  rMac(data: Uint8Array): Uint8Array {
+  rMac(parts: readonly Uint8Array[]): Uint8Array {
     this.#open();
     if (this.#sRmac === undefined) throw new GpError('ERR_GP_SECURITY_LEVEL', 'no S-RMAC: the card\'s "i" parameter does not support R-MAC');
-    return this.#sRmac.mac(data, 16);
+    return this.#sRmac.macOf(parts, 16);
   }
 
-  encryptBlock(block: Uint8Array): Uint8Array {
-    this.#open();
-    assertGpBytes(block, [16], 'SCP03 ICV block');
-    return aesEcbEncrypt(this.#sEnc, block);
-  }
-
-  encrypt(data: Uint8Array, icv: Uint8Array): Uint8Array {
+  encrypt(data: Uint8Array, counterBlock: Uint8Array): Uint8Array {
     this.#open();
     blockAligned(data, 'SCP03 data to encrypt');
-    return aesCbcEncrypt(this.#sEnc, data, { iv: icv });
+    assertGpBytes(counterBlock, [16], 'SCP03 counter block');
+    return aesCbcEncryptWithEncryptedIv(this.#sEnc, data, { ivInput: counterBlock });
   }
 
-  decrypt(data: Uint8Array, icv: Uint8Array): Uint8Array {
+  decrypt(data: Uint8Array, counterBlock: Uint8Array): Uint8Array {
     this.#open();
     blockAligned(data, 'SCP03 data to decrypt');
-    return aesCbcDecrypt(this.#sEnc, data, { iv: icv });
+    assertGpBytes(counterBlock, [16], 'SCP03 counter block');
+    return aesCbcDecryptWithEncryptedIv(this.#sEnc, data, { ivInput: counterBlock });
   }
 
   close(): void {

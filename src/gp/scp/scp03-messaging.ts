@@ -55,9 +55,9 @@ function budgetError(plainLength: number, protection: Scp03Protection, extended:
   );
 }
 
-function icv(keys: Scp03SessionKeys, counter: number, response: boolean): Uint8Array {
-  // Amd D §6.2.6–7: ICV = AES(S-ENC, counter block), first byte 80 for responses
-  return keys.encryptBlock(scp03CounterBlock(counter, response));
+function icv(counter: number, response: boolean): Uint8Array {
+  // Amd D §6.2.6–7: ICV = AES(S-ENC, counter block), first byte 80 for responses; the session keys encrypt it
+  return scp03CounterBlock(counter, response);
 }
 
 /**
@@ -72,7 +72,7 @@ export function scp03ProtectCommand(keys: Scp03SessionKeys, chain: Scp03Chain, a
   const cla = withSecureMessaging(apdu.cla);
   const counter = chain.counter + 1; // Amd D §6.2.6: incremented for each command, even without data
   const data =
-    protection.level.cDecryption && apdu.data.length > 0 ? keys.encrypt(padMethod2(apdu.data, 16), icv(keys, counter, false)) : apdu.data;
+    protection.level.cDecryption && apdu.data.length > 0 ? keys.encrypt(padMethod2(apdu.data, 16), icv(counter, false)) : apdu.data;
   const full = keys.cMac(scp03CommandMacInput(chain.mcv, { cla: macCla(apdu.cla), ins: apdu.ins, p1: apdu.p1, p2: apdu.p2 }, data, protection.macLength));
   const wrapped = commandApdu({
     cla,
@@ -93,7 +93,7 @@ function secureMessagingFailure(): GpError {
 function decryptCommandData(keys: Scp03SessionKeys, data: Uint8Array, counter: number): Uint8Array {
   if (data.length % 16 !== 0) throw secureMessagingFailure();
   try {
-    return unpadMethod2(keys.decrypt(data, icv(keys, counter, false)), 16).slice();
+    return unpadMethod2(keys.decrypt(data, icv(counter, false)), 16).slice();
   } catch {
     throw secureMessagingFailure(); // GPC Amd D §6.2.6 + gp.md §6: bad padding is the same 6982 as a bad MAC
   }
@@ -133,7 +133,7 @@ export function scp03ProtectResponse(keys: Scp03SessionKeys, chain: Scp03Chain, 
   if (!protection.level.rMac) return response;
   if (!scp03IsProtectedStatus(response.sw)) return responseApdu(new Uint8Array(0), response.sw); // Amd D §6.2.5
   const data =
-    protection.level.rEncryption && response.data.length > 0 ? keys.encrypt(padMethod2(response.data, 16), icv(keys, chain.counter, true)) : response.data;
+    protection.level.rEncryption && response.data.length > 0 ? keys.encrypt(padMethod2(response.data, 16), icv(chain.counter, true)) : response.data;
   const rmac = keys.rMac(scp03ResponseMacInput(chain.mcv, data, response.sw)).subarray(0, protection.macLength);
   return responseApdu(concat(data, rmac), response.sw);
 }
@@ -157,7 +157,7 @@ export function scp03VerifyResponse(keys: Scp03SessionKeys, chain: Scp03Chain, r
   if (!protection.level.rEncryption || n === 0) return responseApdu(body.slice(), response.sw);
   if (n % 16 !== 0) throw responseFailure();
   try {
-    return responseApdu(unpadMethod2(keys.decrypt(body, icv(keys, chain.counter, true)), 16).slice(), response.sw);
+    return responseApdu(unpadMethod2(keys.decrypt(body, icv(chain.counter, true)), 16).slice(), response.sw);
   } catch {
     throw responseFailure();
   }

@@ -328,8 +328,7 @@ describe('padding errors after decryption: the same single error as a bad MAC, n
   it('card: a correctly MACed command whose plaintext has no 80 padding gives 6982', () => {
     const k = keys();
     for (const plaintext of [new Uint8Array(16), new Uint8Array(32).fill(0x80).fill(1, 20), fromHex('11223344556677880000000000000001')]) {
-      const icv = k.encryptBlock(scp03CounterBlock(1, false));
-      const data = k.encrypt(plaintext, icv); // no method-2 padding: a buggy or hostile sender
+      const data = k.encrypt(plaintext, scp03CounterBlock(1, false)); // no method-2 padding: a buggy or hostile sender
       // the unpadded ciphertext with a valid C-MAC over it (counter 1, as the first command)
       const macOnly = { level: { ...level, cDecryption: false }, macLength: 8 as const };
       const { apdu } = scp03ProtectCommand(k, SCP03_INITIAL_CHAIN, commandApdu({ cla: 0x80, ins: 0xe2, p1: 0, p2: 0, data }), macOnly);
@@ -340,9 +339,8 @@ describe('padding errors after decryption: the same single error as a bad MAC, n
   it('host: an R-MAC-valid response whose plaintext has no 80 padding is refused like a bad R-MAC', () => {
     const k = keys();
     const chain = { mcv: new Uint8Array(16).fill(3), counter: 1 };
-    const icv = k.encryptBlock(scp03CounterBlock(1, true));
     for (const plaintext of [new Uint8Array(16), padMethod2(new Uint8Array(3), 16).fill(0x00, 3)]) {
-      const data = k.encrypt(plaintext, icv);
+      const data = k.encrypt(plaintext, scp03CounterBlock(1, true));
       const rmac = k.rMac(scp03ResponseMacInput(chain.mcv, data, 0x9000)).subarray(0, 8);
       assert.throws(() => scp03VerifyResponse(k, chain, responseApdu(concat(data, rmac), 0x9000), protection), (e: unknown) => gp('ERR_GP_MAC')(e) && (e as Error).message === 'response verification failed');
     }
