@@ -3,7 +3,7 @@
  * and that a layer is entered only through its index.ts. Type-only imports count too: a type is a
  * dependency. Exit code 1 and one line per violation when a rule is broken.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import ts from 'typescript';
 
@@ -42,6 +42,11 @@ function layerOf(path: string): string | undefined {
 }
 
 const violations: string[] = [];
+for (const layer of readdirSync(src)) {
+  if (statSync(join(src, layer)).isDirectory() && !existsSync(join(src, layer, 'index.ts'))) {
+    violations.push(`src/${layer}: a layer exposes its API through src/${layer}/index.ts (ARCHITECTURE.md §2)`);
+  }
+}
 for (const file of files(src)) {
   const from = layerOf(file)!;
   const rules = ALLOWED[from];

@@ -1,7 +1,7 @@
 import { assertInt } from '../bytes/index.ts';
 
 /**
- * Named status words (ISO/IEC 7816-4:2020 §5.6, Tables 5–6; GPCS 2.3.1 §11.1.3 and the command
+ * Named status words (ISO/IEC 7816-4:2020 §5.6, Tables 5–6; GPC 2.3.1 §11.1.3 and the command
  * tables of chapter 11; gp.md §1.3), so code reads `SW.OK`, `SW.SECURITY_STATUS_NOT_SATISFIED`.
  * Ranges (61xx, 6Cxx, 63Cx) are tested with {@link swFamily}.
  */
@@ -11,9 +11,9 @@ export const SW = {
   WARNING_NO_INFO: 0x6200,
   END_OF_DATA: 0x6282,
   SELECTED_FILE_DEACTIVATED: 0x6283,
-  /** EXTERNAL AUTHENTICATE: host cryptogram rejected (GPCS E.5.2); in ISO terms "warning, NV memory changed". */
+  /** EXTERNAL AUTHENTICATE: host cryptogram rejected (GPC E.5.2); in ISO terms "warning, NV memory changed". */
   AUTHENTICATION_FAILED: 0x6300,
-  /** GET STATUS: more data, send again with P2 b1 = 1 "get next" (GPCS 2.3.1 §11.4). */
+  /** GET STATUS: more data, send again with P2 b1 = 1 "get next" (GPC 2.3.1 §11.4). */
   MORE_DATA_AVAILABLE: 0x6310,
   // ISO 7816-4 §5.6: execution errors
   EXECUTION_ERROR: 0x6400,
@@ -51,9 +51,9 @@ export const SW = {
   INS_NOT_SUPPORTED: 0x6d00,
   CLA_NOT_SUPPORTED: 0x6e00,
   NO_PRECISE_DIAGNOSIS: 0x6f00,
-  /** PUT KEY: algorithm not supported (GPCS 2.2; deprecated in 2.3 for 6A80). */
+  /** PUT KEY: algorithm not supported (GPC 2.2; deprecated in 2.3 for 6A80). */
   ALGORITHM_NOT_SUPPORTED: 0x9484,
-  /** PUT KEY: key check value mismatch (GPCS 2.2; deprecated in 2.3 for 6982). */
+  /** PUT KEY: key check value mismatch (GPC 2.2; deprecated in 2.3 for 6982). */
   INVALID_KEY_CHECK_VALUE: 0x9485,
 } as const;
 
@@ -74,7 +74,7 @@ const ranged = (value: number, mask: number, name: string, param?: SwParam): Sta
   param === undefined ? { value, mask, name } : { value, mask, name, param };
 
 /**
- * The status-word table, most specific rows first (ISO/IEC 7816-4:2020 §5.6 Tables 5 and 6, GPCS
+ * The status-word table, most specific rows first (ISO/IEC 7816-4:2020 §5.6 Tables 5 and 6, GPC
  * 2.3.1 chapter 11, gp.md §1.3). Family rows (`mask` FF00) name a status word we have no exact row for.
  */
 export const STATUS_WORDS: readonly StatusWordEntry[] = Object.freeze([

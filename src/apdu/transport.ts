@@ -70,7 +70,7 @@ export async function transmit(transport: ApduTransport, apdu: CommandApdu, opti
 
 /**
  * The CLA of a GET RESPONSE on the same logical channel as `cla`: interindustry, no secure
- * messaging, no chaining (ISO 7816-4 class byte coding; GPCS 2.3.1 §11.1.4 codes GP CLAs the same way).
+ * messaging, no chaining (ISO 7816-4 class byte coding; GPC 2.3.1 §11.1.4 codes GP CLAs the same way).
  * Channels 0–3 sit in b2b1 of `0X`/`8X`; channels 4–19 in b4–b1 (plus 4) of `4X`/`6X`/`CX`/`EX`.
  */
 export function getResponseCla(cla: number): number {

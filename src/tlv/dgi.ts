@@ -3,7 +3,7 @@ import { TlvError } from './errors.ts';
 import { ffLengthSize, readFfLength, writeFfLength } from './ff-length.ts';
 
 /**
- * A Data Grouping Identifier block (EMV Card Personalization Specification v1.1, DGI format; GPCS
+ * A Data Grouping Identifier block (EMV Card Personalization Specification v1.1, DGI format; GPC
  * 2.3.1 §11.11 STORE DATA with P1 b5b4 = 01): a 2-byte DGI, a length, the data. Frozen.
  */
 export interface Dgi {

@@ -20,7 +20,7 @@ export function findTlv(nodes: Tlv | readonly Tlv[], first: number, ...rest: num
 
 /**
  * Every object reached by following `path` through all matching branches, in document order.
- * @example findAllTlv(getStatusResponse, 0xE3, 0x4F) // the AID of every registry entry (GPCS 2.3.1 §11.4, GET STATUS)
+ * @example findAllTlv(getStatusResponse, 0xE3, 0x4F) // the AID of every registry entry (GPC 2.3.1 §11.4, GET STATUS)
  */
 export function findAllTlv(nodes: Tlv | readonly Tlv[], first: number, ...rest: number[]): readonly Tlv[] {
   let level: readonly Tlv[] = asList(nodes);

@@ -1,13 +1,13 @@
 import { fromHex, toHex } from '../../bytes/index.ts';
 import { badArgument, badData } from './fail.ts';
 
-/** Shortest AID: the 5-byte RID alone (ISO/IEC 7816-5 §5.2; GPCS 2.3.1 Table 11-42 length '05'–'10'). */
+/** Shortest AID: the 5-byte RID alone (ISO/IEC 7816-5 §5.2; GPC 2.3.1 Table 11-42 length '05'–'10'). */
 export const AID_MIN_LENGTH = 5;
 /** Longest AID: RID (5) and PIX (up to 11) (ISO/IEC 7816-5 §5.2). */
 export const AID_MAX_LENGTH = 16;
-/** GlobalPlatform's RID (GPCS 2.3.1 §H.1.2). */
+/** GlobalPlatform's RID (GPC 2.3.1 §H.1.2). */
 export const GP_RID = Uint8Array.of(0xa0, 0x00, 0x00, 0x01, 0x51);
-/** Default Issuer Security Domain AID `A000000151000000` (GPCS 2.3.1 §H.1.3). */
+/** Default Issuer Security Domain AID `A000000151000000` (GPC 2.3.1 §H.1.3). */
 export const GP_ISD_AID = Uint8Array.of(0xa0, 0x00, 0x00, 0x01, 0x51, 0x00, 0x00, 0x00);
 
 /** True when `length` is a valid AID length, 5 to 16. */
@@ -59,7 +59,7 @@ export function aidRid(aid: Uint8Array): Uint8Array {
 
 /**
  * Card side: checks an AID field read from command data; `optional` allows the empty field that
- * several INSTALL layouts permit (GPCS 2.3.1 Tables 11-42, 11-43, 11-46). Refusal: 6A80.
+ * several INSTALL layouts permit (GPC 2.3.1 Tables 11-42, 11-43, 11-46). Refusal: 6A80.
  */
 export function checkAidField(field: Uint8Array, what: string, optional = false): Uint8Array | undefined {
   if (optional && field.length === 0) return undefined;

@@ -2,7 +2,7 @@ import { assertBytes, assertInt, concat } from '../../bytes/index.ts';
 import { badArgument, badData, badHeader, CM_SW } from './fail.ts';
 import { MAX_SHORT_DATA } from './header.ts';
 
-/** LOAD and STORE DATA number their blocks in P2 from '00' to 'FF' (GPCS 2.3.1 §11.6.2.2, §11.11.2.2). */
+/** LOAD and STORE DATA number their blocks in P2 from '00' to 'FF' (GPC 2.3.1 §11.6.2.2, §11.11.2.2). */
 export const MAX_BLOCKS = 256;
 
 /**

@@ -4,7 +4,7 @@ import { validAidLength } from './aid.ts';
 
 /**
  * Java Card CAP components (Java Card VM Specification 2.2.x §6.1, Table 6-1: tag per component),
- * in the order they form the Load File Data Block (GPCS 2.3.1 §11.6.2.3 / Appendix C.2 via
+ * in the order they form the Load File Data Block (GPC 2.3.1 §11.6.2.3 / Appendix C.2 via
  * GlobalPlatformPro's `CAPFile.getCode()`; gp.md §4.14). Descriptor (11) and Debug (12) are
  * excluded; absent ones are skipped.
  */

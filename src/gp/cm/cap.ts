@@ -21,7 +21,7 @@ const MAX_ENTRIES = 1024;
 const DEFLATE_SLACK = 1024;
 const COMPONENT_PATH = /^(?:(.*)\/)?javacard\/([A-Za-z]+)\.cap$/;
 
-/** Hash algorithms for the Load File Data Block Hash (GPCS 2.3.1 Appendix C.2, Table C-3). */
+/** Hash algorithms for the Load File Data Block Hash (GPC 2.3.1 Appendix C.2, Table C-3). */
 export type LfdbHashAlgorithm = 'sha1' | 'sha256' | 'sha384' | 'sha512';
 
 /** A CAP file read for loading. */
@@ -42,7 +42,7 @@ export interface CapFile {
 }
 
 /**
- * The Load File Data Block Hash (GPCS 2.3.1 Appendix C.2): over the LFDB only, without 'C4' and its
+ * The Load File Data Block Hash (GPC 2.3.1 Appendix C.2): over the LFDB only, without 'C4' and its
  * length; the algorithm follows Table C-3.
  */
 export function lfdbHash(lfdb: Uint8Array, algorithm: LfdbHashAlgorithm): Uint8Array {

@@ -3,14 +3,14 @@ import { encodeTlv, parseTlv, tlv, type Tlv } from '../../tlv/index.ts';
 import { badArgument, badResponse, guardHost } from './fail.ts';
 import { decodeOid, encodeOid, GP_OID, gpArcs } from './oid.ts';
 
-/** A Secure Channel Protocol and its implementation option `i` (GPCS 2.3.1 §H.2 note 4, §10.7). */
+/** A Secure Channel Protocol and its implementation option `i` (GPC 2.3.1 §H.2 note 4, §10.7). */
 export interface ScpOption {
   readonly scp: number;
   readonly i: number;
 }
 
 /**
- * Card Recognition Data (GPCS 2.3.1 §H.2 Tables H-1/H-2), also the Security Domain Management Data
+ * Card Recognition Data (GPC 2.3.1 §H.2 Tables H-1/H-2), also the Security Domain Management Data
  * of the FCI (§H.3 Tables H-3/H-4): template '73'.
  */
 export interface CardRecognitionData {
@@ -46,7 +46,7 @@ function scpOf(oid: string): ScpOption {
   return Object.freeze({ scp: arcs[1]!, i: arcs[2]! });
 }
 
-/** Parses template '73' (GPCS 2.3.1 Tables H-1..H-4). Unknown children are ignored. */
+/** Parses template '73' (GPC 2.3.1 Tables H-1..H-4). Unknown children are ignored. */
 export function parseCardRecognitionData(node: Tlv): CardRecognitionData {
   if (node.tag !== 0x73 || node.children === undefined) throw badResponse('card recognition data: expected template 73');
   const children = node.children;
@@ -74,7 +74,7 @@ export function parseCardRecognitionData(node: Tlv): CardRecognitionData {
 }
 
 /**
- * Parses a GET DATA '66' response (Card Data, GPCS 2.3.1 §11.3.3, §H.2): `66 { 73 { … } }`, or a bare
+ * Parses a GET DATA '66' response (Card Data, GPC 2.3.1 §11.3.3, §H.2): `66 { 73 { … } }`, or a bare
  * '73' as some cards return.
  * @example parseCardData(response.data).secureChannels // [{ scp: 2, i: 0x15 }]
  */
@@ -116,7 +116,7 @@ export function encodeCardRecognitionData(fields: CardDataFields): Tlv {
   return tlv(0x73, children);
 }
 
-/** Builds the GET DATA '66' response body `66 { 73 { … } }` (GPCS 2.3.1 Table H-1). */
+/** Builds the GET DATA '66' response body `66 { 73 { … } }` (GPC 2.3.1 Table H-1). */
 export function encodeCardData(fields: CardDataFields): Uint8Array {
   return encodeTlv(tlv(0x66, [encodeCardRecognitionData(fields)]));
 }

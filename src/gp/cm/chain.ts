@@ -3,14 +3,14 @@ import { assertInt, concat } from '../../bytes/index.ts';
 import { badArgument, badHeader, CM_SW } from './fail.ts';
 import { hex2, INS, MAX_SHORT_DATA } from './header.ts';
 
-/** Commands that chain with the P1 b8 "more commands" bit (GPCS 2.3.1 §11.1.5.1). */
+/** Commands that chain with the P1 b8 "more commands" bit (GPC 2.3.1 §11.1.5.1). */
 const CHAINED_INS: ReadonlySet<number> = new Set([INS.DELETE, INS.INSTALL, INS.PUT_KEY]);
 /** P1 b8: more commands follow (Tables 11-21, 11-41, 11-65). */
 export const P1_MORE_COMMANDS = 0x80;
 
 /**
  * Splits a DELETE, INSTALL or PUT KEY command whose data exceeds `maxData` into a GP chain
- * (GPCS 2.3.1 §11.1.5.1): same header, P1 b8 set on all but the last, data cut into pieces of at most
+ * (GPC 2.3.1 §11.1.5.1): same header, P1 b8 set on all but the last, data cut into pieces of at most
  * `maxData` bytes; Le only on the last. Secure messaging applies to the whole command before it is
  * split (same section), so wrap first, then split. A command that fits is returned alone.
  * @example splitGpChain(buildInstall(request), 239) // [80 E6 8C .., 80 E6 0C ..]
@@ -38,7 +38,7 @@ export function splitGpChain(command: CommandApdu, maxData: number = MAX_SHORT_D
 }
 
 /**
- * Card side: reassembles a GP command chain (GPCS 2.3.1 §11.1.5.1). Feed every DELETE, INSTALL or
+ * Card side: reassembles a GP command chain (GPC 2.3.1 §11.1.5.1). Feed every DELETE, INSTALL or
  * PUT KEY command; `accept` returns the complete command (P1 b8 cleared, data concatenated) on the
  * last one and `undefined` while more are expected. A command whose header differs from the first
  * (other than Lc and P1 b8) aborts the chain with 6985; going past `maxLength` bytes aborts it with

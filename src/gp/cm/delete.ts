@@ -7,7 +7,7 @@ import { badArgument, badData, badHeader, guardCard } from './fail.ts';
 import { expectCommand, gpCla, INS } from './header.ts';
 import { dmTokenData } from './token.ts';
 
-/** DELETE P2 b8: delete the object and its related objects (GPCS 2.3.1 Table 11-22). */
+/** DELETE P2 b8: delete the object and its related objects (GPC 2.3.1 Table 11-22). */
 export const DELETE_RELATED = 0x80;
 
 /** What to delete (Tables 11-23, 11-24). */
@@ -60,7 +60,7 @@ function p2Of(request: DeleteRequest): number {
 }
 
 /**
- * Builds DELETE (GPCS 2.3.1 §11.2, Tables 11-20..11-24): `80 E4 00 P2 Lc TLVs 00`, card content as
+ * Builds DELETE (GPC 2.3.1 §11.2, Tables 11-20..11-24): `80 E4 00 P2 Lc TLVs 00`, card content as
  * `4F AID [B6 CRT] [9E token]` (P2 '80' with related objects), a key as `D0 id` and/or `D2 KVN`.
  * @example buildDelete({ kind: 'card-content', aid, related: true }) // 80 E4 00 80 07 4F 05 … 00
  */

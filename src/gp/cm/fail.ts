@@ -4,7 +4,7 @@ import { TlvError } from '../../tlv/index.ts';
 import { GpError } from '../errors.ts';
 
 /**
- * The status words a card-side parser attaches to its refusals (GPCS 2.3.1 §11.1.3 Table 11-10 and
+ * The status words a card-side parser attaches to its refusals (GPC 2.3.1 §11.1.3 Table 11-10 and
  * the error tables of chapter 11): bad data, bad P1/P2, bad length, bad class, broken chain.
  */
 export const CM_SW = {

@@ -4,7 +4,7 @@ import { assertAid, isAid } from './aid.ts';
 import { parseCardRecognitionData, type CardRecognitionData } from './card-data.ts';
 import { badResponse, guardHost } from './fail.ts';
 
-/** The File Control Information a Security Domain returns to SELECT (GPCS 2.3.1 §11.9.3.1, Table 11-82). */
+/** The File Control Information a Security Domain returns to SELECT (GPC 2.3.1 §11.9.3.1, Table 11-82). */
 export interface Fci {
   readonly kind: 'fci';
   /** '84': the selected application's AID. */

@@ -4,7 +4,7 @@ import { parseTlv, tagHex } from '../../tlv/index.ts';
 import { badHeader, badResponse, CM_SW, guardHost } from './fail.ts';
 import { CLA_GP, CLA_ISO, hex2, INS, isGpCla, isIsoCla } from './header.ts';
 
-/** Data objects a Security Domain serves through GET DATA (GPCS 2.3.1 §11.3.2.1; §H.4; GP CPLC). */
+/** Data objects a Security Domain serves through GET DATA (GPC 2.3.1 §11.3.2.1; §H.4; GP CPLC). */
 export const GET_DATA_TAGS = {
   /** Issuer Identification Number / SD Provider Identification Number. */
   IIN: 0x42,
@@ -42,7 +42,7 @@ export interface GetDataCommand {
 }
 
 /**
- * Builds GET DATA (GPCS 2.3.1 §11.3, Table 11-27): `80 CA P1 P2 00` with the tag in P1-P2. Tag
+ * Builds GET DATA (GPC 2.3.1 §11.3, Table 11-27): `80 CA P1 P2 00` with the tag in P1-P2. Tag
  * '2F00' is sent the ISO way (`00 CB 2F 00 02 5C 00 00`, §11.3.2.2).
  * @example buildGetData(GET_DATA_TAGS.CPLC) // 80 CA 9F 7F 00
  */
@@ -84,7 +84,7 @@ export function getDataValue(data: Uint8Array, tag: number): Uint8Array {
 }
 
 /**
- * The Sequence Counter from a GET DATA 'C1' response: 2 bytes for SCP02, 3 for SCP03 (GPCS 2.3.1
+ * The Sequence Counter from a GET DATA 'C1' response: 2 bytes for SCP02, 3 for SCP03 (GPC 2.3.1
  * §11.3.2.1; Amd D §6.2.1). gp.md §6: rotate keys before it runs out.
  */
 export function parseSequenceCounter(data: Uint8Array): number {

@@ -9,7 +9,7 @@ import { encodeLegacyRegistryEntries, encodeRegistryEntries, parseGetStatusRespo
 export type CommandSender = (command: CommandApdu) => Promise<ResponseApdu>;
 
 /**
- * Reads a whole registry scope, following '6310' with GET STATUS [get next] (GPCS 2.3.1 §11.4.2.2,
+ * Reads a whole registry scope, following '6310' with GET STATUS [get next] (GPC 2.3.1 §11.4.2.2,
  * Table 11-38) until '9000'. '6A88' on the first page means "nothing matches" (Table 11-39) and
  * gives an empty list; any other status word is `ERR_GP_STATUS` carrying it. At most `maxPages`
  * commands are sent, so a card that answers '6310' forever cannot hang the caller.
@@ -38,7 +38,7 @@ export async function getStatusAll(
 
 /**
  * Card side: splits registry entries into GET STATUS response pages of at most `maxLength` bytes
- * (default 256, GPCS 2.3.1 §11.1.5), whole entries only. Answer every page but the last with '6310'
+ * (default 256, GPC 2.3.1 §11.1.5), whole entries only. Answer every page but the last with '6310'
  * (Table 11-38) and the last with '9000'. An empty registry gives no pages (answer '6A88').
  */
 export function paginateRegistry(

@@ -6,7 +6,7 @@ import { badArgument, badData, badHeader, guardCard } from './fail.ts';
 import { expectCommand, gpCla, hex2, INS } from './header.ts';
 import { decodeTagList, encodeTagList } from './tag-list.ts';
 
-/** GET STATUS P1: which part of the registry (GPCS 2.3.1 Table 11-33). */
+/** GET STATUS P1: which part of the registry (GPC 2.3.1 Table 11-33). */
 export const GET_STATUS_SCOPE = {
   /** '80': the Issuer Security Domain only; search criteria ignored. */
   isd: 0x80,
@@ -52,7 +52,7 @@ export interface GetStatusCommand {
 }
 
 /**
- * Builds GET STATUS (GPCS 2.3.1 §11.4, Tables 11-32..11-35): `80 F2 P1 P2 Lc 4F len aid [5C tags] 00`.
+ * Builds GET STATUS (GPC 2.3.1 §11.4, Tables 11-32..11-35): `80 F2 P1 P2 Lc 4F len aid [5C tags] 00`.
  * @example buildGetStatus({ scope: 'applications' }) // 80 F2 40 02 02 4F 00 00
  */
 export function buildGetStatus(query: GetStatusQuery, options: { cla?: number } = {}): CommandApdu {

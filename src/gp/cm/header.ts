@@ -2,7 +2,7 @@ import type { CommandApdu } from '../../apdu/index.ts';
 import { assertInt } from '../../bytes/index.ts';
 import { badArgument, badData, badHeader, CM_SW } from './fail.ts';
 
-/** Instruction bytes of the card content management commands (GPCS 2.3.1 chapter 11). */
+/** Instruction bytes of the card content management commands (GPC 2.3.1 chapter 11). */
 export const INS = {
   DELETE: 0xe4,
   GET_DATA: 0xca,
@@ -21,12 +21,12 @@ export const CLA_GP = 0x80;
 /** CLA of an ISO command (SELECT, GET DATA 'CB') on the basic channel (Table 11-11). */
 export const CLA_ISO = 0x00;
 
-/** The most data one short command carries (GPCS 2.3.1 §11.1.5). */
+/** The most data one short command carries (GPC 2.3.1 §11.1.5). */
 export const MAX_SHORT_DATA = 255;
 
 /**
  * True for a GlobalPlatform proprietary class byte: '80'–'8F', 'C0'–'CF', 'E0'–'EF'
- * (GPCS 2.3.1 §11.1.4, Tables 11-11 and 11-12; b5 is 0 outside SCP10 chaining).
+ * (GPC 2.3.1 §11.1.4, Tables 11-11 and 11-12; b5 is 0 outside SCP10 chaining).
  */
 export function isGpCla(cla: number): boolean {
   return (cla & 0xf0) === 0x80 || (cla & 0xf0) === 0xc0 || (cla & 0xf0) === 0xe0;

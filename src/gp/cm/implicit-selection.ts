@@ -2,7 +2,7 @@ import { assertInt } from '../../bytes/index.ts';
 import { badArgument, badData } from './fail.ts';
 
 /**
- * The Implicit Selection parameter, tag 'CF' (GPCS 2.3.1 §11.1.7 Table 11-15): on which interfaces
+ * The Implicit Selection parameter, tag 'CF' (GPC 2.3.1 §11.1.7 Table 11-15): on which interfaces
  * and logical channel an application is implicitly selected. Both interface bits clear means
  * "explicit selection only" and the channel is ignored.
  */

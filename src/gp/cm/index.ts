@@ -1,5 +1,5 @@
 /**
- * gp/cm: GlobalPlatform card content management (GPCS 2.3.1 chapters 5, 6, 9, 11; Appendix C):
+ * gp/cm: GlobalPlatform card content management (GPC 2.3.1 chapters 5, 6, 9, 11; Appendix C):
  * registry data tables, command builders for the TSM and strict parsers for the card, GET STATUS /
  * GET DATA response parsers, CAP → Load File Data Block, Delegated Management token input.
  * Card-side parsers refuse bad input with a `GpError` carrying the status word to answer.

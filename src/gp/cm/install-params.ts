@@ -4,7 +4,7 @@ import { badArgument, badData, guardCard } from './fail.ts';
 import { decodeImplicitSelection, encodeImplicitSelection, type ImplicitSelection } from './implicit-selection.ts';
 
 /**
- * System Specific Parameters, template 'EF', for the INSTALL variants (GPCS 2.3.1 §11.5.2.3.7,
+ * System Specific Parameters, template 'EF', for the INSTALL variants (GPC 2.3.1 §11.5.2.3.7,
  * Tables 11-48..11-52). One field set covers all variants; each table allows a subset. Memory sizes
  * are 2-byte integers up to 32767 and 4-byte above (§11.5.2.3.7, §9.7).
  */
@@ -102,7 +102,7 @@ export interface InstallParameters {
 }
 
 /**
- * Encodes a parameters field (GPCS 2.3.1 §11.5.2.3.7): `C9` (when `applicationSpecific` is given),
+ * Encodes a parameters field (GPC 2.3.1 §11.5.2.3.7): `C9` (when `applicationSpecific` is given),
  * `EF { … }` (when any system parameter is), `EA`, `B6`. For INSTALL [for install] pass
  * `applicationSpecific` (an empty array gives `C9 00`, Table 11-49 makes C9 mandatory).
  * @example encodeInstallParameters({ applicationSpecific: new Uint8Array(0) }) // C9 00

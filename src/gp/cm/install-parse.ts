@@ -99,7 +99,7 @@ function parsePersonalization(r: ByteReader): InstallRequest {
 }
 
 /**
- * Card side: parses a complete INSTALL command (GPCS 2.3.1 §11.5; reassemble a chain first with
+ * Card side: parses a complete INSTALL command (GPC 2.3.1 §11.5; reassemble a chain first with
  * `GpChainAssembler`). P1 must be one of Table 11-41's roles and P2 '00', or '01'/'03' with P1 '0E'
  * (6A86 otherwise). Every LV field is checked: AIDs 5–16 bytes (0 where the table allows it),
  * privileges 1 or 3 bytes, 'C9' present in install parameters, parameters BER-TLV, the '00' fields

@@ -7,7 +7,7 @@ import { gpCla, INS } from './header.ts';
 import { hasPrivilege } from './privileges.ts';
 import { dmTokenData } from './token.ts';
 
-/** INSTALL P1 roles (GPCS 2.3.1 Table 11-41); b8 is the chaining bit (see `splitGpChain`). */
+/** INSTALL P1 roles (GPC 2.3.1 Table 11-41); b8 is the chaining bit (see `splitGpChain`). */
 export const INSTALL_P1 = {
   load: 0x02,
   install: 0x04,
@@ -185,7 +185,7 @@ export function installDataWithoutToken(request: InstallRequest): Uint8Array {
 }
 
 /**
- * Builds an INSTALL command (GPCS 2.3.1 §11.5, Tables 11-40..11-47): `80 E6 P1 P2 Lc data 00`. The
+ * Builds an INSTALL command (GPC 2.3.1 §11.5, Tables 11-40..11-47): `80 E6 P1 P2 Lc data 00`. The
  * result may exceed 255 data bytes: wrap it, then split it with `splitGpChain` (§11.1.5.1).
  * @example buildInstall({ kind: 'personalization', applicationAid }) // 80 E6 20 00 0D 00 00 07 <AID> 00 00 00 00
  */

@@ -10,7 +10,7 @@ export interface KeyComponentInfo {
   readonly length: number;
 }
 
-/** Key Information Data, one 'C0' object (GPCS 2.3.1 §11.3.3.1.1, Tables 11-28 and 11-29). */
+/** Key Information Data, one 'C0' object (GPC 2.3.1 §11.3.3.1.1, Tables 11-28 and 11-29). */
 export interface KeyInfo {
   readonly kind: 'key-info';
   readonly format: 'basic' | 'extended';
@@ -52,7 +52,7 @@ function parseExtended(r: ByteReader, keyId: number, kvn: number): KeyInfo {
 }
 
 /**
- * Parses a GET DATA 'E0' response, the Key Information Template (GPCS 2.3.1 §11.3.3.1.1): one 'C0'
+ * Parses a GET DATA 'E0' response, the Key Information Template (GPC 2.3.1 §11.3.3.1.1): one 'C0'
  * per key; a first key type of 'FF' selects the extended format (Table 11-29), else basic (11-28).
  * An empty 'C0' (fresh SSD, GPPro) is skipped.
  * @example parseKeyInformationTemplate(hex`E0 06 C0 04 01 01 88 10`) // [{ keyId: 1, kvn: 1, AES 16 }]

@@ -1,5 +1,5 @@
 /**
- * Key type, key usage and key access codings (GPCS 2.3.1 §11.1.8–11.1.10, Tables 11-16..11-19) as
+ * Key type, key usage and key access codings (GPC 2.3.1 §11.1.8–11.1.10, Tables 11-16..11-19) as
  * data tables, shared by PUT KEY, the Key Information Template and DELETE [key].
  */
 
@@ -41,7 +41,7 @@ export function keyTypeName(value: number): KeyTypeName | undefined {
 
 /**
  * Key components that are never encrypted in PUT KEY: public values and curve parameters
- * (GPCS 2.3.1 §11.8.2.3.2, Tables 11-72..11-77). Every other component is a secret or private value
+ * (GPC 2.3.1 §11.8.2.3.2, Tables 11-72..11-77). Every other component is a secret or private value
  * sent encrypted under the DEK.
  */
 export const CLEAR_KEY_COMPONENTS: ReadonlySet<number> = new Set([

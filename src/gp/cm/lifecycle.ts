@@ -1,5 +1,5 @@
 /**
- * Life cycle states and their allowed transitions (GPCS 2.3.1 §11.1.1 Tables 11-3..11-6; chapter 5,
+ * Life cycle states and their allowed transitions (GPC 2.3.1 §11.1.1 Tables 11-3..11-6; chapter 5,
  * Figures 5-1..5-3), as data. The card-side state machine (next issue) and the TSM's registry
  * checks both read these tables.
  */

@@ -6,7 +6,7 @@ import { splitBlocks } from './blocks.ts';
 import { badArgument, badData, CM_SW, guardCard } from './fail.ts';
 import { expectCommand, gpCla, INS } from './header.ts';
 
-/** LOAD P1 (GPCS 2.3.1 Table 11-57): b8 set on the last block. */
+/** LOAD P1 (GPC 2.3.1 Table 11-57): b8 set on the last block. */
 export const LOAD_LAST_BLOCK = 0x80;
 
 /** A DAP block (Table 11-58): the verifying Security Domain and its signature of the LFDB hash (C.3). */
@@ -27,7 +27,7 @@ export interface LoadFile {
 }
 
 /**
- * Builds the Load File (GPCS 2.3.1 §11.6.2.3, Table 11-58): `E2 { 4F AID, C3 signature }*` first,
+ * Builds the Load File (GPC 2.3.1 §11.6.2.3, Table 11-58): `E2 { 4F AID, C3 signature }*` first,
  * then `C4 len LFDB` (or `[D3 ICV] D4 len ciphered`), BER lengths (`C4 81 D3 …`, `C4 82 xx xx …`).
  * @example buildLoadFile({ dapBlocks: [], lfdb }) // C4 81 D3 01 00 0F DE CA FF ED …
  */
@@ -54,7 +54,7 @@ export function buildLoadFile(file: LoadFile): Uint8Array {
 }
 
 /**
- * Splits a Load File into LOAD commands (GPCS 2.3.1 §11.6, Tables 11-56..11-57): `80 E8 P1 P2 Lc
+ * Splits a Load File into LOAD commands (GPC 2.3.1 §11.6, Tables 11-56..11-57): `80 E8 P1 P2 Lc
  * block 00`, P2 numbering blocks '00'..'FF', P1 '80' on the last. `blockSize` is the plain data per
  * command: leave room for the secure channel (`maxPlainBlockSize`) and the card's '9F65'. Objects may
  * straddle blocks (GPPro does the same). More than 256 blocks is refused.

@@ -3,10 +3,10 @@ import { badArgument } from './fail.ts';
 
 /**
  * Object identifiers as dotted strings (ITU-T X.690 §8.19: first two arcs in one subidentifier, then
- * base-128 with b8 as the continuation bit). Used for GP Card Recognition Data (GPCS 2.3.1 §H.2).
+ * base-128 with b8 as the continuation bit). Used for GP Card Recognition Data (GPC 2.3.1 §H.2).
  */
 
-/** {globalPlatform} = 1.2.840.114283 (GPCS 2.3.1 §H.1.1). */
+/** {globalPlatform} = 1.2.840.114283 (GPC 2.3.1 §H.1.1). */
 export const GP_OID = '1.2.840.114283';
 
 /**

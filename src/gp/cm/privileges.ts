@@ -2,7 +2,7 @@ import { assertBytes } from '../../bytes/index.ts';
 import { badArgument } from './fail.ts';
 
 /**
- * The GlobalPlatform privileges (GPCS 2.3.1 §11.1.2, Tables 11-7, 11-8, 11-9; §6.6 Table 6-1), as
+ * The GlobalPlatform privileges (GPC 2.3.1 §11.1.2, Tables 11-7, 11-8, 11-9; §6.6 Table 6-1), as
  * data: `byte` is the index in the 3-byte field, and a privilege is held when
  * `(bytes[byte] & mask) === value`. DAP Verification, Delegated Management and Mandated DAP
  * Verification include the Security Domain bit (b8 of byte 1), and DAP Verification requires b1 = 0
@@ -19,7 +19,7 @@ export const PRIVILEGES = {
   MandatedDAPVerification: { number: 7, byte: 0, mask: 0xc1, value: 0xc1 },
   TrustedPath: { number: 8, byte: 1, mask: 0x80, value: 0x80 },
   AuthorizedManagement: { number: 9, byte: 1, mask: 0x40, value: 0x40 },
-  /** "Token Management" in GPCS 2.3.1 Table 11-8 (GPPro and GP 2.2 call it Token Verification). */
+  /** "Token Management" in GPC 2.3.1 Table 11-8 (GPPro and GP 2.2 call it Token Verification). */
   TokenManagement: { number: 10, byte: 1, mask: 0x20, value: 0x20 },
   GlobalDelete: { number: 11, byte: 1, mask: 0x10, value: 0x10 },
   GlobalLock: { number: 12, byte: 1, mask: 0x08, value: 0x08 },
@@ -41,7 +41,7 @@ export const PRIVILEGE_NAMES: readonly PrivilegeName[] = Object.freeze(
 );
 
 /**
- * Encodes privileges into the 3-byte field (GPCS 2.3.1 Tables 11-7..11-9). A privilege that implies
+ * Encodes privileges into the 3-byte field (GPC 2.3.1 Tables 11-7..11-9). A privilege that implies
  * Security Domain sets that bit too. DAP Verification together with Mandated DAP Verification cannot
  * be coded (b1 must be both 0 and 1) and is refused.
  * @example encodePrivileges(['SecurityDomain', 'TrustedPath', 'AuthorizedManagement']) // 80 C0 00
@@ -63,7 +63,7 @@ export function encodePrivileges(names: Iterable<PrivilegeName>): Uint8Array {
 }
 
 /**
- * Decodes a privileges field of 3 bytes, or of 1 byte for backward compatibility (GPCS 2.3.1
+ * Decodes a privileges field of 3 bytes, or of 1 byte for backward compatibility (GPC 2.3.1
  * §11.5.2.3.2: bytes 2 and 3 then read as zero here; the card assigns the defaults of §6.6.2).
  * RFU bits (byte 3 b4–b1) are ignored. Names come in privilege-number order.
  * @example decodePrivileges(hex`80C000`) // ['SecurityDomain', 'TrustedPath', 'AuthorizedManagement']

@@ -50,7 +50,7 @@ function keyData(r: ByteReader, dekBlockSize: number): PutKeyEntry {
 }
 
 /**
- * Card side: parses PUT KEY (GPCS 2.3.1 §11.8, Tables 11-64..11-71). `dekBlockSize` is the block
+ * Card side: parses PUT KEY (GPC 2.3.1 §11.8, Tables 11-64..11-71). `dekBlockSize` is the block
  * of the cipher the keys are encrypted with (8 for a DES DEK, 16 for AES), which tells a
  * length-prefixed component block (Table 11-70) from a bare one (11-71). Refused with 6A80: KVN 00 or
  * above 7F in the data, a key without components, a truncated field, several keys without P2 b8,

@@ -5,7 +5,7 @@ import { encodeGpLength } from './gp-length.ts';
 import { gpCla, INS } from './header.ts';
 import { CLEAR_KEY_COMPONENTS, KEY_TYPES } from './key-types.ts';
 
-/** PUT KEY P2 b8: several keys in the data field (GPCS 2.3.1 Table 11-66). */
+/** PUT KEY P2 b8: several keys in the data field (GPC 2.3.1 Table 11-66). */
 export const PUT_KEY_MULTIPLE = 0x80;
 
 /**
@@ -102,7 +102,7 @@ function writeEntry(w: ByteWriter, entry: PutKeyEntry): void {
 }
 
 /**
- * Builds PUT KEY (GPCS 2.3.1 §11.8, Tables 11-64..11-71; Amd D §7.2): `80 D8 P1 P2 Lc KVN
+ * Builds PUT KEY (GPC 2.3.1 §11.8, Tables 11-64..11-71; Amd D §7.2): `80 D8 P1 P2 Lc KVN
  * keydata… 00`, P1 the KVN replaced (0 = new set), P2 the first key id (b8 = several keys). Keys
  * arrive already encrypted (see {@link buildPutKeyWith}); split a long command with `splitGpChain`.
  * @example buildPutKey({ replaceKvn: 0, newKvn: 1, firstKeyId: 1, keys }) // 80 D8 00 81 43 01 80 10 … 00

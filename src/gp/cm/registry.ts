@@ -6,7 +6,7 @@ import type { GetStatusFormat, GetStatusScope } from './get-status.ts';
 import { decodeImplicitSelection, encodeImplicitSelection, type ImplicitSelection } from './implicit-selection.ts';
 
 /**
- * One GlobalPlatform Registry entry as GET STATUS reports it (GPCS 2.3.1 §11.4.3, Tables 11-36 and
+ * One GlobalPlatform Registry entry as GET STATUS reports it (GPC 2.3.1 §11.4.3, Tables 11-36 and
  * 11-37; the legacy layout of GP 2.1.1 §9.4.3 for P2 b2 = 0). Absent objects are undefined / empty.
  */
 export interface RegistryEntry {
@@ -105,7 +105,7 @@ function parseLegacy(data: Uint8Array, scope: GetStatusScope): RegistryEntry[] {
 }
 
 /**
- * Parses a GET STATUS response body (GPCS 2.3.1 §11.4.3.1). For the tag format every top-level
+ * Parses a GET STATUS response body (GPC 2.3.1 §11.4.3.1). For the tag format every top-level
  * object must be 'E3'; the legacy format needs the scope to know whether module lists follow.
  * @example parseGetStatusResponse(data, { scope: 'isd' })[0]?.lifecycle // 0x07 (INITIALIZED)
  */

@@ -4,12 +4,12 @@ import { AID_MAX_LENGTH } from './aid.ts';
 import { badArgument, badData, badHeader, CM_SW } from './fail.ts';
 import { expectCommand, hex2, INS } from './header.ts';
 
-/** SELECT P1 '04': select by name (GPCS 2.3.1 Table 11-80). */
+/** SELECT P1 '04': select by name (GPC 2.3.1 Table 11-80). */
 export const SELECT_BY_NAME = 0x04;
 /** SELECT P2 occurrences (Table 11-81). */
 export const SELECT_OCCURRENCE = { first: 0x00, next: 0x02 } as const;
 
-/** A parsed SELECT [by name] (GPCS 2.3.1 §11.9). */
+/** A parsed SELECT [by name] (GPC 2.3.1 §11.9). */
 export interface SelectCommand {
   readonly kind: 'select';
   /** The AID or partial AID; undefined when Lc is absent (select the ISD, §11.9.2.3). */
@@ -18,7 +18,7 @@ export interface SelectCommand {
 }
 
 /**
- * Builds SELECT [by name] (GPCS 2.3.1 §11.9, Tables 11-79..11-81): `00 A4 04 00 Lc AID 00`. Without
+ * Builds SELECT [by name] (GPC 2.3.1 §11.9, Tables 11-79..11-81): `00 A4 04 00 Lc AID 00`. Without
  * an AID it is the case 2 form that selects the Issuer Security Domain (§11.9.2.3). A partial AID
  * (1–16 bytes) with `next` walks the matching applications (ISO 7816-4).
  * @example buildSelect(GP_ISD_AID) // 00 A4 04 00 08 A000000151000000 00

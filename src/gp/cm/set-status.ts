@@ -5,7 +5,7 @@ import { badArgument, badData, badHeader } from './fail.ts';
 import { expectCommand, gpCla, hex2, INS } from './header.ts';
 import { CARD_LIFECYCLE, LOCKED_BIT } from './lifecycle.ts';
 
-/** SET STATUS P1, the status type (GPCS 2.3.1 Table 11-86). */
+/** SET STATUS P1, the status type (GPC 2.3.1 Table 11-86). */
 export const SET_STATUS_SCOPE = {
   /** '80': the Issuer Security Domain, i.e. the card life cycle (Table 11-6). */
   card: 0x80,
@@ -36,7 +36,7 @@ export const SET_STATUS_LOCK = LOCKED_BIT;
 export const SET_STATUS_UNLOCK = 0x00;
 
 /**
- * Builds SET STATUS (GPCS 2.3.1 §11.10, Tables 11-85, 11-86): `80 F0 P1 P2 [Lc AID]`, no Le. For
+ * Builds SET STATUS (GPC 2.3.1 §11.10, Tables 11-85, 11-86): `80 F0 P1 P2 [Lc AID]`, no Le. For
  * the card, P2 is a card life cycle value (Table 11-6) and no data is sent (P1 '80' ignores it).
  * @example buildSetStatus({ scope: 'card', state: CARD_LIFECYCLE.SECURED }) // 80 F0 80 0F
  * @example buildSetStatus({ scope: 'application', aid, state: SET_STATUS_LOCK }) // 80 F0 40 80 Lc AID

@@ -5,7 +5,7 @@ import { MAX_BLOCKS } from './blocks.ts';
 import { badArgument, badHeader, guard } from './fail.ts';
 import { expectCommand, gpCla, hex2, INS, MAX_SHORT_DATA } from './header.ts';
 
-/** STORE DATA P1 b8: last block (GPCS 2.3.1 Table 11-89). */
+/** STORE DATA P1 b8: last block (GPC 2.3.1 Table 11-89). */
 export const STORE_DATA_LAST = 0x80;
 /** P1 b7–b6: encryption information (Table 11-89); '10' is RFU. */
 export const STORE_DATA_ENCRYPTION = { none: 0x00, application: 0x20, all: 0x60 } as const;
@@ -50,7 +50,7 @@ function structures(stream: Uint8Array, format: StoreDataFormat): Uint8Array[] {
 /**
  * Packs a DGI or BER-TLV stream into block payloads of at most `blockSize` bytes: whole structures
  * share a block while they fit; a structure larger than a block is cut, its length field stating
- * the full length (GPCS 2.3.1 §11.11.2.3). `format: 'none'` cuts the bytes as they come.
+ * the full length (GPC 2.3.1 §11.11.2.3). `format: 'none'` cuts the bytes as they come.
  */
 export function splitStoreData(stream: Uint8Array, format: StoreDataFormat, blockSize: number): readonly Uint8Array[] {
   assertBytes(stream, undefined, 'STORE DATA stream');
@@ -76,7 +76,7 @@ export function splitStoreData(stream: Uint8Array, format: StoreDataFormat, bloc
 }
 
 /**
- * Builds the STORE DATA commands for `stream` (GPCS 2.3.1 §11.11, Tables 11-88, 11-89): `80 E2 P1
+ * Builds the STORE DATA commands for `stream` (GPC 2.3.1 §11.11, Tables 11-88, 11-89): `80 E2 P1
  * P2 Lc data [00]`, P2 the block number from '00', P1 b8 on the last, the format and encryption
  * flags on every block. Values must already be encrypted when `encryption` says so (SCP03: static
  * DEK; SCP02: session DEK; gp.md §4.10).

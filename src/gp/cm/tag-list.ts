@@ -3,7 +3,7 @@ import { assertTag, MAX_TAG_BYTES, tagHex } from '../../tlv/index.ts';
 import { badData } from './fail.ts';
 
 /**
- * Tag lists (tag '5C'): tags concatenated without lengths (GPCS 2.3.1 §11.4.2.3; ISO/IEC 7816-4
+ * Tag lists (tag '5C'): tags concatenated without lengths (GPC 2.3.1 §11.4.2.3; ISO/IEC 7816-4
  * §5.4.3 tag list). A tag number like 0x9F70 is written as its 2 bytes.
  */
 export function encodeTagList(tags: readonly number[]): Uint8Array {

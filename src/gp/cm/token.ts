@@ -3,7 +3,7 @@ import { badArgument } from './fail.ts';
 import { P1_MORE_COMMANDS } from './chain.ts';
 
 /**
- * The data a Delegated Management token signs (GPCS 2.3.1 Appendix C.4, Tables C-4..C-10; gp.md
+ * The data a Delegated Management token signs (GPC 2.3.1 Appendix C.4, Tables C-4..C-10; gp.md
  * §4.13): `P1 ‖ P2 ‖ length ‖ data`, where `data` is the command data without the token and without
  * the token's length field (INSTALL) or its '9E' object (DELETE), and `length` is that data's length
  * on 1 byte up to 255, else on 3 bytes `00 xx xx` (C.4: "as for the last command of the sequence").
