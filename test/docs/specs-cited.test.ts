@@ -41,7 +41,7 @@ describe('docs/specs.md', () => {
       for (const [pattern, key] of FAMILIES) {
         for (const m of text.matchAll(pattern)) {
           cited++;
-          const k = key(m as RegExpExecArray);
+          const k = key(m);
           if (!doc.includes(k)) missing.set(k, file.slice(root.length + 1));
         }
       }

@@ -1,5 +1,5 @@
 /**
- * Exact command bytes, written out by hand from the GPCS 2.3.1 tables named in each test (and GPC
+ * Exact command bytes, written out by hand from the GPC 2.3.1 tables named in each test (and GPC
  * Amd D v1.1.1 Table 7-10 for AES PUT KEY). Published ciphertexts come from test/vectors/gp.
  */
 import { describe, it } from 'node:test';

@@ -1,5 +1,5 @@
 /**
- * Data tables: life cycles and transitions (GPCS 2.3.1 Tables 11-3..11-6, Figures 5-1..5-3),
+ * Data tables: life cycles and transitions (GPC 2.3.1 Tables 11-3..11-6, Figures 5-1..5-3),
  * privileges (Tables 11-7..11-9), implicit selection (Table 11-15), key types (Table 11-16).
  */
 import { describe, it } from 'node:test';
