@@ -1,0 +1,69 @@
+/**
+ * A virtual Secure Element: card OS + GlobalPlatform card manager over a card store. It is a
+ * `CardPort` — bytes in, bytes out — for in-process transports, the PC/SC bridge and OTA receivers.
+ */
+import { SeError } from './errors.ts';
+import { AppletLibrary } from './gp/applet-library.ts';
+import { CardManager } from './gp/card-manager.ts';
+import type { CardProfile } from './profiles/card-profile.ts';
+import { PROFILES } from './profiles/catalog.ts';
+import { CardOs, type CardOsStats } from './runtime/card-os.ts';
+import type { CardPort } from './runtime/card-port.ts';
+import type { CardState } from './state/card-state.ts';
+import { CardModel } from './state/card-model.ts';
+import type { CardStore } from './state/store.ts';
+
+export interface VirtualSecureElementOptions {
+  /** Applets the card can instantiate, by module AID (default: none beyond Security Domains). */
+  readonly library?: AppletLibrary;
+  /** Profiles to resolve the state's profile id against (default: the shipped catalog). */
+  readonly profiles?: ReadonlyMap<string, CardProfile>;
+}
+
+export class VirtualSecureElement implements CardPort {
+  readonly profile: CardProfile;
+  readonly #model: CardModel;
+  readonly #os: CardOs;
+  readonly #manager: CardManager;
+
+  constructor(store: CardStore, options: VirtualSecureElementOptions = {}) {
+    this.#model = new CardModel(store);
+    const id = this.#model.committed.profile;
+    const profile = (options.profiles ?? PROFILES).get(id);
+    if (profile === undefined) throw new SeError('ERR_SE_CONFIG', `unknown card profile ${id}`);
+    this.profile = profile;
+    this.#manager = new CardManager(this.#model, profile, options.library ?? new AppletLibrary());
+    this.#os = new CardOs(
+      { atr: profile.atr, channels: profile.channels, noApplicationSw: 0x6999, selectNotFoundSw: 0x6a82 },
+      this.#manager,
+      this.#model,
+    );
+  }
+
+  get atr(): Uint8Array {
+    return this.#os.atr;
+  }
+
+  reset(): Uint8Array {
+    return this.#os.reset();
+  }
+
+  process(command: Uint8Array): Uint8Array {
+    return this.#os.process(command);
+  }
+
+  /** The committed card state (what a power cut would leave). */
+  get state(): CardState {
+    return this.#model.committed;
+  }
+
+  /** Command counters; `internalErrors` above zero is a bug. */
+  get stats(): CardOsStats {
+    return this.#os.stats;
+  }
+
+  /** AID selected on a logical channel (tooling and tests). */
+  selectedOn(channel: number): Uint8Array | undefined {
+    return this.#os.selectedOn(channel);
+  }
+}
