@@ -1,6 +1,9 @@
 import type { Command } from 'commander';
+import { registerGp } from './gp.ts';
+import { registerSeCreate } from './se-create.ts';
 
 /** Adds every subcommand to `program`. Each subcommand lives in its own file and adds one line here. */
 export function registerCommands(program: Command): void {
-  void program;
+  registerGp(program);
+  registerSeCreate(program);
 }

@@ -13,6 +13,7 @@ import type { AppletLibrary } from './applet-library.ts';
 import { INERT_APPLET, lockedApplet } from './inert-applet.ts';
 import { aidStartsWith, holds, isLocked, isSelectableLifecycle, sameAid } from './registry.ts';
 import { SecurityDomainApplet } from './security-domain.ts';
+import { UICC_FS_ID, UiccFileSystem } from '../applets/uicc/uicc-file-system.ts';
 
 export class CardManager implements AppletDirectory {
   readonly model: CardModel;
@@ -20,6 +21,7 @@ export class CardManager implements AppletDirectory {
   readonly library: AppletLibrary;
   readonly #instances = new Map<string, Applet>();
   readonly #locked: Applet;
+  readonly #fileSystem: Applet = new UiccFileSystem(() => this.model.state.ota?.iccid);
 
   constructor(model: CardModel, profile: CardProfile, library: AppletLibrary) {
     this.model = model;
@@ -62,6 +64,8 @@ export class CardManager implements AppletDirectory {
   }
 
   implicit(channel: number, contactless: boolean): SelectableEntry | undefined {
+    // TS 102 221: a UICC has its MF selected on the basic channel after reset (GP UICC Configuration)
+    if (this.profile.kind === 'uicc' && channel === 0 && !contactless) return { aid: UICC_FS_ID, applet: this.#fileSystem };
     const state = this.model.state;
     const chosen = state.applications.find(
       (a) => isSelectableLifecycle(a) && a.implicitSelection.some((s) => s.channel === channel && (contactless ? s.contactless : s.contact)),

@@ -11,7 +11,9 @@ import type { Applet, AppletContext } from '../runtime/applet.ts';
 import { CardException } from '../runtime/card-exception.ts';
 import type { CardManager } from './card-manager.ts';
 import { clearChannelState, newChannelState, type SdChannelState } from './channel-state.ts';
+import { chainStep } from './handlers/command-chain.ts';
 import { SD_HANDLERS } from './handlers/index.ts';
+import { isIsd, isLocked } from './registry.ts';
 import { currentSd, type SdCommandContext } from './sd-context.ts';
 import { recognitionData } from './recognition-data.ts';
 import { externalAuthenticate, initializeUpdate } from './secure-channel.ts';
@@ -53,10 +55,16 @@ export class SecurityDomainApplet implements Applet {
   process(command: CommandApdu, appletCtx: AppletContext): ResponseApdu {
     const ctx = this.#context(appletCtx.channel);
     try {
+      const self = currentSd(ctx);
+      // GPC 2.3.1 §5.3.2.4: "if a Security Domain is in the lifecycle state LOCKED, it shall reject all received commands"
+      if (isLocked(self) && !isIsd(this.#manager.model.state, self.aid)) throw new CardException(SW.CONDITIONS_OF_USE_NOT_SATISFIED, 'Security Domain is LOCKED');
       if (command.ins === INS_INITIALIZE_UPDATE && !hasSecureMessaging(command.cla)) return initializeUpdate(command, ctx);
       if (command.ins === INS_EXTERNAL_AUTHENTICATE) return externalAuthenticate(command, ctx);
       const session = ctx.channel.session;
-      const plain = session === undefined ? this.#outsideSession(command) : session.unwrapCommand(command);
+      // GPC 2.3.1 §11.1.5.1: a chained command is reassembled before its secure messaging is verified
+      const step = chainStep(ctx.channel, command, session?.securityLevel !== undefined);
+      if (step.kind === 'answer') return step.response;
+      const plain = session === undefined ? this.#outsideSession(step.command) : session.unwrapCommand(step.command);
       const authenticated = session?.securityLevel !== undefined;
       if (NEEDS_AUTHENTICATION.has(plain.ins) && !authenticated) {
         throw new CardException(SW.SECURITY_STATUS_NOT_SATISFIED, 'command needs an authenticated secure channel (GPC 2.3.1 Table 11-2)');

@@ -26,6 +26,8 @@ export interface CardProfile {
   readonly authFailureLimit: number;
   /** How a new SSD gets its first keys: PUT KEY through its parent SD after INSTALL [for personalization], or a copy of the ISD's. */
   readonly ssdInitialKeys: 'put-key-via-parent' | 'copy-isd-keys';
+  /** Key sets one Security Domain may hold; PUT KEY adding another gets 6A84 (GPC 2.3.1 Table 11-78). Default {@link DEFAULT_MAX_KEY_SETS}. */
+  readonly maxKeySets?: number | undefined;
   readonly quirks: CardQuirks;
 }
 
@@ -39,7 +41,12 @@ export interface CardQuirks {
   readonly noCplc: boolean;
   /** Key Information Template reports AES keys as type 80 (gp.md §8.1 item 6, GPPro #66/#79). */
   readonly keyInfoReportsAesAsDes: boolean;
+  /** PUT KEY with a wrong key check value: 6982 (GPC 2.3.1 Table 11-78, the default) or the deprecated 9485 of older cards (GPC 2.2). */
+  readonly putKeyKcvMismatchSw?: number | undefined;
 }
+
+/** Key sets per Security Domain when the profile does not say (a common card limit). */
+export const DEFAULT_MAX_KEY_SETS = 8;
 
 /** The strict profile's quirks: none. */
 export const NO_QUIRKS: CardQuirks = Object.freeze({

@@ -39,7 +39,7 @@ export const STRICT_UICC: CardProfile = Object.freeze<CardProfile>({
 
 export const LEGACY_UICC: CardProfile = Object.freeze<CardProfile>({
   id: 'legacy-uicc',
-  description: 'Older SIM: SCP02 i=55, legacy GET STATUS only, 6999 for locked applets, no CPLC, AES keys reported as DES',
+  description: 'Older SIM: SCP02 i=55, legacy GET STATUS only, 6999 for locked applets, no CPLC, AES keys reported as DES, 9485 for a bad PUT KEY check value',
   kind: 'uicc',
   atr: fromHex('3B9F96801FC78031A073BE21136743200718000001A5'),
   channels: 4,
@@ -48,7 +48,7 @@ export const LEGACY_UICC: CardProfile = Object.freeze<CardProfile>({
   memoryQuota: 128 * 1024,
   authFailureLimit: 3,
   ssdInitialKeys: 'copy-isd-keys',
-  quirks: Object.freeze({ legacyGetStatusOnly: true, lockedSelectSw: 0x6999, noCplc: true, keyInfoReportsAesAsDes: true }),
+  quirks: Object.freeze({ legacyGetStatusOnly: true, lockedSelectSw: 0x6999, noCplc: true, keyInfoReportsAesAsDes: true, putKeyKcvMismatchSw: 0x9485 }),
 });
 
 /** Every shipped profile by id. */

@@ -20,6 +20,11 @@ export interface KeyState {
   /** Key usage qualifier and access condition from an extended-format PUT KEY, when given. */
   readonly usage?: Uint8Array | undefined;
   readonly access?: number | undefined;
+  /**
+   * Every component of a key made of several (RSA, ECC: GPC 2.3.1 Tables 11-72..11-77), in the order
+   * received; `type` and `value` are then the first one. Undefined for a one-component key.
+   */
+  readonly components?: readonly { readonly type: number; readonly value: Uint8Array }[] | undefined;
 }
 
 /** A key set: keys sharing a key version number (KVN). */
@@ -52,6 +57,8 @@ export interface SecurityDomainState {
   /** SIN / IIN (tag 42) and image number / CIN (tag 45), set by STORE DATA (GPC 2.3.1 §7.4). */
   readonly iin?: Uint8Array | undefined;
   readonly cin?: Uint8Array | undefined;
+  /** Card Data / SD Management Data (tag 66, whole object) stored by STORE DATA (GPC 2.3.1 §11.11.2.3); GET DATA 66 answers it. */
+  readonly cardData?: Uint8Array | undefined;
 }
 
 /** An Executable Module of a load file: its AID and the TypeScript applet it binds to, if any. */
@@ -93,6 +100,43 @@ export interface ApplicationState {
   readonly data?: unknown;
 }
 
+/**
+ * One SCP80 key set (ETSI TS 102 225 §5.1; ota.md §1.1): KIc and KID share the key version number
+ * 01–0F that the high nibble of the KIc/KID bytes names, and a 5-byte counter CNTR.
+ */
+export interface Scp80KeySetState {
+  readonly kvn: number;
+  /** KIc/KID algorithm: 3DES two-key outer CBC (`x5`), three-key (`x9`), or AES (`x2`, CBC / CMAC). */
+  readonly algorithm: 'tdes-2key' | 'tdes-3key' | 'aes';
+  readonly kic: Uint8Array;
+  readonly kid: Uint8Array;
+  /** CNTR, 0 at issuance; at most 2^40 − 1. */
+  readonly counter: number;
+}
+
+/** The SCP81 TLS pre-shared key (GPC Amendment B; key type 85, KVN 40–4F). */
+export interface Scp81PskState {
+  readonly kvn: number;
+  /** PSK identity as sent in the TLS handshake (bytes; typically ASCII). */
+  readonly identity: Uint8Array;
+  readonly key: Uint8Array;
+}
+
+/** Which Security Domain a Toolkit Application Reference addresses (RAM, ETSI TS 101 220 Annex D). */
+export interface OtaTarState {
+  readonly tar: Uint8Array;
+  readonly sdAid: Uint8Array;
+}
+
+/** What a UICC needs for remote management over the air: identity, SCP80 key sets, TARs, SCP81 PSK. */
+export interface OtaState {
+  /** EF ICCID content (10 bytes, BCD with swapped nibbles, ITU-T E.118): OTA platforms address the card by it. */
+  readonly iccid?: Uint8Array | undefined;
+  readonly scp80: readonly Scp80KeySetState[];
+  readonly tars: readonly OtaTarState[];
+  readonly scp81?: Scp81PskState | undefined;
+}
+
 /** The whole card. `format` versions the file layout. */
 export interface CardState {
   readonly format: 'opentsm-se/1';
@@ -108,4 +152,6 @@ export interface CardState {
   readonly applications: readonly ApplicationState[];
   /** Non-volatile memory available to load files and applications, in bytes. */
   readonly memoryQuota: number;
+  /** Over-the-air identity and keys (UICCs from the card factory); absent on cards without OTA. */
+  readonly ota?: OtaState | undefined;
 }

@@ -29,8 +29,8 @@ export function getData(command: CommandApdu, ctx: SdCommandContext): ResponseAp
       if (app.sd.cin === undefined) break;
       return ok(app.sd.cin);
     case GET_DATA_TAGS.CARD_DATA:
-      // §7.4.1.3 / §7.4.2.3: Card Recognition Data (ISD) or SD Management Data, inside tag 66
-      return responseApdu(encodeTlv(tlv(0x66, [recognitionData(app.sd.scp)])), SW.OK);
+      // §7.4.1.3 / §7.4.2.3: Card Recognition Data (ISD) or SD Management Data, inside tag 66 (as stored by STORE DATA, §11.11.2.3)
+      return responseApdu(app.sd.cardData ?? encodeTlv(tlv(0x66, [recognitionData(app.sd.scp)])), SW.OK);
     case GET_DATA_TAGS.KEY_INFORMATION:
       return responseApdu(keyInformation(ctx), SW.OK);
     case GET_DATA_TAGS.SEQUENCE_COUNTER: {
@@ -56,7 +56,8 @@ function keyInformation(ctx: SdCommandContext): Uint8Array {
         format: extended ? ('extended' as const) : ('basic' as const),
         keyId: k.id,
         kvn: set.kvn,
-        components: [{ type: reportAs(k.type), length: k.value.length }],
+        // Table 11-28: in the basic format a length of 256 or more is coded 00
+        components: (k.components ?? [k]).map((c) => ({ type: reportAs(c.type), length: extended || c.value.length < 256 ? c.value.length : 0 })),
         usage: k.usage,
         access: k.access === undefined ? undefined : Uint8Array.of(k.access),
       };

@@ -1,0 +1,100 @@
+/**
+ * `npm run bench:se`: the virtual SE's card manager under SCP03 at the full security level (C-MAC,
+ * C-DECRYPTION, R-MAC, R-ENCRYPTION; SL 33), in process, beside references measured in the same run:
+ * - the same command with no secure channel (what the card OS and GP handler cost by themselves);
+ * - the bare node:crypto work of one SL 33 round trip (host and card each: one AES-CBC encryption
+ *   and one CMAC of the command, one AES-CBC and one CMAC of the response).
+ * Then the memory one personalized card takes, from a fleet built in this process.
+ */
+import { createCipheriv, randomBytes } from 'node:crypto';
+import { fromHex } from '../src/bytes/index.ts';
+import { encodeCommand, type ApduTransport } from '../src/apdu/index.ts';
+import { buildGetData, buildSelect, GET_DATA_TAGS, openScp03, plainScp03Keys } from '../src/gp/index.ts';
+import { MemoryCardStore, STRICT_ESE, VirtualSecureElement, newCardState } from '../src/se/index.ts';
+
+const ISD = fromHex('A000000151000000');
+const keys = { kvn: 0x30, enc: new Uint8Array(randomBytes(16)), mac: new Uint8Array(randomBytes(16)), dek: new Uint8Array(randomBytes(16)) };
+
+function newCard(): VirtualSecureElement {
+  const cplc = new Uint8Array(randomBytes(42));
+  return new VirtualSecureElement(new MemoryCardStore(newCardState({ profile: STRICT_ESE, isdKeys: keys, cplc, kdd: new Uint8Array(randomBytes(10)) })));
+}
+
+function transport(card: VirtualSecureElement): ApduTransport {
+  return { transmit: (c) => Promise.resolve(card.process(c)) };
+}
+
+async function rate(label: string, seconds: number, step: () => Promise<unknown>): Promise<number> {
+  for (let i = 0; i < 200; i++) await step();
+  let n = 0;
+  const end = performance.now() + seconds * 1000;
+  while (performance.now() < end) {
+    for (let i = 0; i < 100; i++) await step();
+    n += 100;
+  }
+  const perSecond = n / seconds;
+  process.stderr.write(`  ${label}: ${Math.round(perSecond)} APDU/s\n`);
+  return perSecond;
+}
+
+function cryptoFloor(): () => Promise<void> {
+  const k = randomBytes(16);
+  const iv = Buffer.alloc(16);
+  const cmd = randomBytes(32);
+  const macIn = randomBytes(64);
+  const cbc = (data: Buffer) => {
+    const c = createCipheriv('aes-128-cbc', k, iv);
+    c.setAutoPadding(false);
+    c.update(data);
+    c.final();
+  };
+  // host and card: encrypt + MAC the command, encrypt + MAC the response
+  return () => {
+    for (let i = 0; i < 4; i++) {
+      cbc(cmd);
+      cbc(macIn);
+    }
+    return Promise.resolve();
+  };
+}
+
+async function main(): Promise<void> {
+  const seconds = Number(process.env.BENCH_SECONDS ?? 3);
+  console.log(`OpenTSM virtual SE benchmark (node ${process.version})\n`);
+  const plainCard = newCard();
+  const plainGetData = encodeCommand(buildGetData(GET_DATA_TAGS.KEY_INFORMATION));
+  plainCard.process(encodeCommand(buildSelect(ISD)));
+  const plain = await rate('GET DATA, no secure channel', seconds, () => Promise.resolve(plainCard.process(plainGetData)));
+
+  const card = newCard();
+  const t = transport(card);
+  await t.transmit(encodeCommand(buildSelect(ISD)));
+  const session = await openScp03(t, plainScp03Keys({ keyVersion: keys.kvn, enc: keys.enc, mac: keys.mac, dek: keys.dek }), { securityLevel: 0x33, sdAid: ISD });
+  const getData = buildGetData(GET_DATA_TAGS.KEY_INFORMATION);
+  const scp = await rate('GET DATA under SCP03 SL 33 (host wrap + card unwrap/wrap + host unwrap)', seconds, () => session.transmit(getData));
+  const floor = await rate('crypto floor of one SL 33 round trip (8 AES-CBC passes)', seconds, cryptoFloor());
+
+  console.log('operation                                   APDU/s   vs no SCP   vs crypto floor');
+  console.log(`GET DATA, no secure channel              ${plain.toFixed(0).padStart(9)}        1.00×`);
+  console.log(`GET DATA, SCP03 SL 33, host+card         ${scp.toFixed(0).padStart(9)}   ${(scp / plain).toFixed(2).padStart(8)}×   ${(floor / scp).toFixed(2).padStart(8)}× slower`);
+
+  const fleet = Number(process.env.BENCH_FLEET ?? 10_000);
+  globalThis.gc?.();
+  const before = process.memoryUsage();
+  const cards: VirtualSecureElement[] = [];
+  for (let i = 0; i < fleet; i++) {
+    const c = newCard();
+    c.process(encodeCommand(buildSelect(ISD)));
+    cards.push(c);
+    if (i % 1000 === 999) process.stderr.write(`\r  building fleet: ${i + 1}/${fleet}`);
+  }
+  process.stderr.write('\n');
+  globalThis.gc?.();
+  const after = process.memoryUsage();
+  const perCard = (after.heapUsed + after.external + after.arrayBuffers - before.heapUsed - before.external - before.arrayBuffers) / fleet;
+  console.log(`\nmemory: ${fleet} cards in one process, ${(perCard / 1024).toFixed(1)} KiB per card (heap + external), RSS ${(after.rss / 2 ** 20).toFixed(0)} MiB`);
+  console.log(`        a 10,000-card fleet: ~${((perCard * 10_000) / 2 ** 20).toFixed(0)} MiB`);
+  if (cards.length !== fleet) throw new Error('unreachable');
+}
+
+await main();

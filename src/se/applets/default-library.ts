@@ -1,0 +1,12 @@
+/**
+ * The applets every OpenTSM virtual card can run, by Executable Module AID (README: the card binds an
+ * installed module to its TypeScript implementation). Pass it as `VirtualSecureElementOptions.library`;
+ * extend it with `DEFAULT_APPLET_LIBRARY.with(moduleAid, impl)`.
+ */
+import { AppletLibrary } from '../gp/applet-library.ts';
+import { AraMApplet } from './ara-m/ara-m-applet.ts';
+import { ARA_M_MODULE_AID } from './ara-m/ara-m-package.ts';
+
+export const DEFAULT_APPLET_LIBRARY: AppletLibrary = new AppletLibrary([
+  [ARA_M_MODULE_AID, { name: 'ARA-M (GP Secure Element Access Control v1.1)', create: () => new AraMApplet() }],
+]);
