@@ -4,6 +4,8 @@
  * - the same command with no secure channel (what the card OS and GP handler cost by themselves);
  * - the bare node:crypto work of one SL 33 round trip (host and card each: one AES-CBC encryption
  *   and one CMAC of the command, one AES-CBC and one CMAC of the response).
+ * Over PC/SC too (pcscd with vsmartcard's vpcd must be running, as `npm run test:services` sets it
+ * up): the same SL 33 command through libpcsclite, pcscd and the vpcd bridge.
  * Then the memory one personalized card takes, from a fleet built in this process.
  */
 import { createCipheriv, randomBytes } from 'node:crypto';
@@ -58,6 +60,42 @@ function cryptoFloor(): () => Promise<void> {
   };
 }
 
+/** APDU/s of GET DATA at SL 33 through pcscd + vpcd (reader "Virtual PCD 00 01"), or why not. */
+async function overPcsc(seconds: number): Promise<number | string> {
+  const { VpcdBridge } = await import('../src/se/index.ts');
+  let connectPcsc: typeof import('../src/cli/transport/pcsc.ts').connectPcsc;
+  try {
+    ({ connectPcsc } = await import('../src/cli/transport/pcsc.ts'));
+  } catch (e) {
+    return e instanceof Error ? e.message : String(e);
+  }
+  const card = newCard();
+  const bridge = new VpcdBridge(card, { port: 35964, onEvent: () => undefined });
+  bridge.start();
+  try {
+    let reader: Awaited<ReturnType<typeof connectPcsc>> | undefined;
+    const deadline = Date.now() + 10_000;
+    while (reader === undefined) {
+      try {
+        reader = await connectPcsc('Virtual PCD 00 01');
+      } catch (e) {
+        if (Date.now() > deadline) return e instanceof Error ? e.message : String(e);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    }
+    try {
+      await reader.transmit(encodeCommand(buildSelect(ISD)));
+      const session = await openScp03(reader, plainScp03Keys({ keyVersion: keys.kvn, enc: keys.enc, mac: keys.mac, dek: keys.dek }), { securityLevel: 0x33, sdAid: ISD });
+      const getData = buildGetData(GET_DATA_TAGS.KEY_INFORMATION);
+      return await rate('GET DATA under SCP03 SL 33 over PC/SC (pcscd + vpcd)', seconds, () => session.transmit(getData));
+    } finally {
+      await reader.close();
+    }
+  } finally {
+    await bridge.close();
+  }
+}
+
 async function main(): Promise<void> {
   const seconds = Number(process.env.BENCH_SECONDS ?? 3);
   console.log(`OpenTSM virtual SE benchmark (node ${process.version})\n`);
@@ -77,6 +115,10 @@ async function main(): Promise<void> {
   console.log('operation                                   APDU/s   vs no SCP   vs crypto floor');
   console.log(`GET DATA, no secure channel              ${plain.toFixed(0).padStart(9)}        1.00×`);
   console.log(`GET DATA, SCP03 SL 33, host+card         ${scp.toFixed(0).padStart(9)}   ${(scp / plain).toFixed(2).padStart(8)}×   ${(floor / scp).toFixed(2).padStart(8)}× slower`);
+
+  const pcsc = await overPcsc(seconds);
+  if (typeof pcsc === 'number') console.log(`GET DATA, SCP03 SL 33, over PC/SC       ${pcsc.toFixed(0).padStart(9)}   ${(pcsc / plain).toFixed(2).padStart(8)}×`);
+  else console.log(`GET DATA, SCP03 SL 33, over PC/SC        not measured: ${pcsc}`);
 
   const fleet = Number(process.env.BENCH_FLEET ?? 10_000);
   globalThis.gc?.();

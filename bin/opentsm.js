@@ -8,4 +8,5 @@ if (!existsSync(main)) {
   process.exit(1);
 }
 const { run } = await import(main.href);
-process.exitCode = await run(process.argv);
+// Exit explicitly: a native PC/SC handle left open by the binding must not keep the CLI alive.
+process.exit(await run(process.argv));

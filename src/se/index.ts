@@ -32,3 +32,5 @@ export { manufactureBatch, cardFileName, type ManufactureBatchOptions, type Manu
 export { KEY_FILE_FORMAT, KEY_BLOCK_USAGES, encodeKeyFile, type KeyFile, type KeyFileCard, type CheckValue } from './factory/key-file.ts';
 export { exportKey, pskCheckValue, kcvMethodOf, keyBlockVersion, type TransportKek, type ExportedKey, type KeyRole } from './factory/key-blocks.ts';
 export { encodeIccid, luhnDigit, buildCplc, kddFromCplc } from './factory/identifiers.ts';
+export { VpcdBridge, VPCD_DEFAULT_PORT, type VpcdBridgeOptions, type VpcdBridgeStats } from './pcsc/vpcd-bridge.ts';
+export { formatVpcdEvent, logVpcdEvent, type VpcdBridgeEvent, type VpcdFault } from './pcsc/vpcd-events.ts';

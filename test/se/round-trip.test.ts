@@ -76,7 +76,7 @@ describe('content management round trip, checked through GET STATUS', () => {
     assert.equal((await registry(sp.session)).find(SSD)?.lifecycle, SECURITY_DOMAIN_LIFECYCLE.PERSONALIZED);
 
     // 4. load the CAP and install its applet through the SSD
-    ok(await sp.session.transmit(buildInstall({ kind: 'load', loadFileAid: PACKAGE, sdAid: SSD, lfdbHash: CAP.lfdbSha256 })), 'INSTALL [for load]');
+    ok(await sp.session.transmit(buildInstall({ kind: 'load', loadFileAid: PACKAGE, securityDomainAid: SSD, lfdbHash: CAP.lfdbSha256 })), 'INSTALL [for load]');
     ok(await sendLoad(sp.session, CAP.loadFileDataBlock, { blockSize: 96 }), 'LOAD');
     ok(await sp.session.transmit(buildInstall({ kind: 'install', loadFileAid: PACKAGE, moduleAid: APPLET, applicationAid: INSTANCE, privileges: encodePrivileges([]), parameters: encodeInstallParameters({ applicationSpecific: new Uint8Array(0) }), makeSelectable: true })), 'INSTALL [for install and make selectable]');
     let seen = await registry(sp.session);

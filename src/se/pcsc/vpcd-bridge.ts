@@ -14,7 +14,7 @@ export const VPCD_DEFAULT_PORT = 35963;
 
 /** Where and how the bridge connects; every field has a default. */
 export interface VpcdBridgeOptions {
-  /** pcscd's host (default 127.0.0.1). */
+  /** pcscd's host (default 127.0.0.1). The link is plain TCP carrying every APDU: keep it on loopback. */
   readonly host?: string;
   /** The vpcd reader's port (default 35963, reader "Virtual PCD 00 00"; 35964 is "… 00 01"). */
   readonly port?: number;
