@@ -13,6 +13,9 @@ import { fromHex } from '../src/bytes/index.ts';
 import { encodeCommand, type ApduTransport } from '../src/apdu/index.ts';
 import { buildGetData, buildSelect, GET_DATA_TAGS, openScp03, plainScp03Keys } from '../src/gp/index.ts';
 import { MemoryCardStore, STRICT_ESE, VirtualSecureElement, newCardState } from '../src/se/index.ts';
+import type { connectPcsc as ConnectPcscFn } from '../src/cli/transport/pcsc.ts';
+
+type ConnectPcsc = typeof ConnectPcscFn;
 
 const ISD = fromHex('A000000151000000');
 const keys = { kvn: 0x30, enc: new Uint8Array(randomBytes(16)), mac: new Uint8Array(randomBytes(16)), dek: new Uint8Array(randomBytes(16)) };
@@ -63,7 +66,7 @@ function cryptoFloor(): () => Promise<void> {
 /** APDU/s of GET DATA at SL 33 through pcscd + vpcd (reader "Virtual PCD 00 01"), or why not. */
 async function overPcsc(seconds: number): Promise<number | string> {
   const { VpcdBridge } = await import('../src/se/index.ts');
-  let connectPcsc: typeof import('../src/cli/transport/pcsc.ts').connectPcsc;
+  let connectPcsc: ConnectPcsc;
   try {
     ({ connectPcsc } = await import('../src/cli/transport/pcsc.ts'));
   } catch (e) {
