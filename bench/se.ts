@@ -12,7 +12,7 @@ import { createCipheriv, randomBytes } from 'node:crypto';
 import { fromHex } from '../src/bytes/index.ts';
 import { encodeCommand, type ApduTransport } from '../src/apdu/index.ts';
 import { buildGetData, buildSelect, GET_DATA_TAGS, openScp03, plainScp03Keys } from '../src/gp/index.ts';
-import { MemoryCardStore, STRICT_ESE, VirtualSecureElement, newCardState } from '../src/se/index.ts';
+import { DEFAULT_APPLET_LIBRARY, MemoryCardStore, STRICT_ESE, STRICT_UICC, VirtualSecureElement, manufactureBatch, newCardState } from '../src/se/index.ts';
 import type { connectPcsc as ConnectPcscFn } from '../src/cli/transport/pcsc.ts';
 
 type ConnectPcsc = typeof ConnectPcscFn;
@@ -123,13 +123,24 @@ async function main(): Promise<void> {
   if (typeof pcsc === 'number') console.log(`GET DATA, SCP03 SL 33, over PC/SC       ${pcsc.toFixed(0).padStart(9)}   ${(pcsc / plain).toFixed(2).padStart(8)}×`);
   else console.log(`GET DATA, SCP03 SL 33, over PC/SC        not measured: ${pcsc}`);
 
+  // The fleet: factory-made UICCs as an operator holds them — ISD keys diversified per card, an
+  // ARA-M, SCP80 OTA key sets and an SCP81 PSK — each selected and answering commands.
   const fleet = Number(process.env.BENCH_FLEET ?? 10_000);
   globalThis.gc?.();
   const before = process.memoryUsage();
+  const batch = manufactureBatch({
+    profile: STRICT_UICC,
+    count: fleet,
+    batchMasterKeys: { enc: new Uint8Array(randomBytes(16)), mac: new Uint8Array(randomBytes(16)), dek: new Uint8Array(randomBytes(16)) },
+    transportKek: { algorithm: 'aes', key: new Uint8Array(randomBytes(32)) },
+    withAraM: true,
+  });
+  const states = batch.cards.map((c) => c.state); // the key file is dropped with `batch`
   const cards: VirtualSecureElement[] = [];
   for (let i = 0; i < fleet; i++) {
-    const c = newCard();
+    const c = new VirtualSecureElement(new MemoryCardStore(states[i]!), { library: DEFAULT_APPLET_LIBRARY });
     c.process(encodeCommand(buildSelect(ISD)));
+    c.process(encodeCommand(buildGetData(GET_DATA_TAGS.CPLC)));
     cards.push(c);
     if (i % 1000 === 999) process.stderr.write(`\r  building fleet: ${i + 1}/${fleet}`);
   }
@@ -137,7 +148,7 @@ async function main(): Promise<void> {
   globalThis.gc?.();
   const after = process.memoryUsage();
   const perCard = (after.heapUsed + after.external + after.arrayBuffers - before.heapUsed - before.external - before.arrayBuffers) / fleet;
-  console.log(`\nmemory: ${fleet} cards in one process, ${(perCard / 1024).toFixed(1)} KiB per card (heap + external), RSS ${(after.rss / 2 ** 20).toFixed(0)} MiB`);
+  console.log(`\nmemory: ${fleet} factory-made UICCs (ISD, ARA-M, OTA key sets, PSK) in one process, ${(perCard / 1024).toFixed(1)} KiB per card (heap + external), RSS ${(after.rss / 2 ** 20).toFixed(0)} MiB`);
   console.log(`        a 10,000-card fleet: ~${((perCard * 10_000) / 2 ** 20).toFixed(0)} MiB`);
   if (cards.length !== fleet) throw new Error('unreachable');
 }

@@ -2,7 +2,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { fromHex, toHex } from '../../src/bytes/index.ts';
 import { commandApdu, encodeCommand, parseResponse, SW } from '../../src/apdu/index.ts';
-import { buildGetData, buildSelect, GET_DATA_TAGS, GpError, openScp03, parseCplc, parseKeyInformationTemplate, plainScp03Keys } from '../../src/gp/index.ts';
+import { buildGetData, buildSelect, GET_DATA_TAGS, GpError, openScp02, openScp03, parseCplc, parseKeyInformationTemplate, plainScp02Keys, plainScp03Keys } from '../../src/gp/index.ts';
+import { LEGACY_UICC } from '../../src/se/index.ts';
 import { CardPortTransport, ISD_KEYS, TEST_CPLC, testCard } from './helpers.ts';
 
 const ISD = fromHex('A000000151000000');
@@ -59,6 +60,19 @@ describe('virtual SE: card OS and ISD basics', () => {
       const info = parseKeyInformationTemplate(r.data);
       assert.deepEqual(info.map((k) => [k.keyId, k.kvn, k.components[0]?.type]), [[1, 0x30, 0x88], [2, 0x30, 0x88], [3, 0x30, 0x88]]);
       assert.equal(card.state.applications[0]!.sd!.keySets[0]!.counter, 1, 'counter persisted');
+      session.close();
+    }
+  });
+
+  it('the host side of Foundation opens SCP02 (i=55) against a legacy UICC at every security level', async () => {
+    for (const level of [0x01, 0x03]) {
+      const card = testCard({ profile: LEGACY_UICC });
+      const transport = new CardPortTransport(card);
+      await transport.transmit(encodeCommand(buildSelect(ISD)));
+      const session = await openScp02(transport, plainScp02Keys(HOST_KEYS), { securityLevel: level, i: 0x55, sdAid: ISD });
+      const r = await session.transmit(buildGetData(GET_DATA_TAGS.KEY_INFORMATION));
+      assert.equal(r.sw, SW.OK, `SL ${level.toString(16)}`);
+      assert.equal(card.state.applications[0]!.sd!.keySets[0]!.counter, 1, 'SCP02 sequence counter persisted');
       session.close();
     }
   });
