@@ -59,10 +59,7 @@ export function initializeUpdate(command: CommandApdu, ctx: SdCommandContext): R
   }
   ctx.channel.session = session;
   ctx.channel.sessionKvn = chosen.set.kvn;
-  if (session.sequenceCounter !== chosen.set.counter) {
-    // Amd D §6.2.2.1: the incremented counter is stored before the card answers
-    model.update(updateSd(model.state, ctx.sdAid, (s) => setCounter(s, chosen.set.kvn, session.sequenceCounter)));
-  }
+  persistCounter(ctx); // Amd D §6.2.2.1: the incremented SCP03 counter is stored before the card answers
   return responseApdu(data, SW.OK);
 }
 
@@ -74,7 +71,9 @@ export function externalAuthenticate(command: CommandApdu, ctx: SdCommandContext
   const { sd } = currentSd(ctx);
   try {
     session.externalAuthenticate(command);
+    persistCounter(ctx); // GPC 2.3.1 §E.4.1: SCP02 counts the session once its first C-MAC verifies
   } catch (e) {
+    persistCounter(ctx);
     const sw = e instanceof GpError && e.sw !== undefined ? e.sw : SW.SECURITY_STATUS_NOT_SATISFIED;
     if (sw === SW.AUTHENTICATION_FAILED || sw === SW.SECURITY_STATUS_NOT_SATISFIED) {
       // returned, not thrown, so that the failure count is committed
@@ -85,6 +84,16 @@ export function externalAuthenticate(command: CommandApdu, ctx: SdCommandContext
   }
   if (sd.authFailures !== 0) model.update(updateSd(model.state, ctx.sdAid, (s) => ({ ...s, authFailures: 0 })));
   return responseApdu(new Uint8Array(0), SW.OK);
+}
+
+/** Stores the session's sequence counter in its key set when it moved. */
+function persistCounter(ctx: SdCommandContext): void {
+  const { session, sessionKvn } = ctx.channel;
+  if (session === undefined || sessionKvn === undefined) return;
+  const model = ctx.manager.model;
+  const set = currentSd(ctx).sd.keySets.find((k) => k.kvn === sessionKvn);
+  if (set === undefined || set.counter === session.sequenceCounter) return;
+  model.update(updateSd(model.state, ctx.sdAid, (s) => setCounter(s, sessionKvn, session.sequenceCounter)));
 }
 
 function setCounter(sd: SecurityDomainState, kvn: number, counter: number): SecurityDomainState {
