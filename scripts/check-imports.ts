@@ -13,7 +13,7 @@ export const ALLOWED: Readonly<Record<string, readonly string[] | '*'>> = {
   tlv: ['bytes'],
   apdu: ['bytes', 'tlv'],
   crypto: ['bytes'],
-  hsm: ['crypto', 'bytes'],
+  hsm: ['gp', 'emv', 'tlv', 'crypto', 'bytes'],
   gp: ['apdu', 'tlv', 'crypto', 'bytes'],
   ota: ['gp', 'apdu', 'tlv', 'crypto', 'bytes'],
   emv: ['tlv', 'apdu', 'crypto', 'bytes'],

@@ -1,0 +1,160 @@
+/**
+ * The HSM interface (ARCHITECTURE.md §2–3): key custody and every keyed operation OpenTSM needs,
+ * over key *handles*. No method returns a secret key's value — the one documented exception is
+ * `revealProtocolKey` for keys of class `protocol-memory` (the SCP81 TLS-PSK). Every method checks
+ * the key's owner against `ctx.tenant` and its usage/mode against the operation (usage-policy.ts),
+ * and emits one audit event. Implementations: software/ (LMK + TR-31 blocks in a KeyRecordStore)
+ * and pkcs11/ (token objects), run against one conformance suite.
+ */
+import type { DiversificationMethod, Scp02HostKeys, Scp03HostKeys, WrappedKey } from '../gp/index.ts';
+import type { CvnProfileId } from '../emv/index.ts';
+import type { CustodianCredential, KeyComponentInput, OperationContext } from './context.ts';
+import type { KeyHandle, KeySpec } from './key-attributes.ts';
+
+/** EMV transaction data the issuer's HSM verifies an ARQC with (EMV Book 2 §8.1). */
+export interface ArqcRequest {
+  /** The IMK-AC (usage E0). */
+  readonly imk: string;
+  readonly profile: CvnProfileId;
+  readonly pan: string;
+  /** PAN sequence number, two digits ("00" when absent). */
+  readonly psn: string;
+  /** Application Transaction Counter (2 bytes). */
+  readonly atc: Uint8Array;
+  /** Unpredictable number (4 bytes), for profiles whose session key uses it. */
+  readonly unpredictableNumber?: Uint8Array;
+  /** The CDOL1 data the card MACed, assembled per the profile. */
+  readonly data: Uint8Array;
+  readonly arqc: Uint8Array;
+}
+
+/** The issuer's answer data (EMV Book 2 §8.2): method 1 (ARC) or method 2 (CSU + proprietary data), per profile. */
+export type ArpcInput =
+  | { readonly method: 1; readonly arc: Uint8Array }
+  | { readonly method: 2; readonly csu: Uint8Array; readonly proprietaryData?: Uint8Array };
+
+export interface ArqcResult {
+  /** Whether the ARQC verified (constant-time compare inside the HSM). */
+  readonly valid: boolean;
+  /** The ARPC, when requested and the ARQC verified. */
+  readonly arpc?: Uint8Array;
+}
+
+/** A PIN block under a key (ISO 9564-1 format 0–4), and the PAN the format binds it to. */
+export interface EncryptedPinBlock {
+  /** The PIN encryption key (usage P0). */
+  readonly key: string;
+  readonly format: 0 | 1 | 2 | 3 | 4;
+  readonly block: Uint8Array;
+  /** Formats 0, 3, 4 bind the PAN. */
+  readonly pan?: string;
+}
+
+/** Keys a card personalization needs, derived per card and encrypted for the card (EMV CPS DGI 8000/9000). */
+export interface CardKeyExport {
+  /** Derivation: EMV ICC master key from an IMK (EMV Book 2 A1.4), or GP diversification of a master. */
+  readonly derive:
+    | { readonly kind: 'emv-icc'; readonly imk: string; readonly pan: string; readonly psn: string; readonly option: 'A' | 'B' }
+    | { readonly kind: 'gp'; readonly master: string; readonly kdd: Uint8Array; readonly method: DiversificationMethod; readonly keyType: 1 | 2 | 3 };
+  /** The Security Domain DEK (GP-DEK) the derived key is encrypted under, and the SCP of its channel. */
+  readonly dek: string;
+  readonly scp: 2 | 3;
+  /** SCP02 only: the session's sequence counter (the session DEK is derived from it, GPC 2.3.1 §E.4.1). */
+  readonly sequenceCounter?: number;
+}
+
+export interface Hsm {
+  readonly backend: 'software' | 'pkcs11';
+
+  // — custody —
+  /** Generates a key inside the HSM. */
+  generateKey(spec: KeySpec, ctx: OperationContext): Promise<KeyHandle>;
+  /** Forms a key from 2 or 3 clear components, each from a different authenticated custodian and checked by its KCV (dual control). */
+  importComponents(spec: KeySpec, components: readonly KeyComponentInput[], ctx: OperationContext): Promise<KeyHandle>;
+  /** Imports a TR-31 key block (versions A–D) under a key-block protection key (usage K1) held by this HSM. */
+  importKeyBlock(kbpk: string, block: string, meta: { readonly owner: string; readonly label?: string }, ctx: OperationContext): Promise<KeyHandle>;
+  /** Exports a key as a TR-31 block (version B for TDES KBPKs, D for AES) under a KBPK; only exportable keys; two custodians. */
+  exportKeyBlock(kbpk: string, key: string, approvals: readonly CustodianCredential[], ctx: OperationContext): Promise<string>;
+  getKey(id: string, ctx: OperationContext): Promise<KeyHandle>;
+  listKeys(filter: { readonly usage?: string; readonly label?: string }, ctx: OperationContext): Promise<readonly KeyHandle[]>;
+  /** A new version of the key (same attributes, version + 1); the old one becomes `retired`. */
+  rotateKey(id: string, ctx: OperationContext): Promise<KeyHandle>;
+  /** Destroys a key irrecoverably; two custodians. */
+  destroyKey(id: string, approvals: readonly CustodianCredential[], ctx: OperationContext): Promise<void>;
+  /** Reads a `protocol-memory` key (the SCP81 PSK) for the protocol stack that needs it in clear; refused for every other key class. */
+  revealProtocolKey(id: string, ctx: OperationContext): Promise<Uint8Array>;
+
+  // — derivation —
+  /** GP diversification (EMV CPG 2.04, VISA2, KDF3) of a batch's ENC/MAC/DEK masters into a Security Domain's stored per-SE keys. */
+  diversifyGpKeys(
+    masters: { readonly enc: string; readonly mac: string; readonly dek: string },
+    kdd: Uint8Array,
+    method: DiversificationMethod,
+    target: { readonly owner: string; readonly label?: string },
+    ctx: OperationContext,
+  ): Promise<{ readonly enc: KeyHandle; readonly mac: KeyHandle; readonly dek: KeyHandle }>;
+
+  // — GlobalPlatform secure channels —
+  /** The gp/ keyed-operation interface over a stored SCP03 key set: static keys never leave the HSM. */
+  scp03HostKeys(set: { readonly enc: string; readonly mac: string; readonly dek: string }, keyVersion: number, ctx: OperationContext): Promise<Scp03HostKeys>;
+  scp02HostKeys(set: { readonly enc: string; readonly mac: string; readonly dek: string }, keyVersion: number, ctx: OperationContext): Promise<Scp02HostKeys>;
+  /**
+   * PUT KEY / encrypted STORE DATA: translates a stored key from under the LMK to under a card's DEK
+   * (SCP03: AES-CBC with the static DEK; SCP02: 3DES-ECB with the session DEK) and returns it with
+   * its KCV — the clear key never reaches the caller.
+   */
+  wrapKeyForCard(key: string, dek: string, options: { readonly scp: 2 | 3; readonly sequenceCounter?: number }, ctx: OperationContext): Promise<WrappedKey>;
+  /** Derives a per-card key (ICC master key, per-SE GP key) and returns it encrypted for the card, never stored, never in clear outside. */
+  exportDerivedKeyForCard(request: CardKeyExport, ctx: OperationContext): Promise<WrappedKey>;
+
+  // — EMV issuer —
+  /** Verifies an ARQC and, when `arpc` is given and it verifies, generates the ARPC (EMV Book 2 §8). */
+  verifyArqc(request: ArqcRequest, arpc: ArpcInput | undefined, ctx: OperationContext): Promise<ArqcResult>;
+  /** Issuer-script MAC (EMV Book 2 §9.2.1) with the IMK-SMI (E2) session key of this transaction. */
+  issuerScriptMac(request: Omit<ArqcRequest, 'imk' | 'data'> & { readonly imkSmi: string; readonly macInput: Uint8Array }, ctx: OperationContext): Promise<Uint8Array>;
+  /** Issuer-script data encryption (EMV Book 2 §9.2.2) with the IMK-SMC (E1) session key. */
+  issuerScriptEncrypt(request: Omit<ArqcRequest, 'imk' | 'data'> & { readonly imkSmc: string; readonly plaintext: Uint8Array }, ctx: OperationContext): Promise<Uint8Array>;
+  /** Re-encrypts a PIN block from one key/format to another; the clear PIN never leaves the HSM. */
+  translatePinBlock(from: EncryptedPinBlock, to: Omit<EncryptedPinBlock, 'block'>, ctx: OperationContext): Promise<Uint8Array>;
+  /** Turns an encrypted PIN block into the enciphered PIN data of an EMV PIN CHANGE issuer script (EMV Book 2 §9.2.2, per the profile). */
+  pinChangeScriptData(
+    request: Omit<ArqcRequest, 'imk' | 'data'> & { readonly pin: EncryptedPinBlock; readonly imkSmc: string; readonly imkAc: string },
+    ctx: OperationContext,
+  ): Promise<Uint8Array>;
+
+  // — general —
+  generateMac(key: string, data: Uint8Array, algorithm: MacAlgorithm, ctx: OperationContext): Promise<Uint8Array>;
+  verifyMac(key: string, data: Uint8Array, mac: Uint8Array, algorithm: MacAlgorithm, ctx: OperationContext): Promise<boolean>;
+  encryptData(key: string, data: Uint8Array, options: DataCipherOptions, ctx: OperationContext): Promise<Uint8Array>;
+  decryptData(key: string, data: Uint8Array, options: DataCipherOptions, ctx: OperationContext): Promise<Uint8Array>;
+  random(length: number, ctx: OperationContext): Promise<Uint8Array>;
+
+  // — asymmetric —
+  /** RSA 2048+ or EC P-256 key pair; the private key stays in the HSM. */
+  generateKeyPair(spec: AsymmetricKeySpec, ctx: OperationContext): Promise<KeyHandle>;
+  sign(key: string, data: Uint8Array, scheme: SignatureScheme, ctx: OperationContext): Promise<Uint8Array>;
+  verify(key: string, data: Uint8Array, signature: Uint8Array, scheme: SignatureScheme, ctx: OperationContext): Promise<boolean>;
+  /** The public key as SubjectPublicKeyInfo DER. */
+  exportPublicKey(key: string, ctx: OperationContext): Promise<Uint8Array>;
+}
+
+/** MAC algorithms (ISO 9797-1 alg 1/3, CMAC, HMAC-SHA-256), each tied to its usage code. */
+export type MacAlgorithm = 'iso9797-1-alg1' | 'retail-mac' | 'cmac' | 'hmac-sha256';
+
+export interface DataCipherOptions {
+  readonly mode: 'ecb' | 'cbc';
+  /** CBC only; explicit (no default IV). */
+  readonly iv?: Uint8Array;
+}
+
+export interface AsymmetricKeySpec {
+  readonly algorithm: 'R' | 'E';
+  /** RSA modulus bits (≥ 2048) or the EC curve size (256). */
+  readonly size: number;
+  readonly usage: 'S0' | 'S1' | 'S2';
+  readonly owner: string;
+  readonly label?: string;
+}
+
+/** Signature schemes: GP tokens/DAP (RSA PKCS#1 v1.5 SHA-1 scheme 1, PSS SHA-256 scheme 2, ECDSA), EMV certificates (ISO 9796-2 recovery). */
+export type SignatureScheme = 'rsa-pkcs1-sha1' | 'rsa-pkcs1-sha256' | 'rsa-pss-sha256' | 'ecdsa-sha256' | 'iso9796-2-sha1';
