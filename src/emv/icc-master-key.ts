@@ -2,7 +2,7 @@
  * ICC master key (UDK) derivation from an issuer master key, EMV 4.4 Book 2 Annex A1.4: option A
  * (A1.4.1) and option B (A1.4.2, for PANs longer than 16 digits), double-length TDES.
  *
- * The AES variant (option C, EMV 4.4 Book 2 A1.4.3) is not implemented: no published vector in
+ * The AES variant (option C, EMV 4.4 Book 2 A1.4.3) is out of scope here: no published vector in
  * test/vectors covers it (research/hsm-emv.md §3.1).
  */
 import { createHash } from 'node:crypto';

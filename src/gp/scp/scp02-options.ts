@@ -45,7 +45,7 @@ export interface Scp02Options {
 export const SCP02_SUPPORTED_I = [0x15, 0x55] as const;
 
 /**
- * Decodes SCP02 "i" and refuses the options not implemented (implicit initiation, C-MAC on the
+ * Decodes SCP02 "i" and refuses the options this library does not offer (implicit initiation, C-MAC on the
  * unmodified APDU, ICV over the AID, R-MAC) with `ERR_GP_UNSUPPORTED`.
  * @example scp02Options(0x55).pseudoRandomChallenge // true
  */

@@ -15,7 +15,7 @@
  *   administrative operation; EF ICCID is read always, updated never (TS 102 221 §13.2: ICCID is
  *   "READ ALW, UPDATE NEV").
  * - C6 PIN status template (§9.5.2): PS_DO 90 = 00 (no PIN enabled) over key reference 01 (PIN1).
- *   The card has no PIN: VERIFY is not implemented.
+ *   The card has no PIN: VERIFY answers 6D00 (instruction not supported).
  */
 import { encodeTlv, encodeTlvList, tlv } from '../../../tlv/index.ts';
 

@@ -2,7 +2,7 @@
  * INSTALL (GPC 2.3.1 §11.5): parses the command with the gp/ codec (6A80 / 6A86 for malformed data
  * or headers) and runs the role of Table 11-41. A chain (P1 b8, §11.5.2.1) arrives here reassembled
  * by the Security Domain gate (command-chain.ts). Every success answers '00' — no receipt
- * (§11.5.3.1): Receipt Generation is not implemented.
+ * (§11.5.3.1): this card does not generate receipts (Receipt Generation privilege unsupported).
  *
  * [for load, install and make selectable] (P1 '0E', §9.3.8) is not supported and is refused with
  * 6A86: the separate [for load] + LOAD + [for install and make selectable] sequence does the same.
