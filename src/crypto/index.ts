@@ -22,7 +22,7 @@ export {
 } from './aes.ts';
 export { pad, padMethod1, padMethod2, padMethod3, unpadMethod2, type PaddingMethod } from './padding.ts';
 export { cbcMacDes, retailMac, RetailMac, type MacOptions } from './iso9797-mac.ts';
-export { AesCmac, aesCmac } from './cmac.ts';
+export { AesCmac, aesCmac, tdesCmac } from './cmac.ts';
 export { kdfCounterCmac, scp03Kdf, type CounterKdfInput } from './kdf.ts';
 export { kcv, KCV_METHODS, type KcvMethod } from './kcv.ts';
 export { randomBytes } from './random.ts';

@@ -11,12 +11,11 @@
  */
 import { concat, equalCt, wipe, xor } from '../../bytes/index.ts';
 import { aesCbcDecrypt, aesCbcEncrypt } from '../aes.ts';
-import { aesCmac } from '../cmac.ts';
+import { aesCmac, tdesCmac } from '../cmac.ts';
 import { tdesCbcDecrypt, tdesCbcEncrypt } from '../des.ts';
 import { cbcMacDes } from '../iso9797-mac.ts';
 import { assertKey } from '../cipher.ts';
 import { authError } from './fail.ts';
-import { tdesCmac } from './tdes-cmac.ts';
 import { versionParams, type KeyBlockVersion, type KeyBlockVersionParams } from './versions.ts';
 
 /** The two keys a KBPK yields for one key block version. Wipe them after use. */

@@ -24,7 +24,6 @@ export {
   type KeyBlockHeader,
   type KeyBlockHeaderInput,
 } from './header.ts';
-export { tdesCmac } from './tdes-cmac.ts';
 export { deriveKeyBlockKeys, type BindingKeys } from './binding.ts';
 export { UnwrappedKey } from './unwrapped-key.ts';
 export { unwrapKeyBlock } from './unwrap.ts';
