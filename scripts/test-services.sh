@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # OpenTSM services tests: tests that need real system services (pcscd with vsmartcard's vpcd
-# driver today; SoftHSM2 and a throwaway PostgreSQL cluster for later tests).
+# driver; a throwaway PostgreSQL cluster, its URL in OPENTSM_PG_URL; SoftHSM2 for later tests).
 #
 # Convention: a services test is a file test/services/**/*.test.ts. It runs only when
 # OPENTSM_SERVICES=1 (this script sets it) and skips itself under a plain `npm test`. It may
@@ -10,7 +10,8 @@
 # What this script does, in order:
 #   1. installs the Debian packages the services need, only those missing (apt-get; root or sudo);
 #   2. builds the optional PC/SC binding (@pokusew/pcsclite) if `npm ci` could not build it;
-#   3. starts each service in the background, logs under a temp dir, stopped by PID on exit;
+#   3. starts each service in the background, logs under a temp dir, stopped by PID on exit
+#      (PostgreSQL: a new cluster in its own temp dir, on 127.0.0.1 and a free port, removed on exit);
 #   4. runs the services tests with node's test runner (its summary is the last thing printed)
 #      and exits with the runner's status.
 #
@@ -162,6 +163,57 @@ start_pcscd() {
   port_listening "$VPCD_PORT" || die "nothing listens on the vpcd port $VPCD_PORT: is /etc/reader.conf.d/vpcd present?"
 }
 
+# as_pg_owner SECONDS COMMAND...: runs a command as the cluster's owner, killed after SECONDS.
+# initdb refuses root, so root runs it as `postgres`; anyone else runs it as themselves.
+as_pg_owner() {
+  local seconds=$1
+  shift
+  if [[ "$(id -u)" == 0 ]]; then timeout "$seconds" runuser -u postgres -- "$@"; else timeout "$seconds" "$@"; fi
+}
+
+# Prints the newest PostgreSQL server bin directory.
+postgres_bin() {
+  local dirs
+  mapfile -t dirs < <(compgen -G '/usr/lib/postgresql/*/bin' | sort -V)
+  [[ ${#dirs[@]} -gt 0 && -x "${dirs[-1]}/initdb" ]] || return 1
+  echo "${dirs[-1]}"
+}
+
+# Prints a TCP port on 127.0.0.1 that nothing listens on (the kernel picks it).
+free_port() {
+  node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })'
+}
+
+# A throwaway cluster: its own temp dir owned by the server user, 127.0.0.1 only, fsync off (test
+# data only: never for a real database), stopped and deleted on exit. Exports OPENTSM_PG_URL.
+start_postgres() {
+  local bin dir port
+  bin="$(postgres_bin)" || die "no PostgreSQL server binaries under /usr/lib/postgresql"
+  if [[ "$(id -u)" == 0 ]]; then id postgres > /dev/null 2>&1 || die "no 'postgres' user to own the test cluster (initdb refuses root)"; fi
+  dir="$(mktemp -d -t opentsm-pg.XXXXXX)"
+  on_exit "rm -rf '$dir'"
+  if [[ "$(id -u)" == 0 ]]; then chown postgres: "$dir"; fi
+  as_pg_owner 60 "$bin/initdb" -D "$dir/data" -U postgres --auth=trust --no-sync -E UTF8 --no-locale > "$LOG_DIR/initdb.log" 2>&1 ||
+    { tail -20 "$LOG_DIR/initdb.log" >&2; die "initdb failed"; }
+  port="$(free_port)" || die "could not find a free TCP port"
+  on_exit "stop_postgres '$bin' '$dir'"
+  as_pg_owner 45 "$bin/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 30 \
+    -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+    start > "$LOG_DIR/pg_ctl.log" 2>&1 ||
+    { tail -20 "$dir/postgres.log" "$LOG_DIR/pg_ctl.log" >&2 2> /dev/null; die "PostgreSQL did not start within 30 s"; }
+  export OPENTSM_PG_URL="postgresql://postgres@127.0.0.1:$port/postgres"
+  log "postgres: started ($("$bin/postgres" --version | awk '{ print $3 }'), $OPENTSM_PG_URL, data in $dir)"
+}
+
+stop_postgres() { # stop_postgres BIN DIR: fast shutdown, SIGKILL to the postmaster if that fails; keeps the log
+  local bin=$1 dir=$2 pid
+  if ! as_pg_owner 30 "$bin/pg_ctl" -D "$dir/data" -m fast -w -t 20 stop > /dev/null 2>&1; then
+    pid="$(head -1 "$dir/data/postmaster.pid" 2> /dev/null)" || pid=''
+    if [[ "$pid" =~ ^[0-9]+$ ]]; then log "postgres (pid $pid) did not stop; killing it"; kill -9 "$pid" 2> /dev/null || true; fi
+  fi
+  cp "$dir/postgres.log" "$LOG_DIR/postgres.log" 2> /dev/null || true
+}
+
 stop_pid() { # stop_pid PID NAME: SIGTERM, then SIGKILL after 5 s
   local pid=$1 i
   kill "$pid" 2> /dev/null || return 0
@@ -180,6 +232,7 @@ main() {
   install_packages
   build_pcsc_binding
   start_pcscd
+  start_postgres
   log "set-up took $((SECONDS - started)) s; running test/services"
   local filters=("$@")
   [[ ${#filters[@]} -gt 0 ]] || filters=(test/services/)

@@ -24,6 +24,18 @@ export { pad, padMethod1, padMethod2, padMethod3, unpadMethod2, type PaddingMeth
 export { cbcMacDes, retailMac, RetailMac, type MacOptions } from './iso9797-mac.ts';
 export { AesCmac, aesCmac, tdesCmac } from './cmac.ts';
 export { kdfCounterCmac, scp03Kdf, type CounterKdfInput } from './kdf.ts';
+export {
+  isHeldKey,
+  assertKeyOrHeld,
+  tdesEcbEncryptWith,
+  tdesCbcEncryptWith,
+  aesEcbEncryptWith,
+  aesEcbDecryptWith,
+  aesCmacWith,
+  tdesCmacWith,
+  type HeldKey,
+  type HeldKeyCipherMode,
+} from './held-key.ts';
 export { kcv, KCV_METHODS, type KcvMethod } from './kcv.ts';
 export { randomBytes } from './random.ts';
 export * from './tr31/index.ts';

@@ -7,6 +7,7 @@ import { createCipheriv, type Cipher } from 'node:crypto';
 import { assertInt, concat, wipe, xor } from '../bytes/index.ts';
 import { assertKey, fromBuffer, runCipher } from './cipher.ts';
 import { tdesKey24 } from './des.ts';
+import { isHeldKey, tdesCbcEncryptWith, type HeldKey } from './held-key.ts';
 import { pad, type PaddingMethod } from './padding.ts';
 
 const ZERO8 = new Uint8Array(8);
@@ -22,14 +23,16 @@ export interface MacOptions {
 
 /**
  * ISO 9797-1 MAC algorithm 1: CBC-MAC with the full block cipher (single DES for an 8-byte key,
- * 3DES for 16 or 24 bytes); the last ciphertext block, truncated to `length`.
+ * 3DES for 16 or 24 bytes); the last ciphertext block, truncated to `length`. The key may be a
+ * held 3DES key.
  */
-export function cbcMacDes(key: Uint8Array, data: Uint8Array, options: MacOptions): Uint8Array {
+export function cbcMacDes(key: Uint8Array | HeldKey, data: Uint8Array, options: MacOptions): Uint8Array {
   assertInt(options.length, 4, 8, 'MAC length');
   const iv = options.iv ?? ZERO8;
   assertKey(iv, [8], 'MAC IV');
   const padded = pad(data, 8, options.padding);
-  const out = runCipher('des-ede3-cbc', tdesKey24(key, 'CBC-MAC key'), iv, padded, false);
+  // a held key (an HSM's 3DES key) runs the CBC pass where it is held
+  const out = isHeldKey(key) ? tdesCbcEncryptWith(key, padded, { iv }) : runCipher('des-ede3-cbc', tdesKey24(key, 'CBC-MAC key'), iv, padded, false);
   return out.slice(out.length - 8, out.length - 8 + options.length);
 }
 

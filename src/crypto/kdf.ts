@@ -3,9 +3,10 @@
  * the two layouts GlobalPlatform uses: counter in the middle (GPC Amd D v1.1.1 §4.1.5, SCP03) and
  * counter first (GlobalPlatformPro's "KDF3" diversification).
  */
-import { assertBytes, assertInt, concat } from '../bytes/index.ts';
+import { assertBytes, assertInt, concat, wipe } from '../bytes/index.ts';
 import { AesCmac } from './cmac.ts';
 import { CryptoError } from './errors.ts';
+import { aesCmacWith, assertKeyOrHeld, isHeldKey, type HeldKey } from './held-key.ts';
 
 export interface CounterKdfInput {
   /** Fixed input before the counter byte (empty for the counter-first layout). */
@@ -16,23 +17,30 @@ export interface CounterKdfInput {
   length: number;
 }
 
-/** SP 800-108 counter-mode KDF: K(i) = CMAC(KI, before ‖ [i]₈ ‖ after), i = 1…n, output truncated. */
-export function kdfCounterCmac(key: Uint8Array, input: CounterKdfInput): Uint8Array {
+/**
+ * SP 800-108 counter-mode KDF: K(i) = CMAC(KI, before ‖ [i]₈ ‖ after), i = 1…n, output truncated.
+ * `key` is AES key bytes or a held AES key (an HSM computes each CMAC; the output is returned).
+ */
+export function kdfCounterCmac(key: Uint8Array | HeldKey, input: CounterKdfInput): Uint8Array {
   assertBytes(input.fixedBefore, undefined, 'KDF fixed input before the counter');
   assertBytes(input.fixedAfter, undefined, 'KDF fixed input after the counter');
   assertInt(input.length, 1, 255 * 16, 'KDF output length');
-  const cmac = new AesCmac(key);
+  assertKeyOrHeld(key, 'aes', [16, 24, 32], 'KDF key');
+  const cmac = isHeldKey(key) ? undefined : new AesCmac(key);
+  const prf = (msg: Uint8Array): Uint8Array => (cmac === undefined ? aesCmacWith(key, msg, { length: 16 }) : cmac.mac(msg, 16));
   try {
     const blocks = Math.ceil(input.length / 16);
     const msg = concat(input.fixedBefore, new Uint8Array(1), input.fixedAfter);
     const out = new Uint8Array(blocks * 16);
     for (let i = 1; i <= blocks; i++) {
       msg[input.fixedBefore.length] = i;
-      out.set(cmac.mac(msg, 16), (i - 1) * 16);
+      out.set(prf(msg), (i - 1) * 16);
     }
-    return out.slice(0, input.length);
+    const result = out.slice(0, input.length);
+    wipe(out);
+    return result;
   } finally {
-    cmac.destroy();
+    cmac?.destroy();
   }
 }
 
@@ -40,7 +48,7 @@ export function kdfCounterCmac(key: Uint8Array, input: CounterKdfInput): Uint8Ar
  * The SCP03 data derivation function (GPC Amd D v1.1.1 §4.1.5): label = 11 zero bytes ‖ constant,
  * separator 00, L as 2 bytes in bits, counter, then the context.
  */
-export function scp03Kdf(key: Uint8Array, derivationConstant: number, context: Uint8Array, lengthBits: number): Uint8Array {
+export function scp03Kdf(key: Uint8Array | HeldKey, derivationConstant: number, context: Uint8Array, lengthBits: number): Uint8Array {
   assertInt(derivationConstant, 0, 0xff, 'SCP03 derivation constant');
   assertInt(lengthBits, 8, 0xffff, 'SCP03 KDF length in bits');
   if (lengthBits % 8 !== 0) throw new CryptoError('ERR_CRYPTO_PARAM', `SCP03 KDF length must be whole bytes, got ${lengthBits} bits`);

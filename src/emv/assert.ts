@@ -3,6 +3,7 @@
  * a BytesError or a CryptoError (CONVENTIONS.md §3). Digit-string checks never echo the value.
  */
 import { BytesError, assertBytes, assertInt } from '../bytes/index.ts';
+import { CryptoError, assertKeyOrHeld, type HeldKey } from '../crypto/index.ts';
 import { EmvError, type EmvErrorCode } from './errors.ts';
 
 /** Asserts `value` is a Uint8Array of one of `lengths` (any length if undefined), as an EmvError. */
@@ -16,6 +17,16 @@ export function assertEmvBytes(
     assertBytes(value, lengths, name);
   } catch (e) {
     if (e instanceof BytesError) throw new EmvError(code, e.message, { cause: e });
+    throw e;
+  }
+}
+
+/** Asserts `key` is key bytes of one of `lengths` or a held `cipher` key of such a length (an HSM's), as ERR_EMV_KEY. */
+export function assertEmvKey(key: unknown, cipher: 'aes' | 'tdes', lengths: readonly number[], name: string): asserts key is Uint8Array | HeldKey {
+  try {
+    assertKeyOrHeld(key, cipher, lengths, name);
+  } catch (e) {
+    if (e instanceof CryptoError) throw new EmvError('ERR_EMV_KEY', e.message, { cause: e });
     throw e;
   }
 }

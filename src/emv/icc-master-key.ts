@@ -7,8 +7,8 @@
  */
 import { createHash } from 'node:crypto';
 import { concat, wipe, xor } from '../bytes/index.ts';
-import { tdesEcbEncrypt } from '../crypto/index.ts';
-import { assertDigits, assertEmvBytes } from './assert.ts';
+import { tdesEcbEncryptWith, type HeldKey } from '../crypto/index.ts';
+import { assertDigits, assertEmvKey } from './assert.ts';
 import { packDigits } from './digits.ts';
 import { withOddParity } from './key-parity.ts';
 
@@ -25,8 +25,8 @@ function panPsn(pan: string, psn: string | null): string {
 }
 
 /** A1.4.1: Z = DES3(IMK)[Y] ‖ DES3(IMK)[Y ⊕ FF…FF], then odd parity on every byte. */
-function fromY(imk: Uint8Array, y: Uint8Array): Uint8Array {
-  const z = tdesEcbEncrypt(imk, concat(y, xor(y, FF8)));
+function fromY(imk: Uint8Array | HeldKey, y: Uint8Array): Uint8Array {
+  const z = tdesEcbEncryptWith(imk, concat(y, xor(y, FF8)));
   const mk = withOddParity(z);
   wipe(z);
   return mk;
@@ -35,11 +35,12 @@ function fromY(imk: Uint8Array, y: Uint8Array): Uint8Array {
 /**
  * ICC master key by option A (EMV 4.4 Book 2 A1.4.1): Y is the rightmost 16 digits of PAN ‖ PSN
  * (left-padded with zeros), packed BCD. `psn` is two digits, or `null` when the card has none
- * (then '00' is used).
+ * (then '00' is used). The IMK may be held by an HSM (it runs the 3DES-ECB); the ICC master key is
+ * returned as bytes.
  * @example deriveIccMasterKeyOptionA(imk, '12345678901234567', '01') // 73AD5468… (pyemv doc example)
  */
-export function deriveIccMasterKeyOptionA(imk: Uint8Array, pan: string, psn: string | null): Uint8Array {
-  assertEmvBytes(imk, [16], 'issuer master key', 'ERR_EMV_KEY');
+export function deriveIccMasterKeyOptionA(imk: Uint8Array | HeldKey, pan: string, psn: string | null): Uint8Array {
+  assertEmvKey(imk, 'tdes', [16], 'issuer master key');
   const x = panPsn(pan, psn);
   return fromY(imk, packDigits(x.slice(-16).padStart(16, '0')));
 }
@@ -50,8 +51,8 @@ export function deriveIccMasterKeyOptionA(imk: Uint8Array, pan: string, psn: str
  * the 16 digits of Y are its decimal digits in order, followed if fewer than 16 by its hex letters
  * A–F decimalised as 0–5; then as option A.
  */
-export function deriveIccMasterKeyOptionB(imk: Uint8Array, pan: string, psn: string | null): Uint8Array {
-  assertEmvBytes(imk, [16], 'issuer master key', 'ERR_EMV_KEY');
+export function deriveIccMasterKeyOptionB(imk: Uint8Array | HeldKey, pan: string, psn: string | null): Uint8Array {
+  assertEmvKey(imk, 'tdes', [16], 'issuer master key');
   const x = panPsn(pan, psn);
   if (pan.length <= 16) return deriveIccMasterKeyOptionA(imk, pan, psn);
   const digest = createHash('sha1')

@@ -3,8 +3,8 @@
  * in two passes (the last block of AES-CBC with a zero IV over PIN field ‖ PAN field).
  */
 import { concat, wipe, xor } from '../bytes/index.ts';
-import { aesEcbDecrypt, aesEcbEncrypt } from '../crypto/index.ts';
-import { assertDigits, assertEmvBytes } from './assert.ts';
+import { aesEcbDecryptWith, aesEcbEncryptWith, type HeldKey } from '../crypto/index.ts';
+import { assertDigits, assertEmvBytes, assertEmvKey } from './assert.ts';
 import { digitNibbles, nibblesToDigits, packNibbles, unpackNibbles } from './digits.ts';
 import { EmvError } from './errors.ts';
 import { PIN_DIGITS, assertPin } from './pin.ts';
@@ -78,15 +78,16 @@ export function decodePanFieldIso4(field: Uint8Array): string {
 
 /**
  * Enciphers a format 4 PIN block under an AES key (§9.4.3): AES(K)[AES(K)[PIN field] ⊕ PAN field].
+ * The key may be held by an HSM (it runs both AES passes).
  * @example encipherPinBlockIso4(key, '1234', '1234567890123456789', { random })
  */
-export function encipherPinBlockIso4(key: Uint8Array, pin: string, pan: string, options: { random?: RandomSource } = {}): Uint8Array {
-  assertEmvBytes(key, [16, 24, 32], 'PIN encryption key (AES)', 'ERR_EMV_KEY');
+export function encipherPinBlockIso4(key: Uint8Array | HeldKey, pin: string, pan: string, options: { random?: RandomSource } = {}): Uint8Array {
+  assertEmvKey(key, 'aes', [16, 24, 32], 'PIN encryption key (AES)');
   const panPart = encodePanFieldIso4(pan);
   const pinPart = encodePinFieldIso4(pin, options);
-  const a = aesEcbEncrypt(key, pinPart);
+  const a = aesEcbEncryptWith(key, pinPart);
   const b = xor(a, panPart);
-  const out = aesEcbEncrypt(key, b);
+  const out = aesEcbEncryptWith(key, b);
   wipe(pinPart, a, b);
   return out;
 }
@@ -95,13 +96,13 @@ export function encipherPinBlockIso4(key: Uint8Array, pin: string, pan: string, 
  * Deciphers a format 4 PIN block and returns the PIN (§9.4.3 reversed): PIN field =
  * AES⁻¹(K)[AES⁻¹(K)[block] ⊕ PAN field]. A wrong key, PAN or block gives ERR_EMV_PIN_BLOCK.
  */
-export function decipherPinBlockIso4(key: Uint8Array, block: Uint8Array, pan: string): string {
-  assertEmvBytes(key, [16, 24, 32], 'PIN encryption key (AES)', 'ERR_EMV_KEY');
+export function decipherPinBlockIso4(key: Uint8Array | HeldKey, block: Uint8Array, pan: string): string {
+  assertEmvKey(key, 'aes', [16, 24, 32], 'PIN encryption key (AES)');
   assertEmvBytes(block, [16], 'ISO 9564-1 format 4 PIN block');
   const panPart = encodePanFieldIso4(pan);
-  const b = aesEcbDecrypt(key, block);
+  const b = aesEcbDecryptWith(key, block);
   const a = xor(b, panPart);
-  const pinPart = aesEcbDecrypt(key, a);
+  const pinPart = aesEcbDecryptWith(key, a);
   try {
     return decodePinFieldIso4(pinPart);
   } finally {

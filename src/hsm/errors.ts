@@ -15,6 +15,7 @@ export const HSM_ERROR_CODES = [
   'ERR_HSM_PARAM',
   'ERR_HSM_BACKEND',
   'ERR_HSM_UNSUPPORTED',
+  'ERR_HSM_WEAK_KEY',
 ] as const;
 export type HsmErrorCode = (typeof HSM_ERROR_CODES)[number];
 

@@ -20,3 +20,5 @@ export type {
   SignatureScheme,
 } from './hsm.ts';
 export { USAGE_POLICY, MAC_USAGE, assertUsable, type KeyOperation } from './usage-policy.ts';
+export * from './software/index.ts';
+export { Pkcs11Hsm, DEFAULT_MODULE_PATH as PKCS11_DEFAULT_MODULE, PKCS11_INSTALL_HINT, type PinSource, type Pkcs11HsmOptions } from './pkcs11/index.ts';

@@ -1,11 +1,15 @@
 import type { Command } from 'commander';
+import { registerCalc } from './calc.ts';
 import { registerGp } from './gp.ts';
+import { registerHsm } from './hsm.ts';
 import { registerSeCreate } from './se-create.ts';
 import { registerSeServe } from './se-serve.ts';
 
 /** Adds every subcommand to `program`. Each subcommand lives in its own file and adds one line here. */
 export function registerCommands(program: Command): void {
+  registerCalc(program);
   registerGp(program);
+  registerHsm(program);
   registerSeCreate(program);
   registerSeServe(program);
 }

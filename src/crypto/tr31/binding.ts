@@ -14,7 +14,8 @@ import { aesCbcDecrypt, aesCbcEncrypt } from '../aes.ts';
 import { aesCmac, tdesCmac } from '../cmac.ts';
 import { tdesCbcDecrypt, tdesCbcEncrypt } from '../des.ts';
 import { cbcMacDes } from '../iso9797-mac.ts';
-import { assertKey } from '../cipher.ts';
+import { CryptoError } from '../errors.ts';
+import { aesCmacWith, assertKeyOrHeld, isHeldKey, tdesCmacWith, type HeldKey } from '../held-key.ts';
 import { authError } from './fail.ts';
 import { versionParams, type KeyBlockVersion, type KeyBlockVersionParams } from './versions.ts';
 
@@ -36,7 +37,7 @@ const USAGE_ENCRYPTION = 0x0000;
 const USAGE_MAC = 0x0001;
 
 /** Key derivation binding: n CMAC calls with the 8-byte input, output truncated to the KBPK length. */
-function derive(kbpk: Uint8Array, cipher: 'tdes' | 'aes', usage: number): Uint8Array {
+function derive(kbpk: Uint8Array | HeldKey, cipher: 'tdes' | 'aes', usage: number): Uint8Array {
   const table: Readonly<Record<number, readonly [number, number]>> = DERIVATION[cipher];
   const [algorithm, bits] = table[kbpk.length]!;
   const size = cipher === 'tdes' ? 8 : 16;
@@ -44,7 +45,7 @@ function derive(kbpk: Uint8Array, cipher: 'tdes' | 'aes', usage: number): Uint8A
   const out = new Uint8Array(calls * size);
   for (let counter = 1; counter <= calls; counter++) {
     const input = Uint8Array.of(counter, usage >> 8, usage & 0xff, 0x00, algorithm >> 8, algorithm & 0xff, bits >> 8, bits & 0xff);
-    const block = cipher === 'tdes' ? tdesCmac(kbpk, input, { length: 8 }) : aesCmac(kbpk, input, { length: 16 });
+    const block = cipher === 'tdes' ? tdesCmacWith(kbpk, input, { length: 8 }) : aesCmacWith(kbpk, input, { length: 16 });
     out.set(block, (counter - 1) * size);
     wipe(block);
   }
@@ -57,10 +58,14 @@ function derive(kbpk: Uint8Array, cipher: 'tdes' | 'aes', usage: number): Uint8A
  * The KBEK and KBAK of `kbpk` for key block `options.version` (TR-31:2018 A.7 gives worked values).
  * @example deriveKeyBlockKeys(kbpk, { version: 'D' })
  */
-export function deriveKeyBlockKeys(kbpk: Uint8Array, options: { version: KeyBlockVersion }): BindingKeys {
+export function deriveKeyBlockKeys(kbpk: Uint8Array | HeldKey, options: { version: KeyBlockVersion }): BindingKeys {
   const params = versionParams(options.version);
-  assertKey(kbpk, params.kbpkLengths, `TR-31 version ${options.version} KBPK`);
+  assertKeyOrHeld(kbpk, params.cipher, params.kbpkLengths, `TR-31 version ${options.version} KBPK`);
   if (params.binding === 'variant') {
+    if (isHeldKey(kbpk)) {
+      // the variants are KBPK ⊕ constant: no block-cipher or CMAC primitive computes them
+      throw new CryptoError('ERR_CRYPTO_KEY', `TR-31 version ${options.version} (key variant binding) needs the KBPK bytes; a held KBPK opens versions B and D only`);
+    }
     return { kbek: xor(kbpk, new Uint8Array(kbpk.length).fill(0x45)), kbak: xor(kbpk, new Uint8Array(kbpk.length).fill(0x4d)) };
   }
   return { kbek: derive(kbpk, params.cipher, USAGE_ENCRYPTION), kbak: derive(kbpk, params.cipher, USAGE_MAC) };

@@ -1,6 +1,6 @@
 /** Unwrapping (import) of TR-31 / ANSI X9.143 key blocks, versions A, B, C and D. */
 import { fromHex, wipe } from '../../bytes/index.ts';
-import { assertKey } from '../cipher.ts';
+import { assertKeyOrHeld, type HeldKey } from '../held-key.ts';
 import { deriveKeyBlockKeys, openDerivation, openVariant } from './binding.ts';
 import { blockError } from './fail.ts';
 import { asciiBytes, readKeyBlockHeader } from './header.ts';
@@ -43,19 +43,22 @@ function extractKey(payload: Uint8Array, algorithm: string): Uint8Array {
  * one fixed message. Malformed blocks throw `ERR_CRYPTO_KEY_BLOCK`, a KBPK of the wrong length for
  * the version `ERR_CRYPTO_KEY`.
  *
+ * `kbpk` is the KBPK's bytes or, for versions B and D, a held key (an HSM computes the derivation
+ * CMACs; the KBEK, KBAK and the clear key are then in this process until they are wiped).
+ *
  * Versions: B (TDES key derivation, 16- or 24-byte KBPK), D (AES key derivation, 16-, 24- or
  * 32-byte KBPK), and A and C (TDES key variant binding, 16- or 24-byte KBPK). A and C are LEGACY
  * (TR-31:2005/2010, deprecated): accepted for import only; `wrapKeyBlock` never produces them.
  *
  * @example const { header, key } = unwrapKeyBlock(kbpk, 'D0112P0AE00E0000B826…')
  */
-export function unwrapKeyBlock(kbpk: Uint8Array, block: string): UnwrappedKey {
+export function unwrapKeyBlock(kbpk: Uint8Array | HeldKey, block: string): UnwrappedKey {
   const { header, headerLength, blockLength } = readKeyBlockHeader(block);
   if (blockLength !== block.length) {
     throw blockError(`the length field says ${blockLength} characters, the block has ${block.length}`);
   }
   const params = versionParams(header.version);
-  assertKey(kbpk, params.kbpkLengths, `TR-31 version ${header.version} KBPK`);
+  assertKeyOrHeld(kbpk, params.cipher, params.kbpkLengths, `TR-31 version ${header.version} KBPK`);
   const { ciphertext, mac } = splitBody(block.slice(headerLength), params);
   const headerBytes = asciiBytes(block.slice(0, headerLength));
   const keys = deriveKeyBlockKeys(kbpk, { version: header.version });

@@ -1,6 +1,7 @@
 /** Wrapping (export) of TR-31 / ANSI X9.143 key blocks, versions B and D. */
 import { concat, toHex, uintBe, wipe } from '../../bytes/index.ts';
 import { assertKey } from '../cipher.ts';
+import { assertKeyOrHeld, type HeldKey } from '../held-key.ts';
 import { CryptoError } from '../errors.ts';
 import { randomBytes } from '../random.ts';
 import { deriveKeyBlockKeys, sealDerivation } from './binding.ts';
@@ -20,7 +21,7 @@ export interface WrapKeyBlockOptions {
 }
 
 /** Checks the key against the header algorithm and the KBPK: length, and never under a weaker KBPK. */
-function checkKey(key: unknown, algorithm: string, kbpk: Uint8Array, params: KeyBlockVersionParams): asserts key is Uint8Array {
+function checkKey(key: unknown, algorithm: string, kbpk: Uint8Array | HeldKey, params: KeyBlockVersionParams): asserts key is Uint8Array {
   const rule = Object.hasOwn(KEY_LENGTHS, algorithm) ? KEY_LENGTHS[algorithm as keyof typeof KEY_LENGTHS] : undefined;
   if (rule !== undefined && rule.wrap.length === 0) throw blockError(`algorithm ${algorithm} keys are legacy: import only`);
   if (!(key instanceof Uint8Array)) throw new CryptoError('ERR_CRYPTO_KEY', 'key to wrap: expected Uint8Array');
@@ -53,16 +54,17 @@ function buildPayload(key: Uint8Array, algorithm: string, blockSize: number, ran
  * Version B: TDES key derivation binding (16- or 24-byte KBPK); version D: AES key derivation
  * binding (16-, 24- or 32-byte KBPK). Versions A and C are legacy and refused. The key length must
  * fit the header algorithm (T: 16/24, A: 16/24/32; other algorithms any length) and the key may not
- * be stronger than the KBPK.
+ * be stronger than the KBPK. The KBPK may be held by an HSM (it computes the derivation CMACs; the
+ * KBEK and KBAK are then in this process until wiped, like the clear key the caller passes).
  *
  * @example wrapKeyBlock(lmk, imk, { header: { version: 'D', usage: 'E0', algorithm: 'T', modeOfUse: 'X', exportability: 'N' } })
  */
-export function wrapKeyBlock(kbpk: Uint8Array, key: Uint8Array, options: WrapKeyBlockOptions): string {
+export function wrapKeyBlock(kbpk: Uint8Array | HeldKey, key: Uint8Array, options: WrapKeyBlockOptions): string {
   if (typeof options !== 'object' || options === null) throw blockError('options with a header are required');
   const header = keyBlockHeader(options.header);
   const params = versionParams(header.version);
   if (!params.wrap) throw blockError(`version ${header.version} is legacy and accepted for import only; wrap with B or D`);
-  assertKey(kbpk, params.kbpkLengths, `TR-31 version ${header.version} KBPK`);
+  assertKeyOrHeld(kbpk, params.cipher, params.kbpkLengths, `TR-31 version ${header.version} KBPK`);
   checkKey(key, header.algorithm, kbpk, params);
   const random = options.random ?? randomBytes;
   if (typeof random !== 'function') throw new CryptoError('ERR_CRYPTO_PARAM', 'random must be a function');

@@ -4,6 +4,7 @@
  * card must answer with.
  */
 import { BytesError, assertBytes, assertInt } from '../../bytes/index.ts';
+import { CryptoError, assertKeyOrHeld, type HeldKey } from '../../crypto/index.ts';
 import { GpError, type GpErrorCode } from '../errors.ts';
 
 /** Asserts `value` is a Uint8Array of one of `lengths` (any length if undefined), as a GpError. */
@@ -17,6 +18,16 @@ export function assertGpBytes(
     assertBytes(value, lengths, name);
   } catch (e) {
     if (e instanceof BytesError) throw new GpError(code, e.message, { cause: e });
+    throw e;
+  }
+}
+
+/** Asserts `key` is key bytes of one of `lengths` or a held `cipher` key of such a length (an HSM's), as ERR_GP_KEY. */
+export function assertGpKey(key: unknown, cipher: 'aes' | 'tdes', lengths: readonly number[], name: string): asserts key is Uint8Array | HeldKey {
+  try {
+    assertKeyOrHeld(key, cipher, lengths, name);
+  } catch (e) {
+    if (e instanceof CryptoError) throw new GpError('ERR_GP_KEY', e.message, { cause: e });
     throw e;
   }
 }

@@ -6,17 +6,17 @@
  * (GPPro issue #112). Which one a card uses is a per-card-profile parameter, never a guess.
  */
 import { concat } from '../../bytes/index.ts';
-import { kdfCounterCmac, tdesEcbEncrypt } from '../../crypto/index.ts';
+import { kdfCounterCmac, tdesEcbEncryptWith, type HeldKey } from '../../crypto/index.ts';
 import { GpError } from '../errors.ts';
-import { assertGpBytes } from './assert.ts';
+import { assertGpBytes, assertGpKey } from './assert.ts';
 
 /** The key types of a GP key set and the byte each diversification template uses for them. */
 export const KEY_TYPE = { ENC: 0x01, MAC: 0x02, DEK: 0x03 } as const;
 /** A key of a GP key set: ENC, MAC or DEK. */
 export type KeyType = keyof typeof KEY_TYPE;
 
-/** A diversification function: `(masterKey, kdd, keyType) => card key`. */
-export type Diversifier = (masterKey: Uint8Array, kdd: Uint8Array, keyType: KeyType) => Uint8Array;
+/** A diversification function: `(masterKey, kdd, keyType) => card key`; the master key may be held by an HSM. */
+export type Diversifier = (masterKey: Uint8Array | HeldKey, kdd: Uint8Array, keyType: KeyType) => Uint8Array;
 
 function keyTypeByte(keyType: KeyType): number {
   const b = KEY_TYPE[keyType] as number | undefined;
@@ -24,8 +24,8 @@ function keyTypeByte(keyType: KeyType): number {
   return b;
 }
 
-function checkInputs(masterKey: Uint8Array, kdd: Uint8Array, lengths: readonly number[], method: string): void {
-  assertGpBytes(masterKey, lengths, `${method} master key`, 'ERR_GP_KEY');
+function checkInputs(masterKey: Uint8Array | HeldKey, kdd: Uint8Array, cipher: 'aes' | 'tdes', lengths: readonly number[], method: string): void {
+  assertGpKey(masterKey, cipher, lengths, `${method} master key`);
   assertGpBytes(kdd, [10], `${method} key diversification data`);
 }
 
@@ -33,22 +33,22 @@ function checkInputs(masterKey: Uint8Array, kdd: Uint8Array, lengths: readonly n
  * EMV (CPG 2.04) diversification: 3DES-ECB(MK, KDD[4..9] ‖ F0 ‖ kt ‖ KDD[4..9] ‖ 0F ‖ kt), a 16-byte
  * 3DES key (GPPro template `emv`).
  */
-export function diversifyEmv(masterKey: Uint8Array, kdd: Uint8Array, keyType: KeyType): Uint8Array {
-  checkInputs(masterKey, kdd, [16], 'EMV');
+export function diversifyEmv(masterKey: Uint8Array | HeldKey, kdd: Uint8Array, keyType: KeyType): Uint8Array {
+  checkInputs(masterKey, kdd, 'tdes', [16], 'EMV');
   const kt = keyTypeByte(keyType);
   const id = kdd.subarray(4, 10);
-  return tdesEcbEncrypt(masterKey, concat(id, Uint8Array.of(0xf0, kt), id, Uint8Array.of(0x0f, kt)));
+  return tdesEcbEncryptWith(masterKey, concat(id, Uint8Array.of(0xf0, kt), id, Uint8Array.of(0x0f, kt)));
 }
 
 /**
  * VISA2 diversification: 3DES-ECB(MK, KDD[0..1] ‖ KDD[4..7] ‖ F0 ‖ kt ‖ KDD[0..1] ‖ KDD[4..7] ‖ 0F ‖ kt)
  * (GPPro template `visa2`).
  */
-export function diversifyVisa2(masterKey: Uint8Array, kdd: Uint8Array, keyType: KeyType): Uint8Array {
-  checkInputs(masterKey, kdd, [16], 'VISA2');
+export function diversifyVisa2(masterKey: Uint8Array | HeldKey, kdd: Uint8Array, keyType: KeyType): Uint8Array {
+  checkInputs(masterKey, kdd, 'tdes', [16], 'VISA2');
   const kt = keyTypeByte(keyType);
   const id = concat(kdd.subarray(0, 2), kdd.subarray(4, 8));
-  return tdesEcbEncrypt(masterKey, concat(id, Uint8Array.of(0xf0, kt), id, Uint8Array.of(0x0f, kt)));
+  return tdesEcbEncryptWith(masterKey, concat(id, Uint8Array.of(0xf0, kt), id, Uint8Array.of(0x0f, kt)));
 }
 
 /**
@@ -56,8 +56,8 @@ export function diversifyVisa2(masterKey: Uint8Array, kdd: Uint8Array, keyType: 
  * CMAC(MK, i ‖ 00 00 00 ‖ kt ‖ 00 ‖ KDD), no L field, output as long as the master key (GPPro
  * template `kdf3`).
  */
-export function diversifyKdf3(masterKey: Uint8Array, kdd: Uint8Array, keyType: KeyType): Uint8Array {
-  checkInputs(masterKey, kdd, [16, 24, 32], 'KDF3');
+export function diversifyKdf3(masterKey: Uint8Array | HeldKey, kdd: Uint8Array, keyType: KeyType): Uint8Array {
+  checkInputs(masterKey, kdd, 'aes', [16, 24, 32], 'KDF3');
   const kt = keyTypeByte(keyType);
   return kdfCounterCmac(masterKey, {
     fixedBefore: new Uint8Array(0),
@@ -79,7 +79,7 @@ export type DiversificationMethod = keyof typeof DIVERSIFICATION_METHODS;
  * Diversifies `masterKey` for the card with `kdd` by `method`.
  * @example diversifyKey('kdf3', masterKey, kdd, 'ENC')
  */
-export function diversifyKey(method: DiversificationMethod, masterKey: Uint8Array, kdd: Uint8Array, keyType: KeyType): Uint8Array {
+export function diversifyKey(method: DiversificationMethod, masterKey: Uint8Array | HeldKey, kdd: Uint8Array, keyType: KeyType): Uint8Array {
   const entry = DIVERSIFICATION_METHODS[method] as (typeof DIVERSIFICATION_METHODS)[DiversificationMethod] | undefined;
   if (entry === undefined) throw new GpError('ERR_GP_PARAM', `unknown diversification method ${String(method)}`);
   return entry.diversify(masterKey, kdd, keyType);

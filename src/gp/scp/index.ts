@@ -23,6 +23,7 @@ export type { ScpKeyContext } from './key-context.ts';
 export {
   SCP02_DERIVATION,
   scp02SessionKey,
+  scp02SessionKeyInput,
   scp02CardCryptogram,
   scp02HostCryptogram,
   scp02CardChallenge,
@@ -50,6 +51,7 @@ export {
   type Scp02SessionKeys,
   type Scp02SessionContext,
   type Scp02StaticKeys,
+  type Scp02ChannelKeys,
   type PlainScp02KeyOptions,
 } from './scp02-keys.ts';
 export {

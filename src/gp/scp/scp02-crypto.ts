@@ -6,8 +6,8 @@
  * is here for the UICCs in the field only.
  */
 import { concat, uintBe } from '../../bytes/index.ts';
-import { cbcMacDes, desEcbEncrypt, retailMac, tdesCbcEncrypt, padMethod2 } from '../../crypto/index.ts';
-import { assertGpBytes, assertGpInt } from './assert.ts';
+import { cbcMacDes, desEcbEncrypt, retailMac, tdesCbcEncryptWith, padMethod2, type HeldKey } from '../../crypto/index.ts';
+import { assertGpBytes, assertGpInt, assertGpKey } from './assert.ts';
 
 /** GPC 2.3.1 §E.4.1: session-key derivation constants. */
 export const SCP02_DERIVATION = {
@@ -25,14 +25,23 @@ const ZERO8 = new Uint8Array(8);
 
 /**
  * GPC 2.3.1 §E.4.1: session key = 3DES-CBC(static key, ICV 0, constant(2) ‖ sequence counter(2) ‖ 00×12).
+ * The static key may be held by an HSM (it runs the CBC pass); the session key is returned as bytes.
  * @example scp02SessionKey(staticMac, SCP02_DERIVATION.C_MAC, 0x0001)
  */
-export function scp02SessionKey(staticKey: Uint8Array, constant: number, sequenceCounter: number): Uint8Array {
-  assertGpBytes(staticKey, [16], 'SCP02 static key', 'ERR_GP_KEY');
+export function scp02SessionKey(staticKey: Uint8Array | HeldKey, constant: number, sequenceCounter: number): Uint8Array {
+  assertGpKey(staticKey, 'tdes', [16], 'SCP02 static key');
+  return tdesCbcEncryptWith(staticKey, scp02SessionKeyInput(constant, sequenceCounter), { iv: ZERO8 });
+}
+
+/**
+ * GPC 2.3.1 §E.4.1: the 16-byte derivation data constant(2) ‖ sequence counter(2) ‖ 00×12 that
+ * 3DES-CBC with a zero ICV turns into a session key — what an HSM feeds its own CBC derivation
+ * mechanism (PKCS#11 CKM_DES3_CBC_ENCRYPT_DATA) to keep the session key inside.
+ */
+export function scp02SessionKeyInput(constant: number, sequenceCounter: number): Uint8Array {
   assertGpInt(constant, 0, 0xffff, 'SCP02 derivation constant');
   assertGpInt(sequenceCounter, 0, 0xffff, 'SCP02 sequence counter', 'ERR_GP_COUNTER');
-  const data = concat(uintBe(constant, 2), uintBe(sequenceCounter, 2), new Uint8Array(12));
-  return tdesCbcEncrypt(staticKey, data, { iv: ZERO8 });
+  return concat(uintBe(constant, 2), uintBe(sequenceCounter, 2), new Uint8Array(12));
 }
 
 function fullTdesMac(sEnc: Uint8Array, data: Uint8Array): Uint8Array {

@@ -6,9 +6,9 @@
  * LEGACY: SCP02 is deprecated and built on (3)DES; see scp02-crypto.ts.
  */
 import { wipe } from '../../bytes/index.ts';
-import { RetailMac, tdesCbcDecrypt, tdesCbcEncrypt, tdesEcbDecrypt, tdesEcbEncrypt } from '../../crypto/index.ts';
+import { RetailMac, tdesCbcDecrypt, tdesCbcEncrypt, tdesEcbDecrypt, tdesEcbEncrypt, type HeldKey } from '../../crypto/index.ts';
 import { GpError } from '../errors.ts';
-import { assertGpBytes, assertGpInt, hex2 } from './assert.ts';
+import { assertGpBytes, assertGpInt, assertGpKey, hex2 } from './assert.ts';
 import { diversifyKey, type KeyType } from './diversification.ts';
 import { inspectSymbol, kcvHex } from './key-print.ts';
 import type { ScpKeyContext } from './key-context.ts';
@@ -87,7 +87,7 @@ class PlainScp02SessionKeys implements Scp02SessionKeys {
   readonly #kcvs: string;
   #closed = false;
 
-  constructor(keys: Scp02StaticKeys, sequenceCounter: number) {
+  constructor(keys: Scp02ChannelKeys, sequenceCounter: number) {
     this.sequenceCounter = sequenceCounter;
     this.#sEnc = scp02SessionKey(keys.enc, SCP02_DERIVATION.S_ENC, sequenceCounter);
     this.#cMacKey = scp02SessionKey(keys.mac, SCP02_DERIVATION.C_MAC, sequenceCounter);
@@ -180,11 +180,24 @@ export function assertScp02StaticKeys(keys: Scp02StaticKeys, name = 'SCP02 key s
 }
 
 /**
- * Derives SCP02 session keys from plain static keys (GPC 2.3.1 §E.4.1), synchronously: the card
- * side's key holder and the base of {@link plainScp02Keys}.
+ * The three static keys SCP02 session keys derive from (GPC 2.3.1 §E.4.1), as bytes or held by an
+ * HSM (which then runs each 3DES-CBC derivation pass).
  */
-export function deriveScp02SessionKeys(keys: Scp02StaticKeys, sequenceCounter: number): Scp02SessionKeys {
-  assertScp02StaticKeys(keys);
+export interface Scp02ChannelKeys {
+  /** Not used by the derivation; allowed so that a {@link Scp02StaticKeys} value fits. */
+  readonly keyVersion?: number;
+  readonly enc: Uint8Array | HeldKey;
+  readonly mac: Uint8Array | HeldKey;
+  readonly dek: Uint8Array | HeldKey;
+}
+
+/**
+ * Derives SCP02 session keys from static keys (GPC 2.3.1 §E.4.1), synchronously: the card side's
+ * key holder, the base of {@link plainScp02Keys}, and an HSM's with held static keys.
+ */
+export function deriveScp02SessionKeys(keys: Scp02ChannelKeys, sequenceCounter: number): Scp02SessionKeys {
+  if (typeof keys !== 'object' || keys === null) throw new GpError('ERR_GP_KEY', 'SCP02 key set: expected { enc, mac, dek }');
+  for (const part of ['enc', 'mac', 'dek'] as const) assertGpKey(keys[part], 'tdes', [16], `SCP02 ${part.toUpperCase()} key`);
   assertGpInt(sequenceCounter, 0, 0xffff, 'SCP02 sequence counter', 'ERR_GP_COUNTER');
   return new PlainScp02SessionKeys(keys, sequenceCounter);
 }

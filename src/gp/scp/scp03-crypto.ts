@@ -3,9 +3,9 @@
  * Amd D v1.2), shared by the host and the card side.
  */
 import { concat, uintBe } from '../../bytes/index.ts';
-import { scp03Kdf } from '../../crypto/index.ts';
+import { scp03Kdf, type HeldKey } from '../../crypto/index.ts';
 import { GpError } from '../errors.ts';
-import { assertGpBytes, assertGpInt } from './assert.ts';
+import { assertGpBytes, assertGpInt, assertGpKey } from './assert.ts';
 
 /** GPC Amd D v1.1.1 Table 4-1: data derivation constants. */
 export const SCP03_DERIVATION = {
@@ -24,11 +24,12 @@ const AID_LENGTHS = [5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16] as const;
 
 /**
  * GPC Amd D v1.1.1 §6.2.1: a session key = KDF(static key, constant, context = host challenge ‖ card
- * challenge), L = the static key length.
+ * challenge), L = the static key length. The static key may be held by an HSM (each KDF block is
+ * its CMAC); the session key is returned as bytes either way.
  * @example scp03SessionKey(staticMac, SCP03_DERIVATION.S_MAC, concat(hostChallenge, cardChallenge))
  */
-export function scp03SessionKey(staticKey: Uint8Array, constant: number, context: Uint8Array): Uint8Array {
-  assertGpBytes(staticKey, [16, 24, 32], 'SCP03 static key', 'ERR_GP_KEY');
+export function scp03SessionKey(staticKey: Uint8Array | HeldKey, constant: number, context: Uint8Array): Uint8Array {
+  assertGpKey(staticKey, 'aes', [16, 24, 32], 'SCP03 static key');
   assertGpBytes(context, undefined, 'SCP03 session-key context');
   return scp03Kdf(staticKey, constant, context, staticKey.length * 8);
 }
@@ -48,9 +49,9 @@ export function scp03Cryptogram(sMac: Uint8Array, constant: 0x00 | 0x01, hostCha
  * GPC Amd D v1.1.1 §6.2.2.1: pseudo-random card challenge = KDF(static ENC, 02, sequence counter (3)
  * ‖ SD AID), 8 bytes (S16: 16).
  */
-export function scp03CardChallenge(staticEnc: Uint8Array, sequenceCounter: number, sdAid: Uint8Array, length: 8 | 16): Uint8Array {
+export function scp03CardChallenge(staticEnc: Uint8Array | HeldKey, sequenceCounter: number, sdAid: Uint8Array, length: 8 | 16): Uint8Array {
   assertGpInt(sequenceCounter, 0, SCP03_MAX_SEQUENCE_COUNTER, 'SCP03 sequence counter', 'ERR_GP_COUNTER');
-  assertGpBytes(staticEnc, [16, 24, 32], 'SCP03 static ENC key', 'ERR_GP_KEY');
+  assertGpKey(staticEnc, 'aes', [16, 24, 32], 'SCP03 static ENC key');
   assertGpBytes(sdAid, AID_LENGTHS, 'Security Domain AID');
   if (length !== 8 && length !== 16) throw new GpError('ERR_GP_PARAM', `SCP03 challenge length must be 8 or 16, got ${String(length)}`);
   return scp03Kdf(staticEnc, SCP03_DERIVATION.CARD_CHALLENGE, concat(uintBe(sequenceCounter, 3), sdAid), length * 8);

@@ -4,9 +4,9 @@
  * Static keys never leave a key holder; session keys zero themselves on `close()`.
  */
 import { concat, wipe } from '../../bytes/index.ts';
-import { AesCmac, aesCbcDecryptWithEncryptedIv, aesCbcEncrypt, aesCbcEncryptWithEncryptedIv } from '../../crypto/index.ts';
+import { AesCmac, aesCbcDecryptWithEncryptedIv, aesCbcEncrypt, aesCbcEncryptWithEncryptedIv, type HeldKey } from '../../crypto/index.ts';
 import { GpError } from '../errors.ts';
-import { assertGpBytes, assertGpInt, hex2 } from './assert.ts';
+import { assertGpBytes, assertGpInt, assertGpKey, hex2 } from './assert.ts';
 import { diversifyKdf3, type KeyType } from './diversification.ts';
 import { inspectSymbol, kcvHex } from './key-print.ts';
 import type { ScpKeyContext } from './key-context.ts';
@@ -184,16 +184,22 @@ export function assertScp03StaticKeys(keys: Scp03StaticKeys, name = 'SCP03 key s
   assertGpBytes(keys.dek, [keys.enc.length], `${name} DEK key`, 'ERR_GP_KEY');
 }
 
-/** The two static keys session keys derive from (Amd D v1.1.1 Table 6-2: S-ENC from ENC, S-MAC and S-RMAC from MAC). */
-export type Scp03ChannelKeys = Pick<Scp03StaticKeys, 'enc' | 'mac'>;
+/**
+ * The two static keys session keys derive from (Amd D v1.1.1 Table 6-2: S-ENC from ENC, S-MAC and
+ * S-RMAC from MAC), as bytes or held by an HSM (which then computes each KDF block as a CMAC).
+ */
+export interface Scp03ChannelKeys {
+  readonly enc: Uint8Array | HeldKey;
+  readonly mac: Uint8Array | HeldKey;
+}
 
 /**
  * Derives SCP03 session keys from plain static keys (GPC Amd D v1.1.1 §6.2.1), synchronously: the
  * card side's key holder and the base of {@link plainScp03Keys}.
  */
 export function deriveScp03SessionKeys(keys: Scp03ChannelKeys, context: Scp03SessionContext): Scp03SessionKeys {
-  assertGpBytes(keys.enc, [16, 24, 32], 'SCP03 ENC key', 'ERR_GP_KEY');
-  assertGpBytes(keys.mac, [keys.enc.length], 'SCP03 MAC key', 'ERR_GP_KEY');
+  assertGpKey(keys.enc, 'aes', [16, 24, 32], 'SCP03 ENC key');
+  assertGpKey(keys.mac, 'aes', [keys.enc.length], 'SCP03 MAC key');
   assertGpInt(context.i, 0, 0x7f, 'SCP03 "i" parameter');
   assertGpBytes(context.hostChallenge, [8, 16], 'SCP03 host challenge');
   assertGpBytes(context.cardChallenge, [context.hostChallenge.length], 'SCP03 card challenge');

@@ -1,0 +1,89 @@
+/**
+ * One audit event per public method call (audit.ts): `audited` runs the operation with a `Trail`
+ * that collects the keys it touched (id and KCV) and a non-secret detail, then records `ok`, or
+ * `refused` / `failed` with the error code. Errors that are not OpenTSM errors become
+ * ERR_HSM_BACKEND (CONVENTIONS.md §3: no bare TypeError escapes). If the sink fails, the call
+ * fails (an unaudited key operation is not allowed to succeed).
+ */
+import { OpenTsmError } from '../../bytes/index.ts';
+import type { AuditEvent, AuditSink } from '../audit.ts';
+import type { OperationContext } from '../context.ts';
+import { HsmError } from '../errors.ts';
+
+/** What an operation reports for its audit event. */
+export class Trail {
+  readonly keys: { readonly id: string; readonly kcv: string }[] = [];
+  detail: string | undefined;
+
+  key(id: string, kcv: string): void {
+    if (!this.keys.some((k) => k.id === id)) this.keys.push({ id, kcv });
+  }
+}
+
+/** Codes that mean the HSM itself could not do the work, as opposed to refusing a request. */
+const FAILURES: ReadonlySet<string> = new Set(['ERR_HSM_KEY_BLOCK', 'ERR_HSM_LMK', 'ERR_HSM_BACKEND']);
+
+let lastMs = 0;
+let lastIso = '';
+
+/** ISO 8601 time, formatted once per millisecond (the hot path calls this for every event). */
+function isoNow(): string {
+  const ms = Date.now();
+  if (ms !== lastMs) {
+    lastMs = ms;
+    lastIso = new Date(ms).toISOString();
+  }
+  return lastIso;
+}
+
+/** Checks the context every method takes (ERR_HSM_PARAM). */
+export function assertContext(ctx: OperationContext): void {
+  const ok = typeof ctx === 'object' && ctx !== null && typeof ctx.tenant === 'string' && ctx.tenant.length > 0 &&
+    typeof ctx.actor === 'string' && ctx.actor.length > 0;
+  if (!ok) throw new HsmError('ERR_HSM_PARAM', 'operation context: tenant and actor are required non-empty strings');
+}
+
+function toTypedError(e: unknown, operation: string): OpenTsmError {
+  if (e instanceof OpenTsmError) return e as OpenTsmError;
+  return new HsmError('ERR_HSM_BACKEND', `${operation}: internal error`, { cause: e });
+}
+
+function event(operation: string, ctx: OperationContext, trail: Trail, result: AuditEvent['result'], code?: string): AuditEvent {
+  return {
+    kind: 'hsm-audit',
+    at: isoNow(),
+    tenant: typeof ctx?.tenant === 'string' ? ctx.tenant : '',
+    actor: typeof ctx?.actor === 'string' ? ctx.actor : '',
+    requestId: typeof ctx?.requestId === 'string' ? ctx.requestId : undefined,
+    operation,
+    keys: trail.keys,
+    result,
+    code,
+    detail: trail.detail,
+  };
+}
+
+async function record(sink: AuditSink, e: AuditEvent): Promise<void> {
+  try {
+    const pending = sink.record(e);
+    if (pending instanceof Promise) await pending;
+  } catch (cause) {
+    throw new HsmError('ERR_HSM_BACKEND', `${e.operation}: the audit sink failed; the operation is not confirmed`, { cause });
+  }
+}
+
+/** Runs `body` as the audited operation `operation` on behalf of `ctx`. */
+export async function audited<T>(sink: AuditSink, operation: string, ctx: OperationContext, body: (trail: Trail) => Promise<T> | T): Promise<T> {
+  const trail = new Trail();
+  let result: T;
+  try {
+    assertContext(ctx);
+    result = await body(trail);
+  } catch (e) {
+    const error = toTypedError(e, operation);
+    await record(sink, event(operation, ctx, trail, FAILURES.has(error.code) ? 'failed' : 'refused', error.code));
+    throw error;
+  }
+  await record(sink, event(operation, ctx, trail, 'ok'));
+  return result;
+}

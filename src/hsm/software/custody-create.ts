@@ -1,0 +1,136 @@
+/**
+ * Custody, how keys come in: generated inside, formed from custodians' clear components (dual
+ * control, research/hsm-emv.md §1.1 "form key from components"), or imported as a TR-31 block under
+ * a key-block protection key (X9.143; research/hsm-emv.md §1.2 A6).
+ */
+import { wipe, xor } from '../../bytes/index.ts';
+import { CryptoError, randomBytes, unwrapKeyBlock, type UnwrappedKey } from '../../crypto/index.ts';
+import { withOddParity } from '../../emv/index.ts';
+import type { KeyComponentInput, OperationContext } from '../context.ts';
+import { HsmError } from '../errors.ts';
+import type { KeyAttributes, KeyHandle, KeySpec } from '../key-attributes.ts';
+import type { Trail } from './audit-trail.ts';
+import { parsePrivateKey } from './asymmetric-keys.ts';
+import type { SoftwareCore } from './core.ts';
+import { assertNotWeak, checkKcv, kcvOf, publicKeyKcv } from './key-check.ts';
+import { ASYMMETRIC_USAGES, checkOwnerAndLabel, checkSymmetric, isList, symmetricAttributes } from './key-spec.ts';
+
+/** A fresh symmetric key of `attributes` (odd parity for TDES, FIPS 46-3), never weak. */
+export function randomKey(attributes: KeyAttributes): Uint8Array {
+  for (;;) {
+    const raw = randomBytes(attributes.length);
+    const key = attributes.algorithm === 'T' ? withOddParity(raw) : raw;
+    if (key !== raw) wipe(raw);
+    try {
+      assertNotWeak(attributes.algorithm, key, 'the generated key');
+      return key;
+    } catch {
+      wipe(key);
+    }
+  }
+}
+
+/** Seals `key` under the LMK as a new record; wipes `key`. */
+async function store(core: SoftwareCore, attributes: KeyAttributes, key: Uint8Array, trail: Trail): Promise<KeyHandle> {
+  try {
+    const record = await core.vault.create(attributes, key, kcvOf(attributes.algorithm, key));
+    trail.key(record.id, record.kcv);
+    return core.vault.handle(record);
+  } finally {
+    wipe(key);
+  }
+}
+
+export async function generateKey(core: SoftwareCore, spec: KeySpec, ctx: OperationContext, trail: Trail): Promise<KeyHandle> {
+  const attributes = symmetricAttributes(spec, ctx);
+  return store(core, attributes, randomKey(attributes), trail);
+}
+
+/**
+ * Forms a key as the XOR of 2 or 3 components, each typed by a different authenticated custodian
+ * and checked against the KCV on the custodian's form. TDES results get odd parity (DES ignores
+ * the parity bits, so KCVs and cryptograms do not change); weak results are refused.
+ */
+export async function importComponents(core: SoftwareCore, spec: KeySpec, components: readonly KeyComponentInput[], ctx: OperationContext, trail: Trail): Promise<KeyHandle> {
+  const attributes = symmetricAttributes(spec, ctx);
+  if (!isList<KeyComponentInput>(components) || components.length < 2 || components.length > 3) {
+    throw new HsmError('ERR_HSM_DUAL_CONTROL', 'a key is formed from 2 or 3 components');
+  }
+  const names = await core.custodians.authenticateDistinct(components.map((c) => c?.credential), 2);
+  trail.detail = `custodians: ${names.join(', ')}`;
+  components.forEach((c, i) => {
+    const what = `component ${i + 1} (custodian ${names[i]})`;
+    if (!(c.component instanceof Uint8Array) || c.component.length !== attributes.length) {
+      throw new HsmError('ERR_HSM_PARAM', `${what}: expected ${attributes.length} bytes`);
+    }
+    checkKcv(attributes.algorithm, c.component, c.kcv, what);
+  });
+  let raw: Uint8Array = components[0]!.component.slice();
+  for (const c of components.slice(1)) {
+    const next = xor(raw, c.component);
+    wipe(raw);
+    raw = next;
+  }
+  const key = attributes.algorithm === 'T' ? withOddParity(raw) : raw;
+  if (key !== raw) wipe(raw);
+  try {
+    assertNotWeak(attributes.algorithm, key, 'the key formed from the components');
+  } catch (e) {
+    wipe(key);
+    throw e;
+  }
+  return store(core, attributes, key, trail);
+}
+
+/** The attributes an imported block's authenticated header gives its key (plus owner and label). */
+export function importedAttributes(unwrapped: UnwrappedKey, meta: { owner: string; label?: string | undefined }): KeyAttributes {
+  const h = unwrapped.header;
+  if (h.keyContext === '1') throw new HsmError('ERR_HSM_KEY_BLOCK', 'the block is marked for storage only (key context 1): not an exchange block');
+  // KeyAttributes.version is a number 0..99: key components ("c1") and other alphanumeric versions have no place in it
+  if (!/^\d\d$/.test(h.keyVersion)) throw new HsmError('ERR_HSM_UNSUPPORTED', `key version ${h.keyVersion}: only numeric key versions 00-99 are imported`);
+  const base = { usage: h.usage, algorithm: h.algorithm, modeOfUse: h.modeOfUse, exportability: h.exportability, version: Number(h.keyVersion), owner: meta.owner, label: meta.label, class: 'hsm' as const };
+  if (h.algorithm === 'R' || h.algorithm === 'E') {
+    if (!ASYMMETRIC_USAGES.has(h.usage)) throw new HsmError('ERR_HSM_PARAM', `usage ${h.usage} is not an asymmetric key usage`);
+    return { ...base, length: parsePrivateKey(h.algorithm, unwrapped.key).size };
+  }
+  checkSymmetric(h.usage, h.algorithm, unwrapped.key.length);
+  return { ...base, length: unwrapped.key.length };
+}
+
+/**
+ * Imports a TR-31 block (A, B, C or D) under KBPK `kbpkId` (usage K1). The authenticated header
+ * becomes the key's attributes; a block that does not verify is ERR_HSM_KEY_BLOCK with one fixed
+ * message, and nothing is stored.
+ */
+export async function importKeyBlock(
+  core: SoftwareCore,
+  kbpkId: string,
+  block: string,
+  meta: { readonly owner: string; readonly label?: string },
+  ctx: OperationContext,
+  trail: Trail,
+): Promise<KeyHandle> {
+  checkOwnerAndLabel(meta?.owner, meta?.label, ctx);
+  const kbpk = await core.vault.usable(kbpkId, 'kbpk-unwrap', ctx, trail);
+  if (typeof block !== 'string') throw new HsmError('ERR_HSM_KEY_BLOCK', 'TR-31 key block: expected a string');
+  const unwrapped = core.vault.withKey(kbpk.record, (kbpkKey) => {
+    try {
+      return unwrapKeyBlock(kbpkKey, block);
+    } catch (e) {
+      if (e instanceof CryptoError) throw new HsmError('ERR_HSM_KEY_BLOCK', e.message, { cause: e });
+      throw e;
+    }
+  });
+  try {
+    const attributes = importedAttributes(unwrapped, meta);
+    const algorithm = attributes.algorithm;
+    const spki = algorithm === 'R' || algorithm === 'E' ? parsePrivateKey(algorithm, unwrapped.key).spki : undefined;
+    const kcv = spki !== undefined ? publicKeyKcv(spki) : (unwrapped.kcv ?? kcvOf(attributes.algorithm, unwrapped.key));
+    const record = await core.vault.create(attributes, unwrapped.key, kcv, spki);
+    trail.key(record.id, record.kcv);
+    trail.detail = `TR-31 version ${unwrapped.header.version} ${attributes.usage}/${attributes.algorithm}${attributes.modeOfUse}`;
+    return core.vault.handle(record);
+  } finally {
+    unwrapped.wipe();
+  }
+}

@@ -1,0 +1,51 @@
+/**
+ * store/: persistence (docs/architecture.md §2). Kysely over SQLite (the embedded default) or
+ * PostgreSQL (scale-out), one schema and one set of repositories for both. Holds key references and
+ * wrapped key blocks, never clear keys; logs nothing. Schema decisions: docs/store.md.
+ *
+ * @example
+ * const db = await openDatabase('sqlite:opentsm.db');
+ * await migrateToLatest(db);
+ * await putKey(db, record);
+ * await closeDatabase(db);
+ */
+export { StoreError, STORE_ERROR_CODES, type StoreErrorCode } from './errors.ts';
+export type { StoreDb, StoreSchema, KeyRecordsTable, CustodiansTable, AuditEventsTable, AuditEventKeysTable } from './schema.ts';
+export {
+  openDatabase,
+  closeDatabase,
+  parseDatabaseUrl,
+  dialectOf,
+  type OpenDatabaseOptions,
+  type DatabaseLocation,
+  type StoreDialect,
+} from './database.ts';
+export { migrateToLatest, MIGRATION_NAMES } from './migrate.ts';
+export { binaryColumnType, bigintColumnType, addSerialPrimaryKey, bytesFromColumn } from './column-types.ts';
+export { MAX_KEY_TEXT, MAX_TEXT } from './validate.ts';
+export {
+  getKey,
+  putKey,
+  listKeys,
+  listKeysNotUnder,
+  assertKeyRecord,
+  KEY_STATUSES,
+  MAX_KEY_PAGE,
+  type KeyStatus,
+  type StoredKeyAttributes,
+  type StoredKeyRecord,
+  type KeyRecordFilter,
+} from './key-records.ts';
+export { getCustodian, putCustodian, listCustodians, assertCustodianRecord, type StoredCustodianRecord } from './custodians.ts';
+export {
+  appendAuditEvent,
+  queryAuditEvents,
+  assertAuditEvent,
+  MAX_AUDIT_PAGE,
+  MAX_AUDIT_KEYS,
+  type AuditEventRecord,
+  type AuditKeyRef,
+  type StoredAuditEvent,
+  type AuditEventQuery,
+} from './audit-events.ts';
+export { keyRecordStore, type KeyRecordRepository, type NarrowKeyAttributes } from './key-record-store.ts';

@@ -1,0 +1,69 @@
+/**
+ * The tables the store keeps, as Kysely sees them (one interface for both dialects). Column names
+ * are snake_case; repositories map rows to records explicitly. Timestamps are ISO 8601 text, kept
+ * verbatim (docs/store.md); integers are plain numbers on both dialects (PostgreSQL int8 is parsed
+ * to a number, see database.ts).
+ */
+import type { Generated, Kysely } from 'kysely';
+
+/** One key record of the software HSM: attributes as columns, the secret only as a wrapped TR-31 block. */
+export interface KeyRecordsTable {
+  id: string;
+  usage: string;
+  algorithm: string;
+  mode_of_use: string;
+  exportability: string;
+  length: number;
+  version: number;
+  owner: string;
+  label: string | null;
+  class: string;
+  kcv: string;
+  status: string;
+  /** TR-31 key block under the LMK; empty once destroyed. Never a clear key. */
+  key_block: string;
+  lmk_kcv: string;
+  public_key: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** A key custodian: a name and the scrypt hash of the passphrase. */
+export interface CustodiansTable {
+  name: string;
+  passphrase_hash: string;
+  created_at: string;
+}
+
+/** One audit event; `seq` is assigned by the database and orders the log. */
+export interface AuditEventsTable {
+  seq: Generated<number>;
+  kind: string;
+  at: string;
+  tenant: string;
+  actor: string;
+  request_id: string | null;
+  operation: string;
+  result: string;
+  code: string | null;
+  detail: string | null;
+}
+
+/** The keys an audit event names, in order (a table, so that events can be found by key id). */
+export interface AuditEventKeysTable {
+  event_seq: number;
+  position: number;
+  key_id: string;
+  kcv: string;
+}
+
+/** Every table of the store. */
+export interface StoreSchema {
+  key_records: KeyRecordsTable;
+  custodians: CustodiansTable;
+  audit_events: AuditEventsTable;
+  audit_event_keys: AuditEventKeysTable;
+}
+
+/** An open store database (or a transaction on one: `Transaction<StoreSchema>` is one too). */
+export type StoreDb = Kysely<StoreSchema>;

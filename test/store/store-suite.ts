@@ -1,0 +1,30 @@
+/**
+ * The store conformance suite (CONVENTIONS.md §7): one set of tests, run unchanged on every
+ * dialect — SQLite in a file and in memory (test/store/sqlite.test.ts) and PostgreSQL
+ * (test/services/store-postgres.test.ts).
+ */
+import { describe } from 'node:test';
+import type { StoreFactory } from './suite/fixtures.ts';
+import { keyRecordTests } from './suite/key-records.ts';
+import { migrationTests } from './suite/migrations.ts';
+import { auditTests, custodianTests } from './suite/custodians-audit.ts';
+import { concurrencyTests, hostileStringTests, repositoryTests, transactionTests } from './suite/robustness.ts';
+
+export type { StoreFactory } from './suite/fixtures.ts';
+
+/**
+ * Registers the suite under `name`. `open` must return a fresh, empty, unmigrated database on
+ * every call; each test opens one, migrates it and closes it.
+ */
+export function storeSuite(name: string, open: StoreFactory, options: { readonly skip?: string | false } = {}): void {
+  describe(`store conformance: ${name}`, { skip: options.skip ?? false }, () => {
+    migrationTests(open);
+    keyRecordTests(open);
+    custodianTests(open);
+    auditTests(open);
+    concurrencyTests(open);
+    hostileStringTests(open);
+    transactionTests(open);
+    repositoryTests(open);
+  });
+}
