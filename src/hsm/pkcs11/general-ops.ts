@@ -6,9 +6,10 @@
  *   (C_Encrypt), the last block; the intermediate blocks come back to the host with it, as CBC
  *   ciphertext always does — under the full 3DES key they give nothing away;
  * - 'hmac-sha256' (M7): CKM_SHA256_HMAC, 32 bytes (SoftHSM2 takes HMAC keys of 32 bytes or more);
- * - 'retail-mac' (M3): refused, ERR_HSM_UNSUPPORTED. ISO 9797-1 MAC algorithm 3 chains single DES
- *   under the key's left half; SoftHSM2 has no mechanism for it, and a token object's halves
- *   cannot be taken apart, so the MAC would need the stored key in host memory.
+ * - 'retail-mac' (M3): ISO 9797-1 padding method 2, composed in the token from the key's single-DES
+ *   K1 companion (the CBC chain, CKM_DES3_CBC) and the key itself (the last block, CKM_DES3_ECB):
+ *   retail-mac.ts says how, what the companion is and what passes through host memory. A key
+ *   without a companion is refused (ERR_HSM_UNSUPPORTED), never computed with its value on the host;
  * `verifyMac` recomputes in the token and compares on the host in constant time, accepting the same
  * truncations as the software backend.
  */
@@ -24,25 +25,37 @@ import { CKM } from './ck.ts';
 import type { Pkcs11Core } from './core.ts';
 import { blockMechanism } from './held.ts';
 import type { TokenKey } from './key-objects.ts';
+import { retailMacInToken } from './retail-mac.ts';
 
 function checkData(data: unknown, what: string): asserts data is Uint8Array {
   if (!(data instanceof Uint8Array) || data.length > MAX_DATA_BYTES) throw new HsmError('ERR_HSM_PARAM', `${what}: a Uint8Array of at most ${MAX_DATA_BYTES} bytes`);
 }
 
-function macKey(core: Pkcs11Core, id: string, algorithm: MacAlgorithm, verifying: boolean, ctx: OperationContext, trail: Trail): TokenKey {
+/** A MAC key loaded and checked; `companion`: the retail MAC's K1 companion object. */
+interface MacKey {
+  readonly key: TokenKey;
+  readonly companion?: Buffer;
+}
+
+function macKey(core: Pkcs11Core, id: string, algorithm: MacAlgorithm, verifying: boolean, ctx: OperationContext, trail: Trail): MacKey {
   if (typeof algorithm !== 'string' || !Object.hasOwn(MAC_USAGE, algorithm)) throw new HsmError('ERR_HSM_PARAM', 'MAC algorithm: iso9797-1-alg1, retail-mac, cmac or hmac-sha256');
   const key = core.keys.usable(id, verifying ? 'mac-verify' : 'mac-generate', ctx, trail);
   if (key.meta.attributes.usage !== MAC_USAGE[algorithm]) {
     throw new HsmError('ERR_HSM_USAGE', `key ${key.meta.id} (KCV ${key.meta.kcv}, usage ${key.meta.attributes.usage}) is not a ${MAC_USAGE[algorithm]} key, which ${algorithm} needs`);
   }
-  if (algorithm === 'retail-mac') {
-    if (key.meta.attributes.length !== 16) throw new HsmError('ERR_HSM_UNSUPPORTED', 'the retail MAC takes a double-length TDES key');
-    throw new HsmError('ERR_HSM_UNSUPPORTED', `key ${key.meta.id} (KCV ${key.meta.kcv}): the token has no ISO 9797-1 MAC algorithm 3 (retail MAC) mechanism, and the key's single-DES halves cannot be used apart; use CMAC (M6)`);
+  if (algorithm !== 'retail-mac') return { key };
+  if (key.meta.attributes.length !== 16) throw new HsmError('ERR_HSM_UNSUPPORTED', 'the retail MAC takes a double-length TDES key');
+  const companion = core.keys.companion(key);
+  if (companion === undefined) {
+    throw new HsmError(
+      'ERR_HSM_UNSUPPORTED',
+      `key ${key.meta.id} (KCV ${key.meta.kcv}) has no retail MAC companion on the token: the token has no ISO 9797-1 MAC algorithm 3 mechanism, the chain needs the key's left half as a single-DES key object, and that object can only be made when the clear key passes through OpenTSM (component or TR-31 import, generation); import the key again that way, or use CMAC (M6)`,
+    );
   }
-  return key;
+  return { key, companion };
 }
 
-function computeMac(core: Pkcs11Core, key: TokenKey, algorithm: MacAlgorithm, data: Uint8Array): Uint8Array {
+function computeMac(core: Pkcs11Core, { key, companion }: MacKey, algorithm: MacAlgorithm, data: Uint8Array): Uint8Array {
   switch (algorithm) {
     case 'iso9797-1-alg1':
       return cbcMacDes(core.keys.held(key), data, { padding: 2, length: 8 }); // the CBC pass runs in the token
@@ -51,7 +64,8 @@ function computeMac(core: Pkcs11Core, key: TokenKey, algorithm: MacAlgorithm, da
     case 'hmac-sha256':
       return core.token.sign({ mechanism: CKM.SHA256_HMAC }, key.object, data, 32);
     case 'retail-mac':
-      throw new HsmError('ERR_HSM_UNSUPPORTED', 'the token has no retail MAC mechanism');
+      if (companion === undefined) throw new HsmError('ERR_HSM_UNSUPPORTED', 'the retail MAC needs the key\'s K1 companion');
+      return retailMacInToken(core.token, key.object, companion, data);
   }
 }
 

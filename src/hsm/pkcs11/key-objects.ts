@@ -7,18 +7,25 @@
  * written, so an interruption leaves at worst a key object without metadata (invisible to OpenTSM,
  * still non-extractable; removable with the token's tools by its CKA_ID) — never a usable key whose
  * attributes are unknown.
+ *
+ * An M3 double-length TDES key has a second secret key object with its CKA_ID: its retail MAC
+ * companion (K1‖K1, retail-mac.ts), told apart by its CKA_LABEL, created with the key (before the
+ * metadata) and destroyed with it (after the tombstone).
  */
 import { randomUUID } from 'node:crypto';
-import { toHex } from '../../bytes/index.ts';
+import { toHex, wipe } from '../../bytes/index.ts';
 import type { HeldKey } from '../../crypto/index.ts';
+import { withOddParity } from '../../emv/index.ts';
 import type { OperationContext } from '../context.ts';
 import { HsmError } from '../errors.ts';
 import type { KeyAttributes, KeyHandle } from '../key-attributes.ts';
 import { assertUsable, type KeyOperation } from '../usage-policy.ts';
 import type { Trail } from '../software/audit-trail.ts';
+import { assertNotWeak } from '../software/key-check.ts';
 import { CKA, CKM, CKO, CKR, type Pkcs11Attribute } from './ck.ts';
 import { ckrOf } from './binding.ts';
 import { heldKey } from './held.ts';
+import { companionLabel, companionSearch, createCompanion, needsCompanion } from './retail-mac.ts';
 import { decodeMetadata, handleOf, isKeyId, latest, metadataSearch, metadataTemplate, STATUS_RANK, type KeyMetadata, type TokenKeyStatus } from './metadata.ts';
 import { keyIdAttribute, keyPairTemplates, secretKeyTemplate, secretKeyType, type TemplateOptions } from './templates.ts';
 import type { Token } from './token.ts';
@@ -31,6 +38,24 @@ export interface TokenKey {
   readonly object: Buffer;
   /** The public key object of a pair. */
   readonly publicObject: Buffer | undefined;
+}
+
+/**
+ * A fresh double-length TDES value from the token's RNG (C_GenerateRandom), odd parity, no weak or
+ * repeated DES part. HOST MEMORY: returned to the caller, who wipes it after C_CreateObject.
+ */
+function randomTdes16(token: Token): Uint8Array {
+  for (;;) {
+    const raw = token.random(16);
+    const key = withOddParity(raw);
+    wipe(raw);
+    try {
+      assertNotWeak('T', key, 'generated key');
+      return key;
+    } catch {
+      wipe(key); // a weak or repeated part (probability about 2^-52): draw again
+    }
+  }
 }
 
 const ZERO8 = new Uint8Array(8);
@@ -73,7 +98,12 @@ export class TokenKeys {
   }
 
   #object(id: string, objectClass: number): Buffer | undefined {
-    const found = this.#token.find([{ type: CKA.CLASS, value: objectClass }, { type: CKA.ID, value: keyIdAttribute(id) }]);
+    let found = this.#token.find([{ type: CKA.CLASS, value: objectClass }, { type: CKA.ID, value: keyIdAttribute(id) }]);
+    if (found.length > 1 && objectClass === CKO.SECRET_KEY) {
+      // the key and its retail MAC companion share the CKA_ID; the companion's label sets it apart
+      const label = companionLabel(id);
+      found = found.filter((o) => this.#token.attributes(o, [CKA.LABEL]).get(CKA.LABEL)?.toString('utf8') !== label);
+    }
     if (found.length > 1) throw new HsmError('ERR_HSM_KEY_BLOCK', `the token holds ${found.length} key objects with the id of key ${id}: edited token?`);
     return found[0];
   }
@@ -118,13 +148,13 @@ export class TokenKeys {
       .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
   }
 
-  #record(id: string, kind: KeyMetadata['kind'], attributes: KeyAttributes, kcv: string, objects: readonly Buffer[]): TokenKey {
+  #record(id: string, kind: KeyMetadata['kind'], attributes: KeyAttributes, kcv: string, objects: readonly Buffer[], companions: readonly Buffer[] = []): TokenKey {
     const now = new Date().toISOString();
     const meta: KeyMetadata = Object.freeze({ id, kind, attributes: Object.freeze({ ...attributes }), kcv, status: 'active', createdAt: now, updatedAt: now });
     try {
       this.#token.create(metadataTemplate(meta));
     } catch (e) {
-      for (const o of objects) this.#token.destroy(o);
+      for (const o of [...objects, ...companions]) this.#token.destroy(o);
       throw e;
     }
     return { meta, handle: handleOf(meta), object: objects[0]!, publicObject: objects[1] };
@@ -133,9 +163,21 @@ export class TokenKeys {
   /**
    * Creates a secret key: generated in the token (`value` undefined), or from `value` (key bytes
    * composed in host memory, which the caller wipes right after this call — C_CreateObject copies
-   * them into the token). Its KCV is computed in the token.
+   * them into the token). Its KCV is computed in the token. An M3 double-length TDES key gets its
+   * retail MAC companion (retail-mac.ts) from the same value.
    */
   createSecret(attributes: KeyAttributes, value?: Uint8Array): TokenKey {
+    if (value === undefined && needsCompanion(attributes)) {
+      // HOST MEMORY: a generated M3 key is drawn from the token's RNG into host memory, because its
+      // companion needs K1 and the token cannot take a key object apart (retail-mac.ts); it is
+      // there for the two C_CreateObject calls (key, companion) and wiped in `finally`.
+      const generated = randomTdes16(this.#token);
+      try {
+        return this.createSecret(attributes, generated);
+      } finally {
+        wipe(generated);
+      }
+    }
     const id = randomUUID();
     const template = secretKeyTemplate(id, attributes, this.#options, value);
     const object = value === undefined
@@ -151,7 +193,19 @@ export class TokenKeys {
       }
       throw e;
     }
-    return this.#record(id, 'secret', attributes, kcv, [object]);
+    let companions: Buffer[] = [];
+    if (value !== undefined && needsCompanion(attributes)) {
+      try {
+        companions = [createCompanion(this.#token, id, value)];
+      } catch (e) {
+        // a token that refuses the degenerate K1‖K1 object: the key is kept, without the retail MAC
+        if (!(e instanceof HsmError) || e.code !== 'ERR_HSM_BACKEND') {
+          this.#token.destroy(object);
+          throw e;
+        }
+      }
+    }
+    return this.#record(id, 'secret', attributes, kcv, [object], companions);
   }
 
   /** Generates a signing key pair in the token; `kcvOf` computes the KCV from the public key objects. */
@@ -200,11 +254,20 @@ export class TokenKeys {
     return next;
   }
 
-  /** Destroys a key: tombstone first, then its key objects (C_DestroyObject). */
+  /** Destroys a key: tombstone first, then its key objects and retail MAC companion (C_DestroyObject). */
   destroy(key: TokenKey): void {
     this.setStatus(key.meta, 'destroyed');
     this.#token.destroy(key.object);
     if (key.publicObject !== undefined) this.#token.destroy(key.publicObject);
+    for (const o of this.#token.find(companionSearch(key.meta.id))) this.#token.destroy(o);
+  }
+
+  /** Key `key`'s retail MAC companion (K1‖K1, retail-mac.ts), if it has one. */
+  companion(key: TokenKey): Buffer | undefined {
+    if (key.meta.kind !== 'secret') return undefined;
+    const found = this.#token.find(companionSearch(key.meta.id));
+    if (found.length > 1) throw new HsmError('ERR_HSM_KEY_BLOCK', `the token holds ${found.length} retail MAC companions of key ${key.meta.id}: edited token?`);
+    return found[0];
   }
 
   /** The secret key `key` as a HeldKey (AES or TDES keys only). */
