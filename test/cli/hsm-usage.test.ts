@@ -5,12 +5,12 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fromHex, toHex } from '../../src/bytes/index.ts';
 import { kcv } from '../../src/crypto/index.ts';
-import { FakeTty, json, pipeInput, runCli } from './cli-helpers.ts';
+import { FakeTty, json, pipeInput, reference, runCli } from './cli-helpers.ts';
 
 const VERBS = ['init', 'custodian', 'component', 'import', 'generate', 'list', 'export', 'rotate', 'destroy'];
 const PASS = { alice: 'alice passphrase one', bob: 'bob passphrase two' };
@@ -55,8 +55,14 @@ describe('opentsm hsm usage errors', () => {
   const SPEC = ['--usage', 'K0', '--algorithm', 'A', '--mode', 'B', '--exportability', 'E'];
   const component = '00112233445566778899AABBCCDDEEFF00112233445566778899AABBCCDDEEFF';
   const cases: [string, string[], RegExp, string[]?][] = [
-    ['no data directory', ['list'], /^opentsm: --data-dir: required \(the directory `opentsm hsm init` created\), or set OPENTSM_DATA_DIR \[ERR_CLI_USAGE\]$/m],
-    ['a directory that was never initialised', ['list', '--data-dir', '@EMPTY'], /--data-dir .*: no lmk\.key \(create the HSM with `opentsm hsm init --data-dir .*`\) \[ERR_CLI_INPUT\]/],
+    ['no data directory', ['list'], /^opentsm: --data-dir: required \(the directory `opentsm hsm init` created\), or set OPENTSM_DATA_DIR; or give both --lmk-file and --db \[ERR_CLI_USAGE\]$/m],
+    ['a directory that was never initialised', ['list', '--data-dir', '@EMPTY'], /no LMK file .*lmk\.key \(create the HSM with `opentsm hsm init --data-dir .*`\) \[ERR_CLI_INPUT\]/],
+    ['--custodian without --from-components', ['init', '--custodian', 'alice,bob', '--data-dir', '@EMPTY'], /--custodian and --lmk-kcv go with --from-components/],
+    ['an LMK KCV that is not 3 bytes', ['init', '--from-components', '--custodian', 'alice,bob', '--lmk-kcv', '12345', '--data-dir', '@EMPTY'], /--lmk-kcv: expected the 3-byte KCV recorded at the ceremony \(6 hex digits\)/],
+    ['LMK components from one custodian', ['init', '--from-components', '--custodian', 'alice', '--data-dir', '@EMPTY'], /--custodian: name 2 to 3 custodians .*got 1/],
+    ['a store URL of an unknown kind', ['list', '--lmk-file', '@EMPTY/lmk.key', '--db', 'mysql://u:pw@h/db'], /^opentsm: --db \(or OPENTSM_DB\): store URL: unsupported scheme "mysql" .*\[ERR_CLI_USAGE\]$/m],
+    ['a random LMK onto a store without its LMK file', ['init', '--lmk-file', '@EMPTY/lmk.key', '--db', `sqlite:${join(dir, 'data', 'opentsm.db')}`],
+      /opentsm\.db exists without its LMK file: restore .*lmk\.key from its backup, or form the LMK again with --from-components/],
     ['init twice', ['init', ...D], /already initialised \(lmk\.key exists\); a new LMK would orphan every key .*\[ERR_CLI_USAGE\]/],
     ['secrets from a pipe without --stdin-secrets', ['import', ...SPEC, '--custodian', 'alice', '--custodian', 'bob', ...D],
       /^opentsm: secrets are read from a terminal, and stdin is not one: give --stdin-secrets .*\[ERR_CLI_USAGE\]$/m, [PASS.alice]],
@@ -87,11 +93,12 @@ describe('opentsm hsm usage errors', () => {
   for (const [name, args, expected, lines] of cases) {
     it(name, async () => {
       const empty = mkdtempSync(join(dir, 'empty-'));
-      const r = await runCli(['hsm', ...args.map((a) => (a === '@EMPTY' ? empty : a))], pipeInput(lines ?? []));
+      const r = await runCli(['hsm', ...args.map((a) => a.replace('@EMPTY', empty))], pipeInput(lines ?? []));
       assert.notEqual(r.code, 0);
       assert.match(r.stderr, expected);
       assert.equal(r.stdout, '');
       for (const secret of [PASS.alice, PASS.bob, component]) assert.ok(!r.stderr.includes(secret), 'no secret echoed');
+      assert.ok(!r.stderr.includes('pw@'), 'no store password echoed');
     });
   }
 
@@ -136,5 +143,63 @@ describe('opentsm hsm usage errors', () => {
     assert.ok(!r.stdout.includes(written) && !r.stderr.includes(written), 'the component is not printed');
     const again = await runCli(['hsm', 'component', '--algorithm', 'T', '--generate', '--out', file]);
     assert.match(again.stderr, /--out: cannot create .* \(EEXIST\); it must not exist yet/);
+  });
+});
+
+describe('opentsm hsm init --from-components: the LMK back onto its store', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'opentsm-hsm-'));
+  const lmkFile = join(dir, 'keys', 'lmk.key');
+  const db = `sqlite:${join(dir, 'store.db')}`;
+  const W = ['--lmk-file', lmkFile, '--db', db];
+  const parts = [fromHex('11'.repeat(32)), fromHex('2C'.repeat(32))];
+  const kcvOf = (p: Uint8Array): string => reference.aesKcv(p);
+  const entry = (pass: string, p: Uint8Array): string[] => [pass, toHex(p), toHex(p), kcvOf(p)];
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('forms the LMK (--lmk-file and --db, no data directory), and only the same LMK comes back', async () => {
+    mkdirSync(join(dir, 'keys'), { mode: 0o700 });
+    const first = await runCli(['hsm', 'init', '--from-components', '--custodian', 'alice,bob', '--stdin-secrets', '--json', ...W],
+      pipeInput([PASS.alice, PASS.alice, PASS.bob, PASS.bob, PASS.alice, ...entry(PASS.alice, parts[0]!), ...entry(PASS.bob, parts[1]!)]));
+    assert.equal(first.code, 0, first.stderr);
+    const lmkKcv = String(json(first).lmkKcv);
+    assert.equal(lmkKcv, kcvOf(fromHex('3D'.repeat(32))));
+    assert.equal(statSync(lmkFile).mode & 0o777, 0o600);
+    const key = json(await runCli(['hsm', 'generate', '--usage', 'D0', '--algorithm', 'A', '--mode', 'B', '--exportability', 'N', '--json', ...W]));
+    rmSync(lmkFile);
+    // the same custodians with other components: refused, nothing written
+    const other = [fromHex('11'.repeat(32)), fromHex('2D'.repeat(32))];
+    const wrong = await runCli(['hsm', 'init', '--from-components', '--custodian', 'bob,alice', '--stdin-secrets', ...W],
+      pipeInput([...entry(PASS.bob, other[0]!), ...entry(PASS.alice, other[1]!)]));
+    assert.equal(wrong.code, 1);
+    assert.match(wrong.stderr, new RegExp(`the assembled LMK \\(KCV [0-9A-F]{6}\\) is not the LMK the store's keys are wrapped under \\(KCV ${lmkKcv}\\)`));
+    assert.ok(!existsSync(lmkFile));
+    const kcvMismatch = await runCli(['hsm', 'init', '--from-components', '--custodian', 'alice,bob', '--lmk-kcv', '000000', '--stdin-secrets', ...W],
+      pipeInput([...entry(PASS.alice, parts[0]!), ...entry(PASS.bob, parts[1]!)]));
+    assert.match(kcvMismatch.stderr, /the assembled LMK does not have the expected KCV \[ERR_HSM_KCV\]/);
+    // the right components, in another order: the LMK is back and the key opens
+    const back = await runCli(['hsm', 'init', '--from-components', '--custodian', 'bob,alice', '--lmk-kcv', lmkKcv.toLowerCase(), '--stdin-secrets', '--json', ...W],
+      pipeInput([...entry(PASS.bob, parts[1]!), ...entry(PASS.alice, parts[0]!)]));
+    assert.equal(back.code, 0, back.stderr);
+    assert.equal(json(back).lmkKcv, lmkKcv);
+    assert.equal(json(back).registered, undefined);
+    const list = JSON.parse((await runCli(['hsm', 'list', '--json', ...W])).stdout) as Record<string, unknown>[];
+    assert.deepEqual(list.map((k) => k.kcv), [key.kcv]);
+    for (const r of [first, wrong, kcvMismatch, back]) for (const p of [...parts, ...other]) assert.ok(!(r.stdout + r.stderr).includes(toHex(p)));
+  });
+
+  it('the environment names the same places: OPENTSM_LMK_FILE and OPENTSM_DB', async () => {
+    const saved = { lmk: process.env.OPENTSM_LMK_FILE, db: process.env.OPENTSM_DB };
+    process.env.OPENTSM_LMK_FILE = lmkFile;
+    process.env.OPENTSM_DB = db;
+    try {
+      const r = await runCli(['hsm', 'list', '--json']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal((JSON.parse(r.stdout) as unknown[]).length, 1);
+    } finally {
+      for (const [name, value] of [['OPENTSM_LMK_FILE', saved.lmk], ['OPENTSM_DB', saved.db]] as const) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    }
   });
 });

@@ -11,14 +11,19 @@ import { collect, type CalcOptions } from '../calc/input.ts';
 import { printResult, type CalcResult } from '../calc/result.ts';
 import { processOutput, type Output } from '../gp/output.ts';
 import { withHsm, type HsmOptions, type HsmSession } from '../hsm/context.ts';
-import { custodianAdd, custodianList, hsmComponent, hsmInit } from '../hsm/custody.ts';
+import { custodianAdd, custodianList, hsmComponent } from '../hsm/custody.ts';
+import { hsmInit } from '../hsm/init.ts';
 import { hsmDestroy, hsmExport, hsmGenerate, hsmImport, hsmList, hsmRotate } from '../hsm/keys.ts';
 
 const STORE_GROUP = 'HSM options:';
 
 /** The data-directory, tenant (where keys are touched) and prompt options of a verb. */
 function addHsmOptions(cmd: Command, options: { readonly secrets: boolean; readonly tenant: boolean }): Command {
-  cmd.optionsGroup(STORE_GROUP).option('--data-dir <dir>', 'the HSM\'s data directory: lmk.key and opentsm.db (or env OPENTSM_DATA_DIR)');
+  cmd
+    .optionsGroup(STORE_GROUP)
+    .option('--data-dir <dir>', 'the HSM\'s data directory: lmk.key and opentsm.db (or env OPENTSM_DATA_DIR)')
+    .option('--lmk-file <file>', 'the LMK file, instead of DATA_DIR/lmk.key (or env OPENTSM_LMK_FILE)')
+    .option('--db <url>', 'the store: sqlite:FILE or postgres://…, instead of sqlite:DATA_DIR/opentsm.db (or env OPENTSM_DB)');
   if (options.tenant) cmd.option('--tenant <name>', 'the tenant whose keys to use (default: operator)');
   if (options.secrets) cmd.option('--stdin-secrets', 'read passphrases and components from stdin, one per line, instead of a terminal (scripted ceremonies)');
   return cmd.option('--json', 'print the result as JSON').optionsGroup('Options:');
@@ -60,7 +65,9 @@ function keySpecOptions(cmd: Command): Command {
 const HELP_AFTER = `
 The data directory holds lmk.key (the LMK, AES-256, mode 0600) and opentsm.db (the store: every key
 a TR-31 block under the LMK, the custodians, the audit trail). Give it with --data-dir or
-OPENTSM_DATA_DIR. A key is named by its id, or by its label when one active key has it.
+OPENTSM_DATA_DIR; --lmk-file (OPENTSM_LMK_FILE) and --db (OPENTSM_DB: sqlite:FILE or postgres://…)
+put either part elsewhere. An LMK file group or others can read is refused (chmod 600).
+A key is named by its id, or by its label when one active key has it.
 
 Dual control: import from components, export and destroy need two custodians, each typing their
 own passphrase. Secrets are typed at a terminal with echo off; --stdin-secrets reads them from
@@ -68,9 +75,9 @@ stdin instead, one per line, in the order the prompts ask. Nothing secret is acc
 the environment, and keys print as KCVs only.
 
 A ceremony:
-  opentsm hsm init --data-dir /srv/opentsm
-  opentsm hsm custodian add alice                          # the first custodian registers alone
-  opentsm hsm custodian add bob --approver alice
+  export OPENTSM_DATA_DIR=/srv/opentsm
+  opentsm hsm init --from-components --custodian alice --custodian bob   # registers both, forms the LMK
+  opentsm hsm custodian add carol --approver alice
   opentsm hsm import --usage K1 --algorithm A --mode B --exportability E --label KEK-ACME \\
       --custodian alice --custodian bob                    # each types a component and its KCV
   opentsm hsm import --tr31 D0144P0AE00E0000… --kbpk KEK-ACME --label PEK-2026
@@ -85,9 +92,17 @@ export function registerHsm(program: Command): void {
     .description('key custody on the software HSM: init, custodians, components, import, generate, list, export, rotate, destroy')
     .addHelpText('after', HELP_AFTER);
 
-  verb(hsm, 'init', 'create a data directory: a new LMK file (mode 0600) and the SQLite store', [
-    'opentsm hsm init --data-dir /srv/opentsm',
-  ]).action(async (_o: unknown, cmd: Command) => {
+  verb(hsm, 'init', 'create the HSM: a new LMK file (mode 0600; random, or from 2–3 custodians\' components) and the store', [
+    'opentsm hsm init --data-dir /srv/opentsm                       # a random LMK; back the file up offline',
+    'opentsm hsm init --data-dir /srv/opentsm --from-components --custodian alice --custodian bob',
+    '    # new custodians register first; each types a passphrase, a 32-byte component (twice) and its KCV',
+    'opentsm hsm init --lmk-file /etc/opentsm/lmk.key --db postgres://tsm@db/opentsm --from-components \\',
+    '    --custodian alice,bob,carol --lmk-kcv 1A2B3C              # the LMK back onto an existing store',
+  ])
+    .option('--from-components', 'form the LMK from 2 or 3 components (AES-256, 32 bytes each), one per custodian')
+    .option('--custodian <name>', 'with --from-components: a custodian, one per component (repeat: 2 or 3)', collect)
+    .option('--lmk-kcv <kcv>', 'with --from-components: the LMK\'s KCV recorded at the first ceremony, checked')
+    .action(async (_o: unknown, cmd: Command) => {
     const options = cmd.opts<Options>();
     const out = processOutput();
     print(out, options, await hsmInit(options, out));
@@ -161,7 +176,7 @@ export function registerHsm(program: Command): void {
     .action((key: string, _o: unknown, cmd: Command) => act(cmd, (s, o) => hsmDestroy(s, key, o)));
 
   // after each verb's own options, so its help lists them first; custodians belong to no tenant
-  const secrets = new Set(['component', 'import', 'export', 'destroy']);
+  const secrets = new Set(['init', 'component', 'import', 'export', 'destroy']);
   const keyless = new Set(['init', 'component']);
   for (const v of hsm.commands.filter((c) => c !== custodian)) addHsmOptions(v, { secrets: secrets.has(v.name()), tenant: !keyless.has(v.name()) });
   for (const v of custodian.commands) addHsmOptions(v, { secrets: v.name() === 'add', tenant: false });

@@ -8,8 +8,9 @@ import { existsSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { EXPORTABILITY, KEY_ALGORITHMS, KEY_USAGES, MODES_OF_USE } from '../../crypto/index.ts';
-import { SoftwareHsm, loadLmkFile, type AuditSink, type KeyAttributes, type KeyHandle, type KeyRecordStore, type OperationContext } from '../../hsm/index.ts';
-import { appendAuditEvent, closeDatabase, keyRecordStore, migrateToLatest, openDatabase, type StoreDb, type StoredKeyAttributes } from '../../store/index.ts';
+import { SoftwareHsm, generateLmk, loadLmkFile, type AuditSink, type Lmk, type KeyAttributes, type KeyHandle, type KeyRecordStore, type OperationContext } from '../../hsm/index.ts';
+import { appendAuditEvent, closeDatabase, keyRecordStore, migrateToLatest, openDatabase, parseDatabaseUrl, type StoreDb, type StoredKeyAttributes } from '../../store/index.ts';
+import { OpenTsmError } from '../../bytes/index.ts';
 import { CliError } from '../errors.ts';
 import type { Output } from '../gp/output.ts';
 import { Prompter } from '../prompt.ts';
@@ -17,13 +18,24 @@ import { Prompter } from '../prompt.ts';
 /** The files of a data directory. */
 export const DATA_FILES = { lmk: 'lmk.key', store: 'opentsm.db' } as const;
 
-/** The options every `opentsm hsm` verb understands (commander's camel-cased names). */
+/**
+ * The options every `opentsm hsm` verb understands (commander's camel-cased names). Each location
+ * option has one environment variable of the same name: `--data-dir` OPENTSM_DATA_DIR, `--db`
+ * OPENTSM_DB (as docs/store.md), `--lmk-file` OPENTSM_LMK_FILE; an option beats its variable.
+ */
 export interface HsmOptions {
   readonly dataDir?: string | undefined;
+  readonly db?: string | undefined;
+  readonly lmkFile?: string | undefined;
   readonly tenant?: string | undefined;
   readonly stdinSecrets?: boolean | undefined;
   readonly json?: boolean | undefined;
 }
+
+/** The environment variables of the location options. */
+export const HSM_ENV = { dataDir: 'OPENTSM_DATA_DIR', db: 'OPENTSM_DB', lmkFile: 'OPENTSM_LMK_FILE' } as const;
+
+type Env = Readonly<Record<string, string | undefined>>;
 
 /** Key ids are UUIDs (the software HSM's record ids); anything else is looked up as a label. */
 const KEY_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -31,16 +43,75 @@ const KEY_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 /** The tenant keys belong to when `--tenant` is not given: the TSM operator. */
 export const DEFAULT_TENANT = 'operator';
 
+function setting(options: HsmOptions, name: keyof typeof HSM_ENV, env: Env): string | undefined {
+  const value = options[name] ?? env[HSM_ENV[name]];
+  return value === undefined || value === '' ? undefined : value;
+}
+
+/** The data directory: `--data-dir`, else OPENTSM_DATA_DIR; undefined when neither is set. */
+export function optionalDataDir(options: HsmOptions, env: Env = process.env): string | undefined {
+  const dir = setting(options, 'dataDir', env);
+  return dir === undefined ? undefined : resolve(dir);
+}
+
 /** The data directory: `--data-dir`, else OPENTSM_DATA_DIR. */
-export function dataDirOf(options: HsmOptions, env: Readonly<Record<string, string | undefined>> = process.env): string {
-  const dir = options.dataDir ?? env.OPENTSM_DATA_DIR;
-  if (dir === undefined || dir === '') throw new CliError('ERR_CLI_USAGE', '--data-dir: required (the directory `opentsm hsm init` created), or set OPENTSM_DATA_DIR');
-  return resolve(dir);
+export function dataDirOf(options: HsmOptions, env: Env = process.env): string {
+  const dir = optionalDataDir(options, env);
+  if (dir === undefined) throw new CliError('ERR_CLI_USAGE', '--data-dir: required (the directory `opentsm hsm init` created), or set OPENTSM_DATA_DIR; or give both --lmk-file and --db');
+  return dir;
 }
 
 /** The SQLite URL of a data directory's store. */
 export function storeUrl(dir: string): string {
   return `sqlite:${join(dir, DATA_FILES.store)}`;
+}
+
+/** Where an HSM's two parts live: the LMK file and the store URL (SQLite by default, or postgres://). */
+export interface HsmLocation {
+  readonly lmkPath: string;
+  readonly storeUrl: string;
+  /** The store as printed: a SQLite path, or the PostgreSQL URL without its credentials. */
+  readonly storeName: string;
+  /** The SQLite file, when the store is one. */
+  readonly sqlitePath: string | undefined;
+  /** The data directory, when one was given. */
+  readonly dataDir: string | undefined;
+}
+
+/** `user:password@` out of a URL, so a printed store URL never shows a password. */
+function withoutCredentials(url: string): string {
+  return url.replace(/\/\/[^/@]*@/, '//');
+}
+
+/**
+ * The LMK file (`--lmk-file`, OPENTSM_LMK_FILE, else DATA_DIR/lmk.key) and the store (`--db`,
+ * OPENTSM_DB, else sqlite:DATA_DIR/opentsm.db). The data directory is needed only for what is not
+ * given explicitly.
+ */
+export function locationOf(options: HsmOptions, env: Env = process.env): HsmLocation {
+  const lmkFile = setting(options, 'lmkFile', env);
+  const db = setting(options, 'db', env);
+  const dataDir = lmkFile !== undefined && db !== undefined ? optionalDataDir(options, env) : dataDirOf(options, env);
+  const url = db ?? storeUrl(dataDir!);
+  const parsed = blameStore(() => parseDatabaseUrl(url));
+  const sqlitePath = parsed.dialect === 'sqlite' && parsed.path !== ':memory:' ? resolve(parsed.path) : undefined;
+  return {
+    lmkPath: lmkFile === undefined ? join(dataDir!, DATA_FILES.lmk) : resolve(lmkFile),
+    storeUrl: url,
+    storeName: sqlitePath ?? (parsed.dialect === 'postgres' ? withoutCredentials(parsed.url) : ':memory:'),
+    sqlitePath,
+    dataDir,
+  };
+}
+
+/** A store URL error names the option (the store's message never repeats the URL). */
+function blameStore<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof OpenTsmError) throw new CliError('ERR_CLI_USAGE', `--db (or OPENTSM_DB): ${e.message}`, { cause: e });
+    throw e;
+  }
 }
 
 function isCode<T extends object>(table: T, value: string): value is keyof T & string {
@@ -82,23 +153,45 @@ export class HsmSession {
     this.ctx = { tenant: options.tenant ?? DEFAULT_TENANT, actor: actor() };
   }
 
-  /** Loads the LMK and opens the store of the data directory. */
+  /** Loads the LMK file and opens the store (locationOf). */
   static async open(options: HsmOptions, out: Output): Promise<HsmSession> {
-    const dir = dataDirOf(options);
-    const lmkPath = join(dir, DATA_FILES.lmk);
-    if (!existsSync(lmkPath)) throw new CliError('ERR_CLI_INPUT', `--data-dir ${dir}: no ${DATA_FILES.lmk} (create the HSM with \`opentsm hsm init --data-dir ${dir}\`)`);
-    const lmk = loadLmkFile(lmkPath);
-    let db: StoreDb | undefined;
+    const where = locationOf(options);
+    if (!existsSync(where.lmkPath)) {
+      const init = where.dataDir === undefined ? '`opentsm hsm init --lmk-file … --db …`' : `\`opentsm hsm init --data-dir ${where.dataDir}\``;
+      throw new CliError('ERR_CLI_INPUT', `no LMK file ${where.lmkPath} (create the HSM with ${init})`);
+    }
+    const lmk = loadLmkFile(where.lmkPath);
     try {
-      db = await openDatabase(storeUrl(dir));
-      await migrateToLatest(db);
-      const store: KeyRecordStore = keyRecordStore(db, narrowKeyAttributes);
-      const openDb = db;
-      const audit: AuditSink = { record: async (event) => void (await appendAuditEvent(openDb, event)) };
-      return new HsmSession(new SoftwareHsm({ lmk, store, audit }), db, options, out);
+      return await HsmSession.#withLmk(lmk, where, options, out);
     } catch (e) {
       lmk.destroy();
-      if (db !== undefined) await closeDatabase(db);
+      throw e;
+    }
+  }
+
+  /**
+   * A session on the store alone, for custodian registration before the LMK exists (`hsm init
+   * --from-components` registers the custodians who then enter the LMK components). Registration
+   * touches no key: the HSM runs on a throwaway random LMK, destroyed on close, that wraps nothing.
+   */
+  static async storeOnly(options: HsmOptions, out: Output): Promise<HsmSession> {
+    const lmk = generateLmk();
+    try {
+      return await HsmSession.#withLmk(lmk, locationOf(options), options, out);
+    } catch (e) {
+      lmk.destroy();
+      throw e;
+    }
+  }
+
+  static async #withLmk(lmk: Lmk, where: HsmLocation, options: HsmOptions, out: Output): Promise<HsmSession> {
+    const db = await openStore(where);
+    try {
+      const store: KeyRecordStore = keyRecordStore(db, narrowKeyAttributes);
+      const audit: AuditSink = { record: async (event) => void (await appendAuditEvent(db, event)) };
+      return new HsmSession(new SoftwareHsm({ lmk, store, audit }), db, options, out);
+    } catch (e) {
+      await closeDatabase(db);
       throw e;
     }
   }
@@ -144,5 +237,17 @@ export async function withHsm<T>(options: HsmOptions, out: Output, fn: (session:
     return await fn(session);
   } finally {
     await session.close();
+  }
+}
+
+/** Opens and migrates the store of `where`; a store URL error names the option. */
+export async function openStore(where: HsmLocation): Promise<StoreDb> {
+  const db = await openDatabase(where.storeUrl);
+  try {
+    await migrateToLatest(db);
+    return db;
+  } catch (e) {
+    await closeDatabase(db);
+    throw e;
   }
 }

@@ -1,51 +1,21 @@
 /**
- * `opentsm hsm init`, `custodian add|list` and `component`: the data directory with its LMK file
- * and store, the people who hold dual control, and the key components they carry. Passphrases and
- * components are typed at a no-echo prompt (src/cli/prompt.ts), never taken from argv or the
- * environment; a component is never printed, only its KCV.
+ * `opentsm hsm custodian add|list` and `component`: the people who hold dual control, and the key
+ * components they carry. Passphrases and components are typed at a no-echo prompt
+ * (src/cli/prompt.ts), never taken from argv or the environment; a component is never printed,
+ * only its KCV.
  */
-import { closeSync, constants, existsSync, mkdirSync, openSync, statSync, writeSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { closeSync, constants, openSync, writeSync } from 'node:fs';
+import { relative, resolve } from 'node:path';
 import { toHex, wipe } from '../../bytes/index.ts';
 import { kcv, randomBytes } from '../../crypto/index.ts';
 import { withOddParity } from '../../emv/index.ts';
-import { createLmkFile, type CustodianCredential } from '../../hsm/index.ts';
-import { closeDatabase, migrateToLatest, openDatabase } from '../../store/index.ts';
+import type { CustodianCredential } from '../../hsm/index.ts';
 import { choice, integer, optional, secretHex, usage, type CalcOptions } from '../calc/input.ts';
 import type { CalcResult } from '../calc/result.ts';
 import { CliError } from '../errors.ts';
 import type { Output } from '../gp/output.ts';
 import type { Prompter } from '../prompt.ts';
-import { DATA_FILES, dataDirOf, openPrompter, storeUrl, type HsmOptions, type HsmSession } from './context.ts';
-
-/** `hsm init`: a new data directory (mode 0700) with a fresh LMK file (0600) and a migrated store. */
-export async function hsmInit(options: HsmOptions, out: Output): Promise<CalcResult> {
-  const dir = dataDirOf(options);
-  const lmkPath = join(dir, DATA_FILES.lmk);
-  const dbPath = join(dir, DATA_FILES.store);
-  for (const path of [lmkPath, dbPath]) {
-    if (existsSync(path)) {
-      throw new CliError('ERR_CLI_USAGE', `--data-dir ${dir}: already initialised (${relative(dir, path)} exists); a new LMK would orphan every key wrapped under the old one`);
-    }
-  }
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  if ((statSync(dir).mode & 0o077) !== 0) out.err(`warning: ${dir} is accessible to group or others; chmod 700 it`);
-  const lmk = createLmkFile(lmkPath);
-  out.err(`created ${lmkPath} (mode 0600): the LMK, AES-256, KCV ${lmk.kcv}. Back it up offline; every key is wrapped under it.`);
-  try {
-    const db = await openDatabase(storeUrl(dir));
-    try {
-      await migrateToLatest(db);
-    } finally {
-      await closeDatabase(db);
-    }
-    out.err(`created ${dbPath}: the store (key records, custodians, audit trail)`);
-    out.err('next: register the key custodians with `opentsm hsm custodian add NAME`');
-    return { dataDir: dir, lmkFile: lmkPath, lmkKcv: lmk.kcv, store: dbPath };
-  } finally {
-    lmk.destroy();
-  }
-}
+import { openPrompter, optionalDataDir, type HsmOptions, type HsmSession } from './context.ts';
 
 /** Asks each named custodian for their passphrase (no echo). */
 export async function credentials(prompter: Prompter, names: readonly string[]): Promise<CustodianCredential[]> {
@@ -109,8 +79,8 @@ export async function readComponent(prompter: Prompter, label: string, length: n
 /** Writes a generated component to a new file of its own (0600), never into the HSM's data directory. */
 function writeComponentFile(path: string, component: Uint8Array, options: HsmOptions): void {
   const target = resolve(path);
-  const dataDir = options.dataDir ?? process.env.OPENTSM_DATA_DIR;
-  if (dataDir !== undefined && dataDir !== '' && !relative(resolve(dataDir), target).startsWith('..')) {
+  const dataDir = optionalDataDir(options);
+  if (dataDir !== undefined && !relative(dataDir, target).startsWith('..')) {
     throw usage('--out: a clear component never goes into the HSM\'s data directory; write it to removable media');
   }
   let fd: number | undefined;

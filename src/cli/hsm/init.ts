@@ -1,0 +1,159 @@
+/**
+ * `opentsm hsm init`: a new software HSM — its LMK file (AES-256, mode 0600, never overwritten) and
+ * its store. The LMK is either random, or formed from 2 or 3 components entered by different
+ * custodians (dual control), each checked by its KCV: a new installation, or the LMK brought back
+ * onto a store whose LMK file was lost (the assembled LMK must then be the one the stored keys are
+ * wrapped under). Components and passphrases are typed at no-echo prompts, never in argv.
+ */
+import { closeSync, constants, existsSync, mkdirSync, openSync, statSync, writeSync } from 'node:fs';
+import { dirname, relative } from 'node:path';
+import { toHex, wipe, xor } from '../../bytes/index.ts';
+import { LMK_LENGTH, assembleLmk, createLmkFile, loadLmkFile, type KeyComponentInput } from '../../hsm/index.ts';
+import { closeDatabase, listKeys } from '../../store/index.ts';
+import { optional, usage, type CalcOptions } from '../calc/input.ts';
+import type { CalcResult } from '../calc/result.ts';
+import { CliError } from '../errors.ts';
+import type { Output } from '../gp/output.ts';
+import type { Prompter } from '../prompt.ts';
+import { HsmSession, locationOf, openStore, type HsmLocation, type HsmOptions } from './context.ts';
+import { credentials, custodianNames, readComponent } from './custody.ts';
+
+/** How a path is named in a message: relative to the data directory when inside it. */
+function shown(where: HsmLocation, path: string): string {
+  return where.dataDir !== undefined && !relative(where.dataDir, path).startsWith('..') ? relative(where.dataDir, path) : path;
+}
+
+/** Refuses to replace an LMK file, and prepares the data directory (mode 0700). */
+function prepare(where: HsmLocation, out: Output): void {
+  if (existsSync(where.lmkPath)) {
+    throw usage(`${where.dataDir ?? dirname(where.lmkPath)}: already initialised (${shown(where, where.lmkPath)} exists); a new LMK would orphan every key wrapped under the old one`);
+  }
+  if (where.dataDir !== undefined) {
+    mkdirSync(where.dataDir, { recursive: true, mode: 0o700 });
+    if ((statSync(where.dataDir).mode & 0o077) !== 0) out.err(`warning: ${where.dataDir} is accessible to group or others; chmod 700 it`);
+  }
+}
+
+/** `hsm init [--from-components --custodian A --custodian B [--custodian C] [--lmk-kcv KCV]]`. */
+export async function hsmInit(o: CalcOptions & HsmOptions, out: Output): Promise<CalcResult> {
+  const fromComponents = o.fromComponents === true;
+  if (!fromComponents && (Array.isArray(o.custodian) || optional(o, 'lmkKcv') !== undefined)) {
+    throw usage('--custodian and --lmk-kcv go with --from-components (an LMK formed from custodians\' components)');
+  }
+  const names = fromComponents ? custodianNames(o, 2, 3) : [];
+  const expectedKcv = optional(o, 'lmkKcv');
+  if (expectedKcv !== undefined && !/^[0-9A-Fa-f]{6}$/.test(expectedKcv)) throw usage('--lmk-kcv: expected the 3-byte KCV recorded at the ceremony (6 hex digits)');
+  const where = locationOf(o);
+  prepare(where, out);
+  return fromComponents ? initFromComponents(o, where, names, expectedKcv, out) : initRandom(where, out);
+}
+
+async function initRandom(where: HsmLocation, out: Output): Promise<CalcResult> {
+  if (where.sqlitePath !== undefined && existsSync(where.sqlitePath)) {
+    throw usage(`${shown(where, where.sqlitePath)} exists without its LMK file: restore ${shown(where, where.lmkPath)} from its backup, or form the LMK again with --from-components`);
+  }
+  const db = await openStore(where);
+  try {
+    if ((await listKeys(db, {})).length > 0) throw usage(`the store ${where.storeName} holds keys: a new LMK would orphan them (restore the LMK file, or --from-components)`);
+    const lmk = createLmkFile(where.lmkPath);
+    try {
+      out.err(`created ${where.lmkPath} (mode 0600): the LMK, AES-256, KCV ${lmk.kcv}. Back it up offline; every key is wrapped under it.`);
+      out.err(`store ready: ${where.storeName} (key records, custodians, audit trail)`);
+      out.err('next: register the key custodians with `opentsm hsm custodian add NAME`');
+      return { ...(where.dataDir === undefined ? {} : { dataDir: where.dataDir }), lmkFile: where.lmkPath, lmkKcv: lmk.kcv, store: where.storeName };
+    } finally {
+      lmk.destroy();
+    }
+  } finally {
+    await closeDatabase(db);
+  }
+}
+
+/** Registers the named custodians the store does not know yet: the first alone, the others approved by a known one. */
+async function registerMissing(session: HsmSession, prompter: Prompter, names: readonly string[]): Promise<string[]> {
+  const known = new Set((await session.hsm.store.listCustodians()).map((c) => c.name));
+  const added: string[] = [];
+  for (const name of names) {
+    if (known.has(name)) continue;
+    const approver = names.find((n) => n !== name && known.has(n)) ?? (known.size > 0 ? undefined : null);
+    if (approver === undefined) {
+      throw usage(`--custodian ${name}: not registered, and none of the named custodians is: register ${name} first (opentsm hsm custodian add ${name} --approver …)`);
+    }
+    const passphrase = await prompter.newSecret(`${name}: new passphrase`);
+    const approval = approver === null ? undefined : (await credentials(prompter, [approver]))[0];
+    await session.hsm.registerCustodian({ custodian: name, passphrase }, approval, session.ctx);
+    session.out.err(`custodian ${name} registered${approver === null ? ' (the first: no approval)' : `, approved by ${approver}`}`);
+    known.add(name);
+    added.push(name);
+  }
+  return added;
+}
+
+/** Writes the LMK file: one line of 64 uppercase hex digits (lmk-file.ts's format), mode 0600, exclusive. */
+function writeLmkFile(path: string, key: Uint8Array): void {
+  const text = new TextEncoder().encode(`${toHex(key)}\n`);
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
+    writeSync(fd, text);
+  } catch (e) {
+    throw new CliError('ERR_CLI_INPUT', `cannot create the LMK file ${path} (${e instanceof Error && 'code' in e ? String(e.code) : 'error'})`);
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+    wipe(text);
+  }
+}
+
+/** The XOR of the components (a fresh array; the caller wipes it). */
+function xorAll(parts: readonly Uint8Array[]): Uint8Array {
+  let acc: Uint8Array = parts[0]!.slice();
+  for (const part of parts.slice(1)) {
+    const next = xor(acc, part);
+    wipe(acc);
+    acc = next;
+  }
+  return acc;
+}
+
+async function initFromComponents(o: HsmOptions, where: HsmLocation, names: readonly string[], expectedKcv: string | undefined, out: Output): Promise<CalcResult> {
+  const session = await HsmSession.storeOnly(o, out);
+  const components: KeyComponentInput[] = [];
+  let key: Uint8Array | undefined;
+  try {
+    const prompter = session.prompter();
+    const registered = await registerMissing(session, prompter, names);
+    for (const [i, name] of names.entries()) {
+      const [credential] = await credentials(prompter, [name]);
+      const component = await readComponent(prompter, `${name}: LMK component ${i + 1} of ${names.length}`, LMK_LENGTH);
+      components.push({ credential: credential!, component, kcv: await prompter.ask(`${name}: KCV of LMK component ${i + 1} (from the form)`) });
+    }
+    const lmk = await assembleLmk(components, { store: session.hsm.store, ...(expectedKcv === undefined ? {} : { expectedKcv }) });
+    try {
+      const stale = await session.hsm.store.listKeysNotUnder(lmk.kcv, 1);
+      if (stale.length > 0) {
+        throw new CliError('ERR_CLI_INPUT', `the assembled LMK (KCV ${lmk.kcv}) is not the LMK the store's keys are wrapped under (KCV ${stale[0]!.lmkKcv}): check the components; nothing was written`);
+      }
+      key = xorAll(components.map((c) => c.component));
+      writeLmkFile(where.lmkPath, key);
+      const written = loadLmkFile(where.lmkPath);
+      const same = written.kcv === lmk.kcv;
+      written.destroy();
+      if (!same) throw new CliError('ERR_CLI_INPUT', `the LMK file ${where.lmkPath} does not read back with KCV ${lmk.kcv}: delete it and repeat the ceremony`);
+      out.err(`created ${where.lmkPath} (mode 0600): the LMK, AES-256, KCV ${lmk.kcv}, formed from ${names.length} components: ${names.join(', ')}`);
+      return {
+        ...(where.dataDir === undefined ? {} : { dataDir: where.dataDir }),
+        lmkFile: where.lmkPath,
+        lmkKcv: lmk.kcv,
+        store: where.storeName,
+        custodians: names.join(', '),
+        ...(registered.length === 0 ? {} : { registered: registered.join(', ') }),
+      };
+    } finally {
+      lmk.destroy();
+    }
+  } finally {
+    for (const c of components) wipe(c.component);
+    if (key !== undefined) wipe(key);
+    await session.close();
+  }
+}
