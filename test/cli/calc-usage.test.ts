@@ -20,6 +20,7 @@ describe('opentsm calc --help', () => {
     assert.equal(r.code, 0);
     for (const v of VERBS) assert.match(r.stdout, new RegExp(`^ {2}${v} `, 'm'));
     assert.match(r.stdout, /accepts - to read it from stdin/);
+    assert.match(r.stdout, /lands in the shell\s+history/);
     assert.match(r.stdout, /--key-file FILE/);
   });
   for (const v of VERBS) {
@@ -28,6 +29,7 @@ describe('opentsm calc --help', () => {
       assert.equal(r.code, 0);
       assert.match(r.stdout, new RegExp(`^Usage: opentsm calc ${v} `, 'm'));
       assert.match(r.stdout, /--json/);
+      assert.match(r.stdout, /-\s+to\s+type\s+it[\s\S]*lands\s+in\s+the\s+shell\s+history/, 'the key option says - and warns of the history');
       assert.match(r.stdout, new RegExp(`^Examples:\\n {2}opentsm calc ${v} `, 'm'));
     });
   }
@@ -185,6 +187,18 @@ describe('opentsm calc usage errors', () => {
     ['ECB with an IV', ['des', 'encrypt', '--mode', 'ecb', '--key', secret, '--data', '00'.repeat(8), '--iv', '00'.repeat(8)], /--iv: ECB takes no IV/],
     ['data that is not block-aligned', ['des', 'decrypt', '--mode', 'ecb', '--key', secret, '--data', '00'.repeat(7)], /--data: expected a non-empty multiple of 8 bytes \(no padding is added\), got 7 bytes/],
     ['- with nothing on stdin', ['kcv', '--alg', 'tdes', '--key', '-'], /--key: the input ended before it was given \[ERR_CLI_INPUT\]/],
+    ['a key with an odd number of hex digits', ['kcv', '--alg', 'tdes', '--key', secret.slice(0, 31)], /^opentsm: --key: not hex \(value withheld\) \[ERR_CLI_USAGE\]$/m],
+    ['an empty key', ['cmac', '--key', '', '--data', '00'], /--key: expected 16, 24 or 32 bytes \(32, 48 or 64 hex digits\), got 0 bytes/],
+    ['data with an odd number of hex digits', ['cmac', '--key', secret, '--data', '000'], /^opentsm: --data: expected hex digits in pairs .*\[ERR_CLI_USAGE\]$/m],
+    ['a KDD with an odd number of hex digits', ['diversify', '--method', 'kdf3', '--kdd', '000102030405060708090', '--key', secret], /--kdd: expected hex digits in pairs/],
+    ['an SCP03 key of 20 bytes', ['scp03', '--key', `${secret}00112233`, '--host-challenge', '00'.repeat(8), '--card-challenge', '00'.repeat(8)], /--key: expected 16, 24 or 32 bytes .*got 20 bytes/],
+    ['an element with an odd number of hex digits', ['arqc', '--profile', 'visa-10', '--key', secret, '--element', '9F02=00000000100'], /--element 9F02: expected 6 bytes \(12 hex digits\)/],
+    ['an ARQC of 7 bytes', ['arpc', '--method', '1', '--key', secret, '--arqc', '00'.repeat(7), '--arc', '3030'], /--arqc: expected 8 bytes \(16 hex digits\), got 7 bytes/],
+    ['a PIN block of 7 bytes', ['pin-block', 'decode', '--format', '0', '--block', '041261AAAAEDCB', '--pan', '5555555551234567'], /--block: expected 8 bytes \(16 hex digits\), got 7 bytes/],
+    ['a key block that is not one', ['tr31', 'unwrap', '--kbpk', secret, '--block', 'B00XX'], /^opentsm: --block: .*\[ERR_CRYPTO_KEY_BLOCK\]$/m],
+    ['a key block truncated', ['tr31', 'unwrap', '--kbpk', secret, '--block', 'B0080P0TE00E000094B420079CC80BA3461F86FE26EFC4A3B8E4FA4C'], /^opentsm: --block: .*\[ERR_CRYPTO_KEY_BLOCK\]$/m],
+    ['an AES key for retail-mac', ['retail-mac', '--key', secret + secret, '--data', '00', '--padding', '1'], /--key: expected 16 bytes \(32 hex digits\), got 32 bytes/],
+    ['an emv2000 IV of 8 bytes', ['session-key', '--method', 'emv2000', '--key', secret, '--atc', '0001', '--branch-factor', '4', '--height', '8', '--iv', '00'.repeat(8)], /--iv: expected 16 bytes/],
   ];
   for (const [name, args, expected] of cases) {
     it(name, async () => {
@@ -194,6 +208,8 @@ describe('opentsm calc usage errors', () => {
       assert.equal(r.stdout, '');
       assert.ok(!r.stderr.includes(secret), 'the key is not echoed');
       assert.ok(!r.stderr.includes('12ab') && !r.stderr.includes('4111-1111'), 'a PIN or PAN is not echoed');
+      assert.doesNotMatch(r.stderr, /^\s+at /m, 'no stack trace');
+      assert.equal(r.stderr.trim().split('\n').filter((l) => l.startsWith('opentsm:') || l.startsWith('error:')).length, 1, 'one readable line');
     });
   }
 });

@@ -44,14 +44,14 @@ function verb(calc: Command, usage: string, description: string, examples: reado
 /** `--key` with `-` and `--key-file`. */
 function keyOptions(cmd: Command, what: string, name = 'key'): Command {
   return cmd
-    .option(`--${name} <hex>`, `${what}; - to type it without echo, or read it from a pipe`)
+    .option(`--${name} <hex>`, `${what}; - to type it without echo, or read it from a pipe (a key given here lands in the shell history)`)
     .option(`--${name}-file <file>`, `read --${name} from a file (hex; - for stdin)`);
 }
 
 /** The GP key set: `--key` for all three, or one each, or `--key-file` with 1 or 3 lines. */
 function keySetOptions(cmd: Command, what: string): Command {
   return cmd
-    .option('--key <hex>', `one ${what} for ENC, MAC and DEK (- to type it)`)
+    .option('--key <hex>', `one ${what} for ENC, MAC and DEK (- to type it; a key given here lands in the shell history)`)
     .option('--key-enc <hex>', `the ENC ${what} (- to type it)`)
     .option('--key-mac <hex>', `the MAC ${what} (- to type it)`)
     .option('--key-dek <hex>', `the DEK ${what} (- to type it)`)
@@ -64,9 +64,10 @@ const PROFILE_HELP = Object.entries(CVN_PROFILES)
 
 const HELP_AFTER = `
 Inputs are hex (spaces and colons allowed) unless a verb says otherwise; PANs and PINs are digits.
-A secret option (--key, --kbpk, --pin, …) accepts - to read it from stdin: typed without echo at a
-terminal, or the next line of a pipe. --key-file FILE reads keys from a file, so they stay out of
-the shell history. --json prints the result as one JSON object.
+A calculator takes secrets, but a key, PIN or PAN typed on the command line lands in the shell
+history and in the process list (ps): use test keys there. A secret option (--key, --kbpk, --pin, …)
+accepts - to read it from stdin instead: typed without echo at a terminal, or the next line of a
+pipe. --key-file FILE reads keys from a file. --json prints the result as one JSON object.
 
 Printed: what you asked for (a derived key, a session key, a cryptogram, a decoded PIN); other keys
 as key check values (KCVs) only. An unwrapped TR-31 key prints only with --show-key.
@@ -214,7 +215,7 @@ export function registerCalc(program: Command): void {
     ])
       .addArgument(new Argument('<action>', 'encode or decode').choices(['encode', 'decode']))
       .option('--format <n>', 'ISO 9564-1 format 0, 1, 2, 3 or 4')
-      .option('--pin <digits>', 'encode: the PIN, 4 to 12 digits (- to type it without echo)')
+      .option('--pin <digits>', 'encode: the PIN, 4 to 12 digits (- to type it without echo; a PIN given here lands in the shell history)')
       .option('--pan <digits>', 'formats 0, 3 and 4: the PAN')
       .option('--block <hex>', 'decode: the PIN block (8 bytes; format 4: 16)'),
     'the PIN encryption key: 3DES for formats 0–3 (optional), AES for format 4 (required)',
