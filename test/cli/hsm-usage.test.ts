@@ -49,6 +49,7 @@ describe('opentsm hsm usage errors', () => {
     assert.equal((await runCli(['hsm', 'init', ...D])).code, 0);
     assert.equal((await runCli(['hsm', 'custodian', 'add', 'alice', '--stdin-secrets', ...D], pipeInput([PASS.alice, PASS.alice]))).code, 0);
     assert.equal((await runCli(['hsm', 'custodian', 'add', 'bob', '--approver', 'alice', '--stdin-secrets', ...D], pipeInput([PASS.bob, PASS.bob, PASS.alice]))).code, 0);
+    assert.equal((await runCli(['hsm', 'generate', '--usage', 'K1', '--algorithm', 'A', '--mode', 'B', '--exportability', 'E', '--label', 'KBPK-U', ...D])).code, 0);
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -69,6 +70,11 @@ describe('opentsm hsm usage errors', () => {
     ['a passphrase in argv', ['custodian', 'add', 'carol', '--passphrase', 'secret', ...D], /error: unknown option '--passphrase'/],
     ['a second custodian without approval', ['custodian', 'add', 'carol', '--stdin-secrets', ...D], /--approver: required: 2 custodian\(s\) are registered/],
     ['an unknown usage code', ['generate', '--usage', 'Z9', '--algorithm', 'A', '--mode', 'B', '--exportability', 'E', ...D], /--usage Z9: expected B0, B1, .* \[ERR_CLI_USAGE\]/],
+    ['an empty tenant', ['generate', ...SPEC, '--tenant', '', ...D], /^opentsm: --tenant: 1 to 64 printable ASCII characters, e.g. operator or sp-acme \[ERR_CLI_USAGE\]$/m],
+    ['a tampered TR-31 block', ['import', '--tr31', 'D0112P0AE00E0000B82679114F470F540165EDFBF7E250FCEA43F810D215F8D207E2E417C07156A27E8E31DA05F7425509593D03A457DC34', '--kbpk', 'KBPK-U', ...D],
+      /^opentsm: TR-31 key block: authentication failed \[ERR_HSM_KEY_BLOCK\]$/m],
+    ['a truncated TR-31 block', ['import', '--tr31', 'D0112P0AE00E0000B8', '--kbpk', 'KBPK-U', ...D], /^opentsm: TR-31 key block: the length field says 112 characters, the block has 18 \[ERR_HSM_KEY_BLOCK\]$/m],
+    ['an LMK path that is a directory', ['list', '--lmk-file', dir, '--db', `sqlite:${join(dir, 'data', 'opentsm.db')}`], /the LMK file .* is not a regular file \[ERR_HSM_LMK\]/],
     ['an AES key of 20 bytes', ['generate', ...SPEC, '--length', '20', ...D], /--length 20: A keys are 16, 24, 32 bytes/],
     ['an RSA key', ['generate', '--usage', 'S0', '--algorithm', 'R', '--mode', 'S', '--exportability', 'N', ...D], /--algorithm R: the CLI creates T \(TDES\), A \(AES\) and H \(HMAC\) keys/],
     ['a usage the HSM refuses for the algorithm', ['generate', '--usage', 'M3', '--algorithm', 'A', '--mode', 'C', '--exportability', 'N', ...D], /usage M3 takes algorithm T, not A \[ERR_HSM_PARAM\]/],

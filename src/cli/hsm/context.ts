@@ -128,6 +128,13 @@ export function narrowKeyAttributes(a: StoredKeyAttributes, id: string): KeyAttr
   return { ...a, usage, algorithm, modeOfUse, exportability, class: a.class };
 }
 
+/** `--tenant`, checked here so a mistake is a usage error naming the option (default: the operator). */
+export function tenantOf(options: HsmOptions): string {
+  const tenant = options.tenant ?? DEFAULT_TENANT;
+  if (!/^[\x21-\x7E][\x20-\x7E]{0,63}$/.test(tenant)) throw new CliError('ERR_CLI_USAGE', '--tenant: 1 to 64 printable ASCII characters, e.g. operator or sp-acme');
+  return tenant;
+}
+
 function actor(): string {
   try {
     return `opentsm-cli:${userInfo().username}`;
@@ -150,7 +157,7 @@ export class HsmSession {
     this.#db = db;
     this.options = options;
     this.out = out;
-    this.ctx = { tenant: options.tenant ?? DEFAULT_TENANT, actor: actor() };
+    this.ctx = { tenant: tenantOf(options), actor: actor() };
   }
 
   /** Loads the LMK file and opens the store (locationOf). */
