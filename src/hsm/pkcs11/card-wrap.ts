@@ -7,10 +7,19 @@
  * - a derived per-card key (bytes in host memory, see gp-ops.ts): C_Encrypt under the DEK, for
  *   SCP02 under the session DEK, which is derived in the token (CKM_DES3_CBC_ENCRYPT_DATA, GPC
  *   2.3.1 §E.4.1) and destroyed after the one encryption.
- * Refused (ERR_HSM_UNSUPPORTED): a stored key to an SCP02 card — SoftHSM2's C_WrapKey has no 3DES
- *   mechanism (CKM_DES3_ECB cannot wrap; CBC chaining would give another second block), and the
- *   key would otherwise have to pass through host memory; and an AES-192 key (C_WrapKey CKM_AES_CBC
- *   takes whole blocks; the zero padding of Amd D Table 7-10 is no wrap mechanism).
+ * Refused (ERR_HSM_UNSUPPORTED), because the key would otherwise have to pass through host memory:
+ * - a stored key to an SCP02 card. The session DEK can be derived in the token (as below), but
+ *   SoftHSM2 2.6.1's C_WrapKey takes only CKM_AES_CBC, CKM_AES_KEY_WRAP(_PAD) and RSA: every DES
+ *   mechanism (CKM_DES3_ECB, CKM_DES3_CBC, their _PAD and single-DES forms) is
+ *   CKR_MECHANISM_INVALID, and so is C_UnwrapKey with them, which rules out re-chaining a CBC
+ *   wrap into ECB in the token too;
+ * - an AES-192 key. Amd D v1.1.1 Table 7-10 (GPC 2.3.1 Table 11-70) sends the clear length first
+ *   and pads the key to whole AES blocks with bytes the card drops (GlobalPlatformPro pads with
+ *   random bytes), so CKM_AES_CBC_PAD's PKCS#7 pad would do — but SoftHSM2 refuses it for
+ *   C_WrapKey (CKR_MECHANISM_INVALID), and CKM_AES_CBC wraps whole blocks only (24 bytes:
+ *   CKR_GENERAL_ERROR). AES-128 and AES-256 keys go as above.
+ * A token whose C_WrapKey has CKM_DES3_ECB and CKM_AES_CBC_PAD would lift both; checked with
+ * C_GetMechanismList and C_WrapKey on SoftHSM2 2.6.1 (2026-11).
  */
 import { concat, fromHex, wipe } from '../../bytes/index.ts';
 import { kcv, type KeyAlgorithm } from '../../crypto/index.ts';
@@ -38,10 +47,10 @@ export function wrapStoredKeyForCard(core: Pkcs11Core, key: TokenKey, dek: Token
   const a = key.meta.attributes;
   const type = checkWrap(a.algorithm, a.length, dek, options);
   if (options.scp === 2) {
-    throw new HsmError('ERR_HSM_UNSUPPORTED', `key ${key.meta.id} (KCV ${key.meta.kcv}): an SCP02 PUT KEY wraps with 3DES-ECB under the session DEK, and the token's C_WrapKey has no 3DES mechanism; the key stays in the token rather than pass through host memory`);
+    throw new HsmError('ERR_HSM_UNSUPPORTED', `key ${key.meta.id} (KCV ${key.meta.kcv}): an SCP02 PUT KEY wraps with 3DES-ECB under the session DEK, and the token's C_WrapKey has no DES mechanism; the key stays in the token rather than pass through host memory (use SCP03, or derive the key for the card: exportDerivedKeyForCard)`);
   }
   if (a.length % 16 !== 0) {
-    throw new HsmError('ERR_HSM_UNSUPPORTED', `key ${key.meta.id} (KCV ${key.meta.kcv}): C_WrapKey CKM_AES_CBC wraps whole AES blocks; an AES-192 key needs the zero padding of GPC Amd D Table 7-10, which no wrap mechanism adds`);
+    throw new HsmError('ERR_HSM_UNSUPPORTED', `key ${key.meta.id} (KCV ${key.meta.kcv}): the token's C_WrapKey CKM_AES_CBC wraps whole AES blocks and it has no padded CBC wrap, while an AES-192 key needs padding to 32 bytes (GPC Amd D Table 7-10); the key stays in the token rather than pass through host memory (derive it for the card: exportDerivedKeyForCard)`);
   }
   // GPC Amd D v1.1.1 §6.2.8: AES-CBC under the static DEK, ICV zero — inside the token
   const ciphertext = core.token.wrapKey({ mechanism: CKM.AES_CBC, parameter: buf(ZERO_IV16) }, dek.object, key.object, a.length + 16);

@@ -25,7 +25,9 @@ import type { TokenKey } from './key-objects.ts';
 export function generateKey(core: Pkcs11Core, spec: KeySpec, ctx: OperationContext, trail: Trail): KeyHandle {
   const attributes = symmetricAttributes(spec, ctx);
   // C_GenerateKey: the value is made in the token and never seen here (so the weak-key check of
-  // the software backend is the token's business: SoftHSM2 sets DES parity on generated keys)
+  // the software backend is the token's business: SoftHSM2 sets DES parity on generated keys) —
+  // except M3 double-length TDES keys, whose value comes from the token's RNG through host memory
+  // for the key's and its retail MAC companion's C_CreateObject (key-objects.ts, retail-mac.ts)
   const key = core.keys.createSecret(attributes);
   trail.key(key.meta.id, key.meta.kcv);
   return key.handle;
@@ -136,7 +138,11 @@ export async function exportKeyBlock(core: Pkcs11Core, kbpkId: string, keyId: st
   }
 }
 
-/** A new version of key `id` with the same attributes, generated in the token; the old one becomes `retired`. */
+/**
+ * A new version of key `id` with the same attributes, generated in the token (an M3 key with its
+ * retail MAC companion, as generateKey); the old one becomes `retired` and keeps its objects — a
+ * retired M3 key still verifies, with its own companion — until it is destroyed.
+ */
 export function rotateKey(core: Pkcs11Core, id: string, ctx: OperationContext, trail: Trail): KeyHandle {
   const old = core.keys.load(id, ctx, trail);
   if (old.meta.status !== 'active') throw new HsmError('ERR_HSM_STATE', `key ${old.meta.id} is retired: rotate its current version`);

@@ -7,10 +7,14 @@
  * What runs in the token and what passes through host memory, operation by operation, is written
  * at the line in the files below; in short: static and master keys never leave the token; derived
  * per-card and per-session keys, TR-31 payloads, component sums and PINs are in host memory for
- * one call (or, for secure-channel session keys, one session) and wiped. Refused with
+ * one call (or, for secure-channel session keys, one session) and wiped. The retail MAC (M3) is
+ * composed in the token from the key and its single-DES K1 companion object, made when the clear
+ * key is in host memory anyway (import) or, for generated and rotated M3 keys, drawn from the
+ * token's RNG into host memory for the create calls (retail-mac.ts). Refused with
  * ERR_HSM_UNSUPPORTED where the token lacks the mechanism and the alternative would bring a stored
- * key into host memory: the retail MAC of a stored M3 key, SCP02 PUT KEY of a stored key, PUT KEY
- * of an AES-192 key, TR-31 versions A and C, and (with wrapWithTrusted) TR-31 export.
+ * key into host memory: the retail MAC of an M3 key without a companion, SCP02 PUT KEY of a stored
+ * key and PUT KEY of an AES-192 key (card-wrap.ts), TR-31 versions A and C (custody.ts), and (with
+ * wrapWithTrusted) TR-31 export.
  *
  * Open with `await Pkcs11Hsm.open(options)`; `close()` ends the session.
  */

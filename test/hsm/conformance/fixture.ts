@@ -26,13 +26,30 @@ export interface HsmUnderTest {
   readonly importKey?: (spec: KeySpec, clear: Uint8Array) => Promise<KeyHandle>;
   /**
    * Operations the backend refuses by design with ERR_HSM_UNSUPPORTED (documented in its source);
-   * the suite asserts that refusal instead of the result.
+   * the suite asserts that refusal instead of the result. Names: OPTIONAL_OPERATIONS.
    */
   readonly unsupported?: ReadonlySet<string>;
   close(): Promise<void> | void;
 }
 
 export type HsmSetup = () => Promise<HsmUnderTest>;
+
+/**
+ * What a backend may declare in `unsupported`, each asserted as an ERR_HSM_UNSUPPORTED refusal
+ * where the suite exercises it (never skipped):
+ * - 'scp02-put-key': `wrapKeyForCard` of a stored key with `scp: 2` (gp.ts);
+ * - 'aes192-put-key': `wrapKeyForCard` of a stored AES-192 key (gp.ts);
+ * - 'tr31-variant-binding': `importKeyBlock` of TR-31 versions A and C (tr31-vectors.ts).
+ */
+export const OPTIONAL_OPERATIONS = ['scp02-put-key', 'aes192-put-key', 'tr31-variant-binding'] as const;
+export type OptionalOperation = (typeof OPTIONAL_OPERATIONS)[number];
+
+/** Whether backend `t` declares `operation` unsupported; a name the suite does not know fails the test. */
+export function declaresUnsupported(t: HsmUnderTest, operation: OptionalOperation): boolean {
+  const known: readonly string[] = OPTIONAL_OPERATIONS;
+  for (const name of t.unsupported ?? []) assert.ok(known.includes(name), `unsupported: the suite has no refusal check for "${name}" (known: ${known.join(', ')})`);
+  return t.unsupported?.has(operation) ?? false;
+}
 
 /** Runs `fn` on a fresh backend instance and closes it. */
 export async function withHsm(setup: HsmSetup, fn: (t: HsmUnderTest) => Promise<void>): Promise<void> {

@@ -3,6 +3,8 @@
  * (test/se/helpers.ts): the HSM's Scp03HostKeys / Scp02HostKeys open a channel with gp/'s host
  * session, and PUT KEY built with `buildPutKeyWith(…, hsm.wrapKeyForCard)` installs per-SE keys the
  * HSM diversified, which then open a channel of their own. The card never meets the HSM: only APDUs.
+ * A backend that declares 'aes192-put-key' or 'scp02-put-key' unsupported must refuse that
+ * `wrapKeyForCard` with ERR_HSM_UNSUPPORTED (the channel is still opened with its host keys).
  */
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -21,7 +23,7 @@ import {
 import { LEGACY_UICC, MemoryCardStore, STRICT_ESE } from '../../../src/se/index.ts';
 import type { KeyHandle } from '../../../src/hsm/index.ts';
 import { CardPortTransport, ISD_KEYS, testCard, testCardState } from '../../se/helpers.ts';
-import { SPECS, importClear, rejectsWith, withHsm, type HsmSetup, type HsmUnderTest } from './fixture.ts';
+import { SPECS, declaresUnsupported, importClear, rejectsWith, withHsm, type HsmSetup, type HsmUnderTest } from './fixture.ts';
 
 const KDD = Uint8Array.of(0, 1, 2, 3, 4, 5, 6, 7, 8, 9);
 const MASTER = { enc: 0x11, mac: 0x22, dek: 0x33 };
@@ -78,6 +80,11 @@ export function gpTests(setup: HsmSetup): void {
 
         const next = await perSeKeys(t, length, 'kdf3');
         assert.deepEqual([next.enc.attributes.label, next.mac.attributes.label, next.dek.attributes.label], ['GP-ENC', 'GP-MAC', 'GP-DEK']);
+        if (length === 24 && declaresUnsupported(t, 'aes192-put-key')) {
+          for (const id of [next.enc.id, next.mac.id, next.dek.id]) await rejectsWith(t.hsm.wrapKeyForCard(id, set.dek, { scp: 3 }, t.ctx), 'ERR_HSM_UNSUPPORTED');
+          session.close();
+          return;
+        }
         const wrapped: Uint8Array[] = [];
         const put = await buildPutKeyWith({ replaceKvn: 0, newKvn: 0x31, firstKeyId: 1 }, [next.enc.id, next.mac.id, next.dek.id], async (id) => {
           const w = await t.hsm.wrapKeyForCard(id, set.dek, { scp: 3 }, t.ctx);
@@ -118,6 +125,13 @@ export function gpTests(setup: HsmSetup): void {
       const update = transport.log.find((e) => e.command[1] === 0x50)!;
       const counter = parseInitializeUpdateResponse(update.response.subarray(0, update.response.length - 2)).sequenceCounter!;
       const next = await perSeKeys(t, 16, 'emv');
+      if (declaresUnsupported(t, 'scp02-put-key')) {
+        for (const id of [next.enc.id, next.mac.id, next.dek.id]) {
+          await rejectsWith(t.hsm.wrapKeyForCard(id, set.dek, { scp: 2, sequenceCounter: counter }, t.ctx), 'ERR_HSM_UNSUPPORTED');
+        }
+        session.close();
+        return;
+      }
       const put = await buildPutKeyWith({ replaceKvn: 0, newKvn: 0x21, firstKeyId: 1 }, [next.enc.id, next.mac.id, next.dek.id], (id) =>
         t.hsm.wrapKeyForCard(id, set.dek, { scp: 2, sequenceCounter: counter }, t.ctx),
       );
