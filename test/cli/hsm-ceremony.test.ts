@@ -276,6 +276,8 @@ describe('opentsm hsm: a key ceremony, then provisioning on the same store', () 
     try {
       const events = (await queryAuditEvents(db, { limit: 1000 })).map((e) => e.event);
       const ops = new Set(events.map((e) => e.operation));
+      const lmkEvent = events.find((e) => e.operation === 'assembleLmk')!;
+      assert.deepEqual([lmkEvent.result, lmkEvent.keys, lmkEvent.detail?.startsWith('custodians: alice, bob;')], ['ok', [{ id: 'lmk', kcv: aesKcv(LMK) }], true]);
       for (const op of ['registerCustodian', 'importComponents', 'importKeyBlock', 'generateKey', 'exportKeyBlock', 'diversifyGpKeys', 'exportDerivedKeyForCard', 'verifyArqc', 'translatePinBlock', 'rotateKey', 'destroyKey']) {
         assert.ok(ops.has(op), op);
       }

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fromHex, toHex } from '../../src/bytes/index.ts';
 import { kcv } from '../../src/crypto/index.ts';
+import { closeDatabase, openDatabase, queryAuditEvents } from '../../src/store/index.ts';
 import { FakeTty, json, pipeInput, reference, runCli } from './cli-helpers.ts';
 
 const VERBS = ['init', 'custodian', 'component', 'import', 'generate', 'list', 'export', 'rotate', 'destroy'];
@@ -190,6 +191,10 @@ describe('opentsm hsm init --from-components: the LMK back onto its store', () =
     assert.equal(json(back).registered, undefined);
     const list = JSON.parse((await runCli(['hsm', 'list', '--json', ...W])).stdout) as Record<string, unknown>[];
     assert.deepEqual(list.map((k) => k.kcv), [key.kcv]);
+    const store = await openDatabase(db);
+    const lmkEvents = (await queryAuditEvents(store, { operation: 'assembleLmk' })).map((e) => [e.event.result, e.event.code ?? 'ok']);
+    await closeDatabase(store);
+    assert.deepEqual(lmkEvents, [['ok', 'ok'], ['refused', 'ERR_CLI_INPUT'], ['refused', 'ERR_HSM_KCV'], ['ok', 'ok']]);
     for (const r of [first, wrong, kcvMismatch, back]) for (const p of [...parts, ...other]) assert.ok(!(r.stdout + r.stderr).includes(toHex(p)));
   });
 

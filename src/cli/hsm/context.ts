@@ -157,7 +157,7 @@ export class HsmSession {
     this.#db = db;
     this.options = options;
     this.out = out;
-    this.ctx = { tenant: tenantOf(options), actor: actor() };
+    this.ctx = cliContext(options);
   }
 
   /** Loads the LMK file and opens the store (locationOf). */
@@ -221,12 +221,49 @@ export class HsmSession {
     return byLabel[0]!;
   }
 
+  /** Records an event the CLI itself is answerable for (the LMK's creation) in the store's audit trail. */
+  recordEvent(event: CliAuditEvent): Promise<void> {
+    return recordCliEvent(this.#db, this.ctx, event);
+  }
+
   /** Closes the HSM (destroying the LMK in memory), the store and the prompter. */
   async close(): Promise<void> {
     this.#prompter?.close();
     this.hsm.close();
     await closeDatabase(this.#db);
   }
+}
+
+/** What `recordCliEvent` writes: the audit event's fields the CLI decides. */
+export interface CliAuditEvent {
+  readonly operation: string;
+  readonly result: 'ok' | 'refused' | 'failed';
+  readonly keys?: readonly { readonly id: string; readonly kcv: string }[];
+  readonly code?: string;
+  readonly detail?: string;
+}
+
+/**
+ * Appends an `hsm-audit` event in the HSM's own shape (hsm/audit.ts) for what happens outside an
+ * HSM call: the LMK's creation, which no HSM instance exists yet to audit. No key material in it.
+ */
+export async function recordCliEvent(db: StoreDb, ctx: OperationContext, e: CliAuditEvent): Promise<void> {
+  await appendAuditEvent(db, {
+    kind: 'hsm-audit',
+    at: new Date().toISOString(),
+    tenant: ctx.tenant,
+    actor: ctx.actor,
+    operation: e.operation,
+    keys: e.keys ?? [],
+    result: e.result,
+    ...(e.code === undefined ? {} : { code: e.code }),
+    ...(e.detail === undefined ? {} : { detail: e.detail }),
+  });
+}
+
+/** The operation context of a CLI run: `--tenant` (default operator) and the OS user. */
+export function cliContext(options: HsmOptions): OperationContext {
+  return { tenant: tenantOf(options), actor: actor() };
 }
 
 /** A prompter that refuses a non-terminal unless `--stdin-secrets` was given. */

@@ -7,7 +7,7 @@
  */
 import { closeSync, constants, existsSync, mkdirSync, openSync, statSync, writeSync } from 'node:fs';
 import { dirname, relative } from 'node:path';
-import { toHex, wipe, xor } from '../../bytes/index.ts';
+import { OpenTsmError, toHex, wipe, xor } from '../../bytes/index.ts';
 import { LMK_LENGTH, assembleLmk, createLmkFile, loadLmkFile, type KeyComponentInput } from '../../hsm/index.ts';
 import { closeDatabase, listKeys } from '../../store/index.ts';
 import { optional, usage, type CalcOptions } from '../calc/input.ts';
@@ -15,7 +15,7 @@ import type { CalcResult } from '../calc/result.ts';
 import { CliError } from '../errors.ts';
 import type { Output } from '../gp/output.ts';
 import type { Prompter } from '../prompt.ts';
-import { HsmSession, locationOf, openStore, type HsmLocation, type HsmOptions } from './context.ts';
+import { HsmSession, cliContext, locationOf, openStore, recordCliEvent, type HsmLocation, type HsmOptions } from './context.ts';
 import { credentials, custodianNames, readComponent } from './custody.ts';
 
 /** How a path is named in a message: relative to the data directory when inside it. */
@@ -57,6 +57,7 @@ async function initRandom(where: HsmLocation, out: Output): Promise<CalcResult> 
     if ((await listKeys(db, {})).length > 0) throw usage(`the store ${where.storeName} holds keys: a new LMK would orphan them (restore the LMK file, or --from-components)`);
     const lmk = createLmkFile(where.lmkPath);
     try {
+      await recordCliEvent(db, cliContext({}), { operation: 'createLmk', result: 'ok', keys: [{ id: 'lmk', kcv: lmk.kcv }], detail: `random LMK, file ${where.lmkPath}` });
       out.err(`created ${where.lmkPath} (mode 0600): the LMK, AES-256, KCV ${lmk.kcv}. Back it up offline; every key is wrapped under it.`);
       out.err(`store ready: ${where.storeName} (key records, custodians, audit trail)`);
       out.err('next: register the key custodians with `opentsm hsm custodian add NAME`');
@@ -127,10 +128,15 @@ async function initFromComponents(o: HsmOptions, where: HsmLocation, names: read
       const component = await readComponent(prompter, `${name}: LMK component ${i + 1} of ${names.length}`, LMK_LENGTH);
       components.push({ credential: credential!, component, kcv: await prompter.ask(`${name}: KCV of LMK component ${i + 1} (from the form)`) });
     }
-    const lmk = await assembleLmk(components, { store: session.hsm.store, ...(expectedKcv === undefined ? {} : { expectedKcv }) });
+    const lmk = await assembleLmk(components, { store: session.hsm.store, ...(expectedKcv === undefined ? {} : { expectedKcv }) }).catch(async (e: unknown) => {
+      const code = e instanceof OpenTsmError ? e.code : 'ERR_HSM_BACKEND';
+      await session.recordEvent({ operation: 'assembleLmk', result: 'refused', code, detail: `custodians: ${names.join(', ')}` });
+      throw e;
+    });
     try {
       const stale = await session.hsm.store.listKeysNotUnder(lmk.kcv, 1);
       if (stale.length > 0) {
+        await session.recordEvent({ operation: 'assembleLmk', result: 'refused', keys: [{ id: 'lmk', kcv: lmk.kcv }], code: 'ERR_CLI_INPUT', detail: 'not the LMK of the stored keys' });
         throw new CliError('ERR_CLI_INPUT', `the assembled LMK (KCV ${lmk.kcv}) is not the LMK the store's keys are wrapped under (KCV ${stale[0]!.lmkKcv}): check the components; nothing was written`);
       }
       key = xorAll(components.map((c) => c.component));
@@ -139,6 +145,7 @@ async function initFromComponents(o: HsmOptions, where: HsmLocation, names: read
       const same = written.kcv === lmk.kcv;
       written.destroy();
       if (!same) throw new CliError('ERR_CLI_INPUT', `the LMK file ${where.lmkPath} does not read back with KCV ${lmk.kcv}: delete it and repeat the ceremony`);
+      await session.recordEvent({ operation: 'assembleLmk', result: 'ok', keys: [{ id: 'lmk', kcv: lmk.kcv }], detail: `custodians: ${names.join(', ')}; file ${where.lmkPath}` });
       out.err(`created ${where.lmkPath} (mode 0600): the LMK, AES-256, KCV ${lmk.kcv}, formed from ${names.length} components: ${names.join(', ')}`);
       return {
         ...(where.dataDir === undefined ? {} : { dataDir: where.dataDir }),
