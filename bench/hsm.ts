@@ -1,5 +1,5 @@
 /**
- * `npm run bench:hsm [-- --quick]`: the issuer and TSM hot paths through the Hsm interface, on the
+ * `npm run bench:hsm [-- --quick] [--software]`: the issuer and TSM hot paths through the Hsm interface, on the
  * software backend (SoftwareHsm, in-memory key record store, as test/hsm/software-setup.ts builds
  * it) and on the PKCS#11 backend against a throwaway SoftHSM2 token (test/services/helpers/
  * softhsm.ts), each beside its floor measured in the same run: the same computation with the pure
@@ -48,8 +48,9 @@ import { CUSTODIANS, TEST_SCRYPT, softwareHsm } from '../test/hsm/software-setup
 import { createSoftHsmToken, softHsmAvailable, type SoftHsmToken } from '../test/services/helpers/softhsm.ts';
 
 const QUICK = process.argv.includes('--quick');
-const ROUNDS = QUICK ? 3 : 9;
-const BATCH_MS = QUICK ? 60 : 150;
+const SOFTWARE_ONLY = process.argv.includes('--software');
+const ROUNDS = QUICK ? 8 : 25;
+const BATCH_MS = QUICK ? 15 : 30;
 const CARDS = 256;
 const IN_FLIGHT = 64;
 const PAYSHIELD_10K_TOP_TIER = 2500;
@@ -396,6 +397,7 @@ async function softwareBackend(): Promise<Backend> {
 let token: SoftHsmToken | undefined;
 
 async function pkcs11Backend(): Promise<Backend | string> {
+  if (SOFTWARE_ONLY) return 'skipped (--software)';
   if (!softHsmAvailable()) return 'SoftHSM2 is not installed (apt-get install softhsm2): software backend only';
   try {
     token = createSoftHsmToken('opentsm-bench');

@@ -63,13 +63,25 @@ function event(operation: string, ctx: OperationContext, trail: Trail, result: A
   };
 }
 
-async function record(sink: AuditSink, e: AuditEvent): Promise<void> {
+function sinkFailure(e: AuditEvent, cause: unknown): HsmError {
+  return new HsmError('ERR_HSM_BACKEND', `${e.operation}: the audit sink failed; the operation is not confirmed`, { cause });
+}
+
+/** Hands `e` to the sink; a promise only when the sink returned one (a synchronous sink costs no extra turn). */
+function record(sink: AuditSink, e: AuditEvent): Promise<void> | undefined {
+  let pending: void | Promise<void>;
   try {
-    const pending = sink.record(e);
-    if (pending instanceof Promise) await pending;
+    pending = sink.record(e);
   } catch (cause) {
-    throw new HsmError('ERR_HSM_BACKEND', `${e.operation}: the audit sink failed; the operation is not confirmed`, { cause });
+    throw sinkFailure(e, cause);
   }
+  if (!(pending instanceof Promise)) return undefined;
+  return pending.then(
+    () => undefined,
+    (cause: unknown) => {
+      throw sinkFailure(e, cause);
+    },
+  );
 }
 
 /** Runs `body` as the audited operation `operation` on behalf of `ctx`. */
@@ -81,9 +93,11 @@ export async function audited<T>(sink: AuditSink, operation: string, ctx: Operat
     result = await body(trail);
   } catch (e) {
     const error = toTypedError(e, operation);
-    await record(sink, event(operation, ctx, trail, FAILURES.has(error.code) ? 'failed' : 'refused', error.code));
+    const pending = record(sink, event(operation, ctx, trail, FAILURES.has(error.code) ? 'failed' : 'refused', error.code));
+    if (pending !== undefined) await pending;
     throw error;
   }
-  await record(sink, event(operation, ctx, trail, 'ok'));
+  const pending = record(sink, event(operation, ctx, trail, 'ok'));
+  if (pending !== undefined) await pending;
   return result;
 }

@@ -4,7 +4,10 @@
  * script — every scheme choice read from the CVN profile.
  */
 import { wipe } from '../../bytes/index.ts';
+import type { HeldKey } from '../../crypto/index.ts';
 import {
+  deriveIccMasterKeyOptionA,
+  deriveIccMasterKeyOptionB,
   encodePinBlock,
   encodeVisPinBlock,
   encryptScriptData,
@@ -19,13 +22,25 @@ import { HsmError } from '../errors.ts';
 import type { ArpcInput, ArqcRequest, ArqcResult, EncryptedPinBlock } from '../hsm.ts';
 import type { Trail } from './audit-trail.ts';
 import type { SoftwareCore } from './core.ts';
-import { acSessionKey, assertTdesImk, iccMasterKey, profileOf, smSessionKey } from './emv-keys.ts';
+import { acSessionKey, assertTdesImk, profileOf, smSessionKey } from './emv-keys.ts';
+import { kcvOf } from './key-check.ts';
 import { decryptPin } from './pin-ops.ts';
 
 const NO_DATA = new Uint8Array(0);
 
 /** Transaction fields every script operation shares with the ARQC request. */
 export type ScriptTransaction = Omit<ArqcRequest, 'imk' | 'data'>;
+
+/**
+ * A1.4: the ICC master key of (PAN, PSN) by the profile's option, from the IMK as bytes or as the
+ * key cache's keyed cipher context (KeyVault.withTdesKey: one cipher update instead of a key setup).
+ */
+function iccMasterKey(profile: CvnProfile, imk: Uint8Array | HeldKey, pan: string, psn: string, trace: SoftwareCore['trace'], step: string): Uint8Array {
+  const derive = profile.masterKeyDerivation === 'option-a' ? deriveIccMasterKeyOptionA : deriveIccMasterKeyOptionB;
+  const mk = derive(imk, pan, psn);
+  trace?.(step, kcvOf('T', mk));
+  return mk;
+}
 
 function checkArpcInput(profile: CvnProfile, arpc: ArpcInput | undefined): void {
   if (arpc === undefined) return;
@@ -43,7 +58,7 @@ export async function verifyArqc(core: SoftwareCore, request: ArqcRequest, arpc:
   checkArpcInput(profile, arpc);
   const imk = await core.vault.usable(request.imk, 'emv-ac', ctx, trail);
   assertTdesImk(imk);
-  const result = core.vault.withKey(imk.record, (k): ArqcResult => {
+  const result = core.vault.withTdesKey(imk.record, (k): ArqcResult => {
     const mk = iccMasterKey(profile, k, request.pan, request.psn, core.trace, 'icc-mk-ac');
     let sk: Uint8Array | undefined;
     try {
@@ -74,7 +89,7 @@ async function withSmKey<T>(
   const imk = await core.vault.usable(imkId, operation, ctx, trail);
   assertTdesImk(imk);
   const step = operation === 'emv-smi' ? 'smi' : 'smc';
-  return core.vault.withKey(imk.record, (k) => {
+  return core.vault.withTdesKey(imk.record, (k) => {
     const mk = iccMasterKey(profile, k, request.pan, request.psn, core.trace, `icc-mk-${step}`);
     let sk: Uint8Array | undefined;
     try {
@@ -117,7 +132,7 @@ export async function pinChangeScriptData(
   assertTdesImk(imkAc);
   const pin = await decryptPin(core, request.pin, ctx, trail);
   const block = profile.pinChange.newPin === 'vis'
-    ? core.vault.withKey(imkAc.record, (k) => {
+    ? core.vault.withTdesKey(imkAc.record, (k) => {
       const mkAc = iccMasterKey(profile, k, request.pan, request.psn, core.trace, 'icc-mk-ac');
       try {
         return encodeVisPinBlock(mkAc, pin, null);

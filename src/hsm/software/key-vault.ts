@@ -7,14 +7,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import { fromHex, toHex } from '../../bytes/index.ts';
-import type { KeyBlockHeader } from '../../crypto/index.ts';
+import type { HeldKey, KeyBlockHeader } from '../../crypto/index.ts';
 import type { OperationContext } from '../context.ts';
 import { HsmError } from '../errors.ts';
 import type { KeyAttributes, KeyHandle } from '../key-attributes.ts';
 import type { KeyRecord, KeyRecordStore } from '../key-record-store.ts';
 import { assertUsable, type KeyOperation } from '../usage-policy.ts';
 import type { Trail } from './audit-trail.ts';
-import { KeyCache } from './key-cache.ts';
+import type { CacheEntry, KeyCache } from './key-cache.ts';
 import { kcvOf, publicKeyHash, publicKeyKcv } from './key-check.ts';
 import type { LmkRing } from './lmk-ring.ts';
 import { boundPublicKeyHash, checkRecordAgainstHeader, sealHeader, type LiveStatus } from './record-seal.ts';
@@ -73,23 +73,40 @@ export class KeyVault {
    * block. `fn` must neither keep nor modify the key; it is wiped (or left to the cache) afterwards.
    */
   withKey<T>(record: KeyRecord, fn: (key: Uint8Array, header: KeyBlockHeader) => T): T {
+    return this.#with(record, (key, header) => fn(key, header));
+  }
+
+  /**
+   * As {@link KeyVault.withKey} for a 2- or 3-key TDES key that encrypts in ECB (an IMK deriving
+   * ICC master keys): `fn` gets the cache entry's keyed cipher context as a HeldKey when the key is
+   * cached (key-cache.ts), else the key bytes. The same rules: neither keep nor modify it.
+   */
+  withTdesKey<T>(record: KeyRecord, fn: (key: Uint8Array | HeldKey) => T): T {
+    return this.#with(record, (key, _header, entry) => fn(entry === undefined ? key : entry.tdes()));
+  }
+
+  #with<T>(record: KeyRecord, fn: (key: Uint8Array, header: KeyBlockHeader, entry: CacheEntry | undefined) => T): T {
     const cache = SYMMETRIC.has(record.attributes.algorithm) ? this.cache : undefined;
-    const slot = cache === undefined ? '' : KeyCache.slot(record.id, record.lmkKcv, record.keyBlock);
-    const hit = cache?.get(slot);
+    const hit = cache?.get(record);
     if (hit !== undefined) {
-      checkRecordAgainstHeader(record, hit.header, hit.kcv);
-      return fn(hit.key, hit.header);
+      if (!hit.checked(record)) {
+        checkRecordAgainstHeader(record, hit.header, hit.kcv);
+        hit.markChecked(record);
+      }
+      return fn(hit.key, hit.header, hit);
     }
     const unwrapped = this.ring.unwrap(record.keyBlock, record.lmkKcv, `key record ${record.id}`);
     let kept = false;
     try {
       const kcv = this.#keyKcv(record, unwrapped.header, unwrapped.key, unwrapped.kcv);
       checkRecordAgainstHeader(record, unwrapped.header, kcv);
+      let entry: CacheEntry | undefined;
       if (cache !== undefined) {
-        cache.put(slot, record.id, { key: unwrapped.key, header: unwrapped.header, kcv });
+        entry = cache.put(record, { key: unwrapped.key, header: unwrapped.header, kcv });
+        entry.markChecked(record);
         kept = true;
       }
-      return fn(unwrapped.key, unwrapped.header);
+      return fn(unwrapped.key, unwrapped.header, entry);
     } finally {
       if (!kept) unwrapped.wipe();
     }
