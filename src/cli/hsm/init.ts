@@ -129,7 +129,7 @@ async function initFromComponents(o: HsmOptions, where: HsmLocation, names: read
       components.push({ credential: credential!, component, kcv: await prompter.ask(`${name}: KCV of LMK component ${i + 1} (from the form)`) });
     }
     const lmk = await assembleLmk(components, { store: session.hsm.store, ...(expectedKcv === undefined ? {} : { expectedKcv }) }).catch(async (e: unknown) => {
-      const code = e instanceof OpenTsmError ? e.code : 'ERR_HSM_BACKEND';
+      const code = e instanceof OpenTsmError ? String((e as OpenTsmError<string>).code) : 'ERR_HSM_BACKEND';
       await session.recordEvent({ operation: 'assembleLmk', result: 'refused', code, detail: `custodians: ${names.join(', ')}` });
       throw e;
     });
