@@ -5,10 +5,9 @@
  * onto a store whose LMK file was lost (the assembled LMK must then be the one the stored keys are
  * wrapped under). Components and passphrases are typed at no-echo prompts, never in argv.
  */
-import { closeSync, constants, existsSync, mkdirSync, openSync, statSync, writeSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, relative } from 'node:path';
-import { OpenTsmError, toHex, wipe, xor } from '../../bytes/index.ts';
-import { LMK_LENGTH, assembleLmk, createLmkFile, loadLmkFile, type KeyComponentInput } from '../../hsm/index.ts';
+import { createLmkFile } from '../../hsm/index.ts';
 import { closeDatabase, listKeys } from '../../store/index.ts';
 import { optional, usage, type CalcOptions } from '../calc/input.ts';
 import type { CalcResult } from '../calc/result.ts';
@@ -16,7 +15,8 @@ import { CliError } from '../errors.ts';
 import type { Output } from '../gp/output.ts';
 import type { Prompter } from '../prompt.ts';
 import { HsmSession, cliContext, locationOf, openStore, recordCliEvent, type HsmLocation, type HsmOptions } from './context.ts';
-import { credentials, custodianNames, readComponent } from './custody.ts';
+import { credentials, custodianNames } from './custody.ts';
+import { formLmk, writeCheckedLmkFile } from './lmk-form.ts';
 
 /** How a path is named in a message: relative to the data directory when inside it. */
 function shown(where: HsmLocation, path: string): string {
@@ -90,61 +90,19 @@ async function registerMissing(session: HsmSession, prompter: Prompter, names: r
   return added;
 }
 
-/** Writes the LMK file: one line of 64 uppercase hex digits (lmk-file.ts's format), mode 0600, exclusive. */
-function writeLmkFile(path: string, key: Uint8Array): void {
-  const text = new TextEncoder().encode(`${toHex(key)}\n`);
-  let fd: number | undefined;
-  try {
-    fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
-    writeSync(fd, text);
-  } catch (e) {
-    throw new CliError('ERR_CLI_INPUT', `cannot create the LMK file ${path} (${e instanceof Error && 'code' in e ? String(e.code) : 'error'})`);
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-    wipe(text);
-  }
-}
-
-/** The XOR of the components (a fresh array; the caller wipes it). */
-function xorAll(parts: readonly Uint8Array[]): Uint8Array {
-  let acc: Uint8Array = parts[0]!.slice();
-  for (const part of parts.slice(1)) {
-    const next = xor(acc, part);
-    wipe(acc);
-    acc = next;
-  }
-  return acc;
-}
-
 async function initFromComponents(o: HsmOptions, where: HsmLocation, names: readonly string[], expectedKcv: string | undefined, out: Output): Promise<CalcResult> {
   const session = await HsmSession.storeOnly(o, out);
-  const components: KeyComponentInput[] = [];
-  let key: Uint8Array | undefined;
   try {
-    const prompter = session.prompter();
-    const registered = await registerMissing(session, prompter, names);
-    for (const [i, name] of names.entries()) {
-      const [credential] = await credentials(prompter, [name]);
-      const component = await readComponent(prompter, `${name}: LMK component ${i + 1} of ${names.length}`, LMK_LENGTH);
-      components.push({ credential: credential!, component, kcv: await prompter.ask(`${name}: KCV of LMK component ${i + 1} (from the form)`) });
-    }
-    const lmk = await assembleLmk(components, { store: session.hsm.store, ...(expectedKcv === undefined ? {} : { expectedKcv }) }).catch(async (e: unknown) => {
-      const code = e instanceof OpenTsmError ? String((e as OpenTsmError<string>).code) : 'ERR_HSM_BACKEND';
-      await session.recordEvent({ operation: 'assembleLmk', result: 'refused', code, detail: `custodians: ${names.join(', ')}` });
-      throw e;
-    });
+    const registered = await registerMissing(session, session.prompter(), names);
+    const formed = await formLmk(session, names, expectedKcv);
     try {
+      const { lmk } = formed;
       const stale = await session.hsm.store.listKeysNotUnder(lmk.kcv, 1);
       if (stale.length > 0) {
         await session.recordEvent({ operation: 'assembleLmk', result: 'refused', keys: [{ id: 'lmk', kcv: lmk.kcv }], code: 'ERR_CLI_INPUT', detail: 'not the LMK of the stored keys' });
         throw new CliError('ERR_CLI_INPUT', `the assembled LMK (KCV ${lmk.kcv}) is not the LMK the store's keys are wrapped under (KCV ${stale[0]!.lmkKcv}): check the components; nothing was written`);
       }
-      key = xorAll(components.map((c) => c.component));
-      writeLmkFile(where.lmkPath, key);
-      const written = loadLmkFile(where.lmkPath);
-      const same = written.kcv === lmk.kcv;
-      written.destroy();
-      if (!same) throw new CliError('ERR_CLI_INPUT', `the LMK file ${where.lmkPath} does not read back with KCV ${lmk.kcv}: delete it and repeat the ceremony`);
+      writeCheckedLmkFile(where.lmkPath, formed.key, lmk.kcv);
       await session.recordEvent({ operation: 'assembleLmk', result: 'ok', keys: [{ id: 'lmk', kcv: lmk.kcv }], detail: `custodians: ${names.join(', ')}; file ${where.lmkPath}` });
       out.err(`created ${where.lmkPath} (mode 0600): the LMK, AES-256, KCV ${lmk.kcv}, formed from ${names.length} components: ${names.join(', ')}`);
       return {
@@ -156,11 +114,9 @@ async function initFromComponents(o: HsmOptions, where: HsmLocation, names: read
         ...(registered.length === 0 ? {} : { registered: registered.join(', ') }),
       };
     } finally {
-      lmk.destroy();
+      formed.dispose();
     }
   } finally {
-    for (const c of components) wipe(c.component);
-    if (key !== undefined) wipe(key);
     await session.close();
   }
 }

@@ -1,0 +1,92 @@
+/**
+ * The LMK from custodians' components, and the LMK file, for `opentsm hsm init --from-components`
+ * and `opentsm hsm lmk-change`: each named custodian authenticates, types a 32-byte component twice
+ * (no echo) and the KCV from the form; hsm/'s `assembleLmk` checks custodians and KCVs, and the file
+ * is written in lmk-file.ts's format (one line of 64 hex digits, mode 0600, never overwritten).
+ */
+import { closeSync, constants, openSync, writeSync } from 'node:fs';
+import { OpenTsmError, toHex, wipe, xor } from '../../bytes/index.ts';
+import { LMK_LENGTH, assembleLmk, loadLmkFile, type KeyComponentInput, type Lmk } from '../../hsm/index.ts';
+import { CliError } from '../errors.ts';
+import type { HsmSession } from './context.ts';
+import { credentials, readComponent } from './custody.ts';
+
+/** Writes an LMK file: one line of 64 uppercase hex digits, mode 0600, exclusive create. */
+export function writeLmkFile(path: string, key: Uint8Array): void {
+  const text = new TextEncoder().encode(`${toHex(key)}\n`);
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
+    writeSync(fd, text);
+  } catch (e) {
+    throw new CliError('ERR_CLI_INPUT', `cannot create the LMK file ${path} (${e instanceof Error && 'code' in e ? String(e.code) : 'error'})`);
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+    wipe(text);
+  }
+}
+
+/** Writes `key` to `path` and reads it back through hsm/'s loader: the file must give `kcv`. */
+export function writeCheckedLmkFile(path: string, key: Uint8Array, kcv: string): void {
+  writeLmkFile(path, key);
+  const written = loadLmkFile(path);
+  const same = written.kcv === kcv;
+  written.destroy();
+  if (!same) throw new CliError('ERR_CLI_INPUT', `the LMK file ${path} does not read back with KCV ${kcv}: delete it and repeat the ceremony`);
+}
+
+/** The XOR of the components (a fresh array; the caller wipes it). */
+function xorAll(parts: readonly Uint8Array[]): Uint8Array {
+  let acc: Uint8Array = parts[0]!.slice();
+  for (const part of parts.slice(1)) {
+    const next = xor(acc, part);
+    wipe(acc);
+    acc = next;
+  }
+  return acc;
+}
+
+/** An LMK formed from components: the checked `Lmk`, its bytes for the file, and who entered them. */
+export interface FormedLmk {
+  readonly lmk: Lmk;
+  readonly key: Uint8Array;
+  readonly components: readonly KeyComponentInput[];
+  /** Wipes the key and the components and destroys the Lmk. */
+  dispose(): void;
+}
+
+/**
+ * Each named custodian enters their component; `assembleLmk` authenticates them and checks every
+ * KCV (and `expectedKcv`). A refusal is recorded in the audit trail as `assembleLmk` refused.
+ */
+export async function formLmk(session: HsmSession, names: readonly string[], expectedKcv: string | undefined): Promise<FormedLmk> {
+  const prompter = session.prompter();
+  const components: KeyComponentInput[] = [];
+  const wipeAll = (): void => components.forEach((c) => wipe(c.component));
+  try {
+    for (const [i, name] of names.entries()) {
+      const [credential] = await credentials(prompter, [name]);
+      const component = await readComponent(prompter, `${name}: LMK component ${i + 1} of ${names.length}`, LMK_LENGTH);
+      components.push({ credential: credential!, component, kcv: await prompter.ask(`${name}: KCV of LMK component ${i + 1} (from the form)`) });
+    }
+    const lmk = await assembleLmk(components, { store: session.hsm.store, ...(expectedKcv === undefined ? {} : { expectedKcv }) }).catch(async (e: unknown) => {
+      const code = e instanceof OpenTsmError ? String((e as OpenTsmError<string>).code) : 'ERR_HSM_BACKEND';
+      await session.recordEvent({ operation: 'assembleLmk', result: 'refused', code, detail: `custodians: ${names.join(', ')}` });
+      throw e;
+    });
+    const key = xorAll(components.map((c) => c.component));
+    return {
+      lmk,
+      key,
+      components,
+      dispose: () => {
+        wipe(key);
+        wipeAll();
+        if (!lmk.destroyed) lmk.destroy();
+      },
+    };
+  } catch (e) {
+    wipeAll();
+    throw e;
+  }
+}
