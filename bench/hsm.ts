@@ -45,7 +45,8 @@ import { Pkcs11Hsm, type ArpcInput, type AuditEvent, type AuditSink, type Hsm, t
 import { byName, loadCaptured, str } from '../test/emv/captured.ts';
 import { EMV_CHAINS, type EmvChain } from '../test/hsm/conformance/emv-chains.ts';
 import { CUSTODIANS, TEST_SCRYPT, softwareHsm } from '../test/hsm/software-setup.ts';
-import { createSoftHsmToken, softHsmAvailable, type SoftHsmToken } from '../test/services/helpers/softhsm.ts';
+import type * as SoftHsmHelper from '../test/services/helpers/softhsm.ts';
+import type { SoftHsmToken } from '../test/services/helpers/softhsm.ts';
 
 const QUICK = process.argv.includes('--quick');
 const SOFTWARE_ONLY = process.argv.includes('--software');
@@ -398,9 +399,15 @@ let token: SoftHsmToken | undefined;
 
 async function pkcs11Backend(): Promise<Backend | string> {
   if (SOFTWARE_ONLY) return 'skipped (--software)';
-  if (!softHsmAvailable()) return 'SoftHSM2 is not installed (apt-get install softhsm2): software backend only';
+  let helper: typeof SoftHsmHelper;
   try {
-    token = createSoftHsmToken('opentsm-bench');
+    helper = await import('../test/services/helpers/softhsm.ts');
+  } catch (e) {
+    return `the SoftHSM2 test helper did not load (${e instanceof Error ? e.message.split('\n')[0] : String(e)})`;
+  }
+  if (!helper.softHsmAvailable()) return 'SoftHSM2 is not installed (apt-get install softhsm2): software backend only';
+  try {
+    token = helper.createSoftHsmToken('opentsm-bench');
   } catch (e) {
     return `could not create a SoftHSM2 token (${e instanceof Error ? e.message.split('\n')[0] : String(e)})`;
   }
