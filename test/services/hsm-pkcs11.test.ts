@@ -14,7 +14,7 @@ import assert from 'node:assert/strict';
 import { OpenTsmError, fromHex, toHex } from '../../src/bytes/index.ts';
 import { retailMac } from '../../src/crypto/index.ts';
 import { MemoryAuditSink, Pkcs11Hsm, type OperationContext } from '../../src/hsm/index.ts';
-import { CKA } from '../../src/hsm/pkcs11/ck.ts';
+import { CKA, CKK, CKM } from '../../src/hsm/pkcs11/ck.ts';
 import { COMPANION_LABEL_PREFIX } from '../../src/hsm/pkcs11/retail-mac.ts';
 import { runHsmConformance } from '../hsm/conformance/suite.ts';
 import { SPECS, approvals, importClear, rejectsWith, type HsmUnderTest, type OptionalOperation } from '../hsm/conformance/fixture.ts';
@@ -59,7 +59,7 @@ async function pkcs11Setup(): Promise<HsmUnderTest & { readonly hsm: Pkcs11Hsm }
 }
 
 /** Runs `fn` with a backend instance and a raw session on the token beside it. */
-async function withToken(fn: (t: HsmUnderTest & { readonly hsm: Pkcs11Hsm }, raw: TokenInspector) => Promise<void>): Promise<void> {
+async function withToken(fn: (t: HsmUnderTest & { readonly hsm: Pkcs11Hsm }, raw: TokenInspector) => Promise<void> | void): Promise<void> {
   const t = await pkcs11Setup();
   const raw = await inspectToken(token!);
   try {
@@ -196,6 +196,27 @@ describe('PKCS#11 backend on SoftHSM2', { skip, timeout: 600_000 }, () => {
         } finally {
           await software.close();
         }
+      }));
+
+    it('the token still lacks what the refusals by design rest on (if this fails, lift the refusal)', () =>
+      withToken((_t, raw) => {
+        // PKCS #11 v2.40 key derivation by data manipulation: none would let K1 or KBPK ⊕ constant be made in the token
+        const listed = new Set(raw.mechanisms());
+        const manipulation = { CONCATENATE_BASE_AND_KEY: 0x360, CONCATENATE_BASE_AND_DATA: 0x362, CONCATENATE_DATA_AND_BASE: 0x363, XOR_BASE_AND_DATA: 0x364, EXTRACT_KEY_FROM_KEY: 0x365 };
+        assert.deepEqual(Object.entries(manipulation).filter(([, m]) => listed.has(m)).map(([name]) => name), []);
+        // what the composition uses is there
+        for (const m of [CKM.DES3_CBC, CKM.DES3_ECB, CKM.DES3_CBC_ENCRYPT_DATA, CKM.AES_CBC]) assert.ok(listed.has(m), `mechanism 0x${m.toString(16)}`);
+        const des2 = { type: CKK.DES2, length: 16 };
+        const iv8 = Buffer.alloc(8);
+        // SCP02 PUT KEY: C_WrapKey with any DES mechanism (the mechanism info advertises CKF_WRAP; C_WrapKey refuses)
+        for (const mechanism of [{ mechanism: CKM.DES3_ECB }, { mechanism: CKM.DES3_CBC, parameter: iv8 }, { mechanism: 0x136 /* CKM_DES3_CBC_PAD */, parameter: iv8 }]) {
+          assert.equal(raw.tryWrap(mechanism, des2, des2), 'CKR_MECHANISM_INVALID', `C_WrapKey 0x${mechanism.mechanism.toString(16)}`);
+        }
+        // AES-192 PUT KEY: no padded CBC wrap, and CKM_AES_CBC takes whole blocks only
+        const aes256 = { type: CKK.AES, length: 32 };
+        assert.equal(raw.tryWrap({ mechanism: 0x1085 /* CKM_AES_CBC_PAD */, parameter: Buffer.alloc(16) }, aes256, { type: CKK.AES, length: 24 }), 'CKR_MECHANISM_INVALID');
+        assert.notEqual(raw.tryWrap({ mechanism: CKM.AES_CBC, parameter: Buffer.alloc(16) }, aes256, { type: CKK.AES, length: 24 }), 'ok');
+        assert.equal(raw.tryWrap({ mechanism: CKM.AES_CBC, parameter: Buffer.alloc(16) }, aes256, { type: CKK.AES, length: 32 }), 'ok');
       }));
 
     it('refusals by design are typed and carry no key material', () =>

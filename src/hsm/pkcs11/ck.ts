@@ -112,6 +112,7 @@ export interface Pkcs11Api {
   C_Finalize(): void;
   C_GetSlotList(tokenPresent?: boolean): Buffer[];
   C_GetTokenInfo(slot: Buffer): Pkcs11TokenInfo;
+  C_GetMechanismList(slot: Buffer): number[];
   C_OpenSession(slot: Buffer, flags: number): Buffer;
   C_CloseSession(session: Buffer): void;
   C_Login(session: Buffer, userType: number, pin?: string): void;

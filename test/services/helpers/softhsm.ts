@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PKCS11_INSTALL_HINT, PKCS11_PACKAGE, acquireLibrary, ckrNameOf } from '../../../src/hsm/pkcs11/binding.ts';
-import { CKA, CKF, CKO, CKU } from '../../../src/hsm/pkcs11/ck.ts';
+import { CKA, CKF, CKO, CKU, type Pkcs11Mechanism } from '../../../src/hsm/pkcs11/ck.ts';
 
 export const SOFTHSM_MODULE = '/usr/lib/softhsm/libsofthsm2.so';
 
@@ -70,6 +70,14 @@ export interface TokenInspector {
   /** A CK_BBOOL attribute. */
   flag(object: Buffer, type: number): boolean;
   destroy(object: Buffer): void;
+  /** The mechanisms the token lists (C_GetMechanismList). */
+  mechanisms(): number[];
+  /**
+   * Whether C_WrapKey with `mechanism` wraps a throwaway extractable key of `keyType` and
+   * `keyLength` bytes under a throwaway key of `wrapType`/`wrapLength` (session objects, destroyed
+   * after): 'ok' or the CKR_* name of the refusal.
+   */
+  tryWrap(mechanism: Pkcs11Mechanism, wrap: { type: number; length: number }, key: { type: number; length: number }): string;
   close(): void;
 }
 
@@ -111,6 +119,30 @@ export async function inspectToken(token: SoftHsmToken): Promise<TokenInspector>
       return r.value[0] === 1;
     },
     destroy: (object) => api.C_DestroyObject(session, object),
+    mechanisms: () => api.C_GetMechanismList(slot),
+    tryWrap(mechanism, wrap, key) {
+      const object = (type: number, length: number, role: number): Buffer =>
+        api.C_CreateObject(session, [
+          { type: CKA.CLASS, value: CKO.SECRET_KEY },
+          { type: CKA.KEY_TYPE, value: type },
+          { type: CKA.TOKEN, value: false },
+          { type: CKA.SENSITIVE, value: true },
+          { type: CKA.EXTRACTABLE, value: role === CKA.EXTRACTABLE },
+          { type: CKA.WRAP, value: role === CKA.WRAP },
+          { type: CKA.VALUE, value: Buffer.alloc(length, 0x5c) },
+        ]);
+      const wrapping = object(wrap.type, wrap.length, CKA.WRAP);
+      const wrapped = object(key.type, key.length, CKA.EXTRACTABLE);
+      try {
+        api.C_WrapKey(session, mechanism, wrapping, wrapped, Buffer.alloc(key.length + 64));
+        return 'ok';
+      } catch (e) {
+        return ckrNameOf(e);
+      } finally {
+        api.C_DestroyObject(session, wrapping);
+        api.C_DestroyObject(session, wrapped);
+      }
+    },
     close() {
       try {
         api.C_CloseSession(session);
