@@ -23,9 +23,10 @@
  *
  * What the companion costs: anyone holding the user PIN can encrypt chosen blocks under single-DES
  * K1 with it — a 2^56 exhaustive search for K1, after which K2 falls to another 2^56 search using
- * the key's own 3DES encryption. The retail MAC itself already gives K1 away at about that cost
- * (ISO 9797-1 Annex B, MAC algorithm 3: key recovery from 2^32.5 known MACs and 2^57 DES
- * operations), which is why M3 keys are legacy; CMAC (M6) keys have no companion.
+ * the key's own 3DES encryption. The retail MAC itself already gives its key away at a like cost
+ * to anyone who collects about 2^32 of its MACs (the Preneel–van Oorschot key recovery, in the
+ * security analysis of ISO 9797-1 Annex B), which is why M3 keys are legacy; CMAC (M6) keys have
+ * no companion.
  *
  * HOST MEMORY: the padded message (the caller's data) and the CBC chain under K1 (H_1 … H_{n-1},
  * single-DES ciphertext of that data), from the C_Encrypt that returns them until the final block
