@@ -1,6 +1,6 @@
 /**
- * `npm run bench:hsm [-- --quick] [--software]`: the issuer and TSM hot paths through the Hsm interface, on the
- * software backend (SoftwareHsm, in-memory key record store, as test/hsm/software-setup.ts builds
+ * `npm run bench:hsm [-- --quick] [--software]`: the issuer and TSM hot paths through the Hsm
+ * interface, on the software backend (SoftwareHsm, in-memory key record store, as test/hsm/software-setup.ts builds
  * it) and on the PKCS#11 backend against a throwaway SoftHSM2 token (test/services/helpers/
  * softhsm.ts), each beside its floor measured in the same run: the same computation with the pure
  * emv/ or gp/ functions on clear keys. The figure to read is the ratio; ops/s are this machine's.
@@ -21,6 +21,7 @@
  *   counting sink of the other rows (what the audit trail costs the caller).
  *
  * Best of N alternating rounds, as bench/measure.ts; heap (after GC) and RSS after each row.
+ * `--quick`: fewer, shorter rounds; `--software`: skip SoftHSM2. Progress goes to stderr.
  */
 import { equalCt, fromHex, toHex, xor } from '../src/bytes/index.ts';
 import { encodeResponse, parseCommand, responseApdu, type ApduTransport } from '../src/apdu/index.ts';
@@ -285,7 +286,7 @@ async function recordOpens(): Promise<RecordedOpen[]> {
 const SW_9000 = encodeResponse(responseApdu(new Uint8Array(0), 0x9000));
 const SW_6300 = encodeResponse(responseApdu(new Uint8Array(0), 0x6300));
 
-/** Replays recorded open `s`: the card's INITIALIZE UPDATE answer, and 9000 only for the EXTERNAL AUTHENTICATE it accepted. */
+/** Replays one recorded open: the card's INITIALIZE UPDATE answer, and 9000 only for the EXTERNAL AUTHENTICATE it accepted. */
 function replay(recorded: RecordedOpen): ApduTransport {
   return {
     transmit(bytes) {
@@ -450,6 +451,8 @@ function table(rows: readonly Row[], soft: readonly Measured[], p11: readonly Me
   console.log(line(head));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const c of cells) console.log(line(c));
+  const floors = [...new Set(rows.map((r) => r.floorName))];
+  console.log(`\nfloors: ${floors.join('; ')} — each measured beside its backend (the column shows the software run's)`);
 }
 
 async function main(): Promise<void> {
