@@ -13,7 +13,7 @@ import { kcv } from '../../src/crypto/index.ts';
 import { closeDatabase, openDatabase, queryAuditEvents } from '../../src/store/index.ts';
 import { FakeTty, json, pipeInput, reference, runCli } from './cli-helpers.ts';
 
-const VERBS = ['init', 'custodian', 'component', 'import', 'generate', 'list', 'export', 'rotate', 'destroy'];
+const VERBS = ['init', 'custodian', 'component', 'import', 'generate', 'list', 'export', 'rotate', 'destroy', 'lmk-change'];
 const PASS = { alice: 'alice passphrase one', bob: 'bob passphrase two' };
 
 describe('opentsm hsm --help', () => {
@@ -34,7 +34,7 @@ describe('opentsm hsm --help', () => {
     });
   }
   it('the verbs that ask for secrets offer --stdin-secrets; none takes a passphrase or component option', async () => {
-    for (const v of ['custodian add', 'component', 'import', 'export', 'destroy']) {
+    for (const v of ['init', 'custodian add', 'component', 'import', 'export', 'destroy', 'lmk-change']) {
       const help = (await runCli(['hsm', ...v.split(' '), '--help'])).stdout;
       assert.match(help, /--stdin-secrets/, v);
       assert.doesNotMatch(help, /--passphrase|--component\b|--pin\b/, v);

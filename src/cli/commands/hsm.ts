@@ -13,6 +13,7 @@ import { processOutput, type Output } from '../gp/output.ts';
 import { withHsm, type HsmOptions, type HsmSession } from '../hsm/context.ts';
 import { custodianAdd, custodianList, hsmComponent } from '../hsm/custody.ts';
 import { hsmInit } from '../hsm/init.ts';
+import { hsmLmkChange } from '../hsm/lmk-change.ts';
 import { hsmDestroy, hsmExport, hsmGenerate, hsmImport, hsmList, hsmRotate } from '../hsm/keys.ts';
 
 const STORE_GROUP = 'HSM options:';
@@ -69,8 +70,8 @@ OPENTSM_DATA_DIR; --lmk-file (OPENTSM_LMK_FILE) and --db (OPENTSM_DB: sqlite:FIL
 put either part elsewhere. An LMK file group or others can read is refused (chmod 600).
 A key is named by its id, or by its label when one active key has it.
 
-Dual control: import from components, export and destroy need two custodians, each typing their
-own passphrase. Secrets are typed at a terminal with echo off; --stdin-secrets reads them from
+Dual control: the LMK and keys from components, export, destroy and an LMK change need two
+custodians, each typing their own passphrase. Secrets are typed at a terminal with echo off; --stdin-secrets reads them from
 stdin instead, one per line, in the order the prompts ask. Nothing secret is accepted in argv or
 the environment, and keys print as KCVs only.
 
@@ -89,7 +90,7 @@ A ceremony:
 export function registerHsm(program: Command): void {
   const hsm = program
     .command('hsm')
-    .description('key custody on the software HSM: init, custodians, components, import, generate, list, export, rotate, destroy')
+    .description('key custody on the software HSM: init, custodians, components, import, generate, list, export, rotate, destroy, LMK change')
     .addHelpText('after', HELP_AFTER);
 
   verb(hsm, 'init', 'create the HSM: a new LMK file (mode 0600; random, or from 2–3 custodians\' components) and the store', [
@@ -175,9 +176,23 @@ export function registerHsm(program: Command): void {
     .option('--custodian <name>', 'an approving custodian (repeat: two)', collect)
     .action((key: string, _o: unknown, cmd: Command) => act(cmd, (s, o) => hsmDestroy(s, key, o)));
 
+  verb(hsm, 'lmk-change', 'a new LMK (random, or from 2–3 custodians\' components), every key re-wrapped under it; two custodians approve', [
+    'opentsm hsm lmk-change --custodian alice --custodian bob                   # a random new LMK',
+    'opentsm hsm lmk-change --from-components --custodian alice,bob,carol      # each types a new component and its KCV',
+    'opentsm hsm lmk-change --resume --custodian alice --custodian bob          # finish a change that stopped',
+  ])
+    .option('--custodian <name>', 'an approving custodian (repeat: 2 or 3); with --from-components, one per component', collect)
+    .option('--from-components', 'form the new LMK from 2 or 3 components (32 bytes each), one per custodian')
+    .option('--resume', 'finish an LMK change that stopped (lmk.key.new exists)')
+    .action(async (_o: unknown, cmd: Command) => {
+      const options = cmd.opts<Options>();
+      const out = processOutput();
+      print(out, options, await hsmLmkChange(options, out));
+    });
+
   // after each verb's own options, so its help lists them first; custodians belong to no tenant
-  const secrets = new Set(['init', 'component', 'import', 'export', 'destroy']);
-  const keyless = new Set(['init', 'component']);
+  const secrets = new Set(['init', 'component', 'import', 'export', 'destroy', 'lmk-change']);
+  const keyless = new Set(['init', 'component', 'lmk-change']);
   for (const v of hsm.commands.filter((c) => c !== custodian)) addHsmOptions(v, { secrets: secrets.has(v.name()), tenant: !keyless.has(v.name()) });
   for (const v of custodian.commands) addHsmOptions(v, { secrets: v.name() === 'add', tenant: false });
 }

@@ -8,12 +8,13 @@ import { existsSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { EXPORTABILITY, KEY_ALGORITHMS, KEY_USAGES, MODES_OF_USE } from '../../crypto/index.ts';
-import { SoftwareHsm, generateLmk, loadLmkFile, type AuditSink, type Lmk, type KeyAttributes, type KeyHandle, type KeyRecordStore, type OperationContext } from '../../hsm/index.ts';
+import { SoftwareHsm, generateLmk, type AuditSink, type Lmk, type KeyAttributes, type KeyHandle, type KeyRecordStore, type OperationContext } from '../../hsm/index.ts';
 import { appendAuditEvent, closeDatabase, keyRecordStore, migrateToLatest, openDatabase, parseDatabaseUrl, type StoreDb, type StoredKeyAttributes } from '../../store/index.ts';
 import { OpenTsmError } from '../../bytes/index.ts';
 import { CliError } from '../errors.ts';
 import type { Output } from '../gp/output.ts';
 import { Prompter } from '../prompt.ts';
+import { loadLmks } from './lmk-form.ts';
 
 /** The files of a data directory. */
 export const DATA_FILES = { lmk: 'lmk.key', store: 'opentsm.db' } as const;
@@ -167,11 +168,11 @@ export class HsmSession {
       const init = where.dataDir === undefined ? '`opentsm hsm init --lmk-file … --db …`' : `\`opentsm hsm init --data-dir ${where.dataDir}\``;
       throw new CliError('ERR_CLI_INPUT', `no LMK file ${where.lmkPath} (create the HSM with ${init})`);
     }
-    const lmk = loadLmkFile(where.lmkPath);
+    const lmks = loadLmks(where.lmkPath, (line) => out.err(line));
     try {
-      return await HsmSession.#withLmk(lmk, where, options, out);
+      return await HsmSession.#withLmk(lmks, where, options, out);
     } catch (e) {
-      lmk.destroy();
+      for (const lmk of lmks) lmk.destroy();
       throw e;
     }
   }
@@ -184,19 +185,20 @@ export class HsmSession {
   static async storeOnly(options: HsmOptions, out: Output): Promise<HsmSession> {
     const lmk = generateLmk();
     try {
-      return await HsmSession.#withLmk(lmk, locationOf(options), options, out);
+      return await HsmSession.#withLmk([lmk], locationOf(options), options, out);
     } catch (e) {
       lmk.destroy();
       throw e;
     }
   }
 
-  static async #withLmk(lmk: Lmk, where: HsmLocation, options: HsmOptions, out: Output): Promise<HsmSession> {
+  /** `lmks`: the current LMK first, then those that still unwrap (an LMK change in progress). */
+  static async #withLmk(lmks: readonly Lmk[], where: HsmLocation, options: HsmOptions, out: Output): Promise<HsmSession> {
     const db = await openStore(where);
     try {
       const store: KeyRecordStore = keyRecordStore(db, narrowKeyAttributes);
       const audit: AuditSink = { record: async (event) => void (await appendAuditEvent(db, event)) };
-      return new HsmSession(new SoftwareHsm({ lmk, store, audit }), db, options, out);
+      return new HsmSession(new SoftwareHsm({ lmk: lmks[0]!, previousLmks: lmks.slice(1), store, audit }), db, options, out);
     } catch (e) {
       await closeDatabase(db);
       throw e;

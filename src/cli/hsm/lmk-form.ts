@@ -4,12 +4,36 @@
  * (no echo) and the KCV from the form; hsm/'s `assembleLmk` checks custodians and KCVs, and the file
  * is written in lmk-file.ts's format (one line of 64 hex digits, mode 0600, never overwritten).
  */
-import { closeSync, constants, openSync, writeSync } from 'node:fs';
+import { closeSync, constants, existsSync, openSync, writeSync } from 'node:fs';
 import { OpenTsmError, toHex, wipe, xor } from '../../bytes/index.ts';
 import { LMK_LENGTH, assembleLmk, loadLmkFile, type KeyComponentInput, type Lmk } from '../../hsm/index.ts';
 import { CliError } from '../errors.ts';
 import type { HsmSession } from './context.ts';
 import { credentials, readComponent } from './custody.ts';
+
+/** Where the new LMK waits while an LMK change is in progress: beside the LMK file. */
+export function pendingLmkPath(lmkPath: string): string {
+  return `${lmkPath}.new`;
+}
+
+/**
+ * The LMKs a session opens: the LMK file's, and while an LMK change is in progress (a pending file
+ * beside it, `opentsm hsm lmk-change`) the new one first, so keys under either LMK open and new
+ * blocks go under the new one. Returns the current LMK first.
+ */
+export function loadLmks(lmkPath: string, warn: (line: string) => void): Lmk[] {
+  const pending = pendingLmkPath(lmkPath);
+  const lmk = loadLmkFile(lmkPath);
+  if (!existsSync(pending)) return [lmk];
+  try {
+    const next = loadLmkFile(pending);
+    warn(`warning: an LMK change is in progress (${pending}, KCV ${next.kcv}): finish it with \`opentsm hsm lmk-change --resume\``);
+    return [next, lmk];
+  } catch (e) {
+    lmk.destroy();
+    throw e;
+  }
+}
 
 /** Writes an LMK file: one line of 64 uppercase hex digits, mode 0600, exclusive create. */
 export function writeLmkFile(path: string, key: Uint8Array): void {
