@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FakeTty, json, pipeInput, runCli } from './cli-helpers.ts';
+import { FakeTty, json, pipeInput, reference, runCli } from './cli-helpers.ts';
 
 const VERBS = ['kcv', 'diversify', 'scp02', 'scp03', 'icc-mk', 'session-key', 'arqc', 'arpc', 'pin-block', 'tr31', 'retail-mac', 'cmac', 'des', 'aes'];
 const KEY = '0123456789ABCDEFFEDCBA9876543210';
@@ -109,6 +109,17 @@ describe('opentsm calc secrets', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.equal(json(r).kcv, '08793E');
     assert.equal(json(r).kbpkKcv, '233155');
+  });
+
+  it('--pan - is read first, then --key -: the published ICC master key (pyemv test_visa_cvn10/2)', async () => {
+    const r = await runCli(['calc', 'icc-mk', '--option', 'a', '--key', '-', '--pan', '-', '--psn', '00', '--json'], pipeInput(['1234567890123456', KEY]));
+    assert.equal(r.code, 0, r.stderr);
+    const icc = '154F349D8585CB7F6B0798E9839B10C1';
+    assert.deepEqual(json(r).iccMasterKey, { key: icc, kcv: reference.tdesKcv(Buffer.from(icc, 'hex')) });
+    const tty = new FakeTty().type('5555555551234567\r1234\r');
+    const p = await runCli(['calc', 'pin-block', 'encode', '--format', '0', '--pin', '-', '--pan', '-', '--json'], tty);
+    assert.equal(json(p).pinBlock, '041261AAAAEDCBA9');
+    assert.equal(p.stderr, '--pan: \n--pin: \n', 'prompts only: the PAN and the PIN are not echoed');
   });
 
   it('--pin - for pin-block encode', async () => {

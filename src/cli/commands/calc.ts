@@ -23,11 +23,15 @@ import { CVN_PROFILES } from '../../emv/index.ts';
 
 type Work = (options: CalcOptions, secrets: Secrets) => Promise<CalcResult>;
 
-/** Runs a verb: reads its options (and secrets), prints its result, releases stdin. */
+/**
+ * Runs a verb: reads its options (and secrets), prints its result, releases stdin. A PAN is
+ * cardholder data: `--pan -` reads it from stdin too, before any other `-` value.
+ */
 async function act(cmd: Command, work: Work): Promise<void> {
-  const options = cmd.opts<CalcOptions>();
+  const given = cmd.opts<CalcOptions>();
   const secrets = new Secrets();
   try {
+    const options = given.pan === '-' ? { ...given, pan: await secrets.text(given, 'pan') } : given;
     printResult(processOutput(), await work(options, secrets), options.json === true);
   } finally {
     secrets.close();
@@ -65,9 +69,10 @@ const PROFILE_HELP = Object.entries(CVN_PROFILES)
 const HELP_AFTER = `
 Inputs are hex (spaces and colons allowed) unless a verb says otherwise; PANs and PINs are digits.
 A calculator takes secrets, but a key, PIN or PAN typed on the command line lands in the shell
-history and in the process list (ps): use test keys there. A secret option (--key, --kbpk, --pin, …)
-accepts - to read it from stdin instead: typed without echo at a terminal, or the next line of a
-pipe. --key-file FILE reads keys from a file. --json prints the result as one JSON object.
+history and in the process list (ps): use test keys there. A secret option (--key, --kbpk, --pin,
+--pan, …) accepts - to read it from stdin instead: typed without echo at a terminal, or the next
+line of a pipe (--pan first, then the others in the order the verb reads them). --key-file FILE
+reads keys from a file. --json prints the result as one JSON object.
 
 Printed: what you asked for (a derived key, a session key, a cryptogram, a decoded PIN); other keys
 as key check values (KCVs) only. An unwrapped TR-31 key prints only with --show-key.
@@ -139,7 +144,7 @@ export function registerCalc(program: Command): void {
       'opentsm calc icc-mk --option b --key - --pan 12345678901234567 --psn 01 --json',
     ])
       .option('--option <a|b>', 'A (PAN ≤ 16 digits) or B (longer PANs; equals A up to 16 digits)')
-      .option('--pan <digits>', 'the PAN, 8 to 19 digits')
+      .option('--pan <digits>', 'the PAN, 8 to 19 digits (- to read it from stdin, first)')
       .option('--psn <digits>', 'the PAN sequence number, 2 digits (absent: 00)'),
     'the issuer master key (IMK-AC, -SMI or -SMC), 16 bytes',
   ).action((_o: unknown, cmd: Command) => act(cmd, calcIccMk));
@@ -174,7 +179,7 @@ export function registerCalc(program: Command): void {
     ])
       .option('--profile <id>', `the CVN profile: ${PROFILE_IDS.join(', ')}`)
       .option('--key-type <type>', 'what --key is: imk (default; the ICC master key is derived), icc-mk or session-key')
-      .option('--pan <digits>', 'with --key-type imk: the PAN')
+      .option('--pan <digits>', 'with --key-type imk: the PAN (- to read it from stdin, first)')
       .option('--psn <digits>', 'with --key-type imk: the PAN sequence number (absent: 00)')
       .option('--data <hex>', 'the cryptogram input, already concatenated')
       .option('--element <id=hex>', 'or each data element by its id (repeat, or comma-separate); see the list below', collect)
@@ -195,7 +200,7 @@ export function registerCalc(program: Command): void {
       .option('--method <1|2>', 'ARPC method; --key is then the ARPC key itself')
       .option('--profile <id>', `or a CVN profile (${PROFILE_IDS.join(', ')}): it picks the method and the key`)
       .option('--key-type <type>', 'with --profile: what --key is: imk (default), icc-mk or session-key')
-      .option('--pan <digits>', 'with --key-type imk: the PAN')
+      .option('--pan <digits>', 'with --key-type imk: the PAN (- to read it from stdin, first)')
       .option('--psn <digits>', 'with --key-type imk: the PAN sequence number (absent: 00)')
       .option('--atc <hex>', 'with --profile: the ATC, when the ARPC key is the AC session key')
       .option('--un <hex>', 'with --profile: the unpredictable number, for Mastercard SKD')
@@ -216,7 +221,7 @@ export function registerCalc(program: Command): void {
       .addArgument(new Argument('<action>', 'encode or decode').choices(['encode', 'decode']))
       .option('--format <n>', 'ISO 9564-1 format 0, 1, 2, 3 or 4')
       .option('--pin <digits>', 'encode: the PIN, 4 to 12 digits (- to type it without echo; a PIN given here lands in the shell history)')
-      .option('--pan <digits>', 'formats 0, 3 and 4: the PAN')
+      .option('--pan <digits>', 'formats 0, 3 and 4: the PAN (- to read it from stdin, first)')
       .option('--block <hex>', 'decode: the PIN block (8 bytes; format 4: 16)'),
     'the PIN encryption key: 3DES for formats 0–3 (optional), AES for format 4 (required)',
   ).action((action: string, _o: unknown, cmd: Command) => act(cmd, (o, s) => calcPinBlock(action, o, s)));
