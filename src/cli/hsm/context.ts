@@ -1,8 +1,9 @@
 /**
- * One `opentsm hsm` run against the embedded software HSM of a data directory: `lmk.key` (the LMK
- * file, mode 0600) and `opentsm.db` (the SQLite store: key records as TR-31 blocks under the LMK,
- * custodians, the audit trail). This is where cli/ wires hsm/ to store/ (docs/architecture.md §2):
- * the store's repositories as the HSM's KeyRecordStore, its audit table as the HSM's AuditSink.
+ * One `opentsm hsm` run against the embedded software HSM: its LMK file (mode 0600; `lmk.key` of
+ * the data directory, or `--lmk-file`) and its store (`opentsm.db` there, or `--db` sqlite:/postgres:
+ * key records as TR-31 blocks under the LMK, custodians, the audit trail). This is where cli/ wires
+ * hsm/ to store/ (docs/architecture.md §2): the store's repositories as the HSM's KeyRecordStore,
+ * its audit table as the HSM's AuditSink.
  */
 import { existsSync } from 'node:fs';
 import { userInfo } from 'node:os';
@@ -14,6 +15,7 @@ import { OpenTsmError } from '../../bytes/index.ts';
 import { CliError } from '../errors.ts';
 import type { Output } from '../gp/output.ts';
 import { Prompter } from '../prompt.ts';
+import { recordCliEvent, type CliAuditEvent } from './audit.ts';
 import { loadLmks } from './lmk-form.ts';
 
 /** The files of a data directory. */
@@ -234,33 +236,6 @@ export class HsmSession {
     this.hsm.close();
     await closeDatabase(this.#db);
   }
-}
-
-/** What `recordCliEvent` writes: the audit event's fields the CLI decides. */
-export interface CliAuditEvent {
-  readonly operation: string;
-  readonly result: 'ok' | 'refused' | 'failed';
-  readonly keys?: readonly { readonly id: string; readonly kcv: string }[];
-  readonly code?: string;
-  readonly detail?: string;
-}
-
-/**
- * Appends an `hsm-audit` event in the HSM's own shape (hsm/audit.ts) for what happens outside an
- * HSM call: the LMK's creation, which no HSM instance exists yet to audit. No key material in it.
- */
-export async function recordCliEvent(db: StoreDb, ctx: OperationContext, e: CliAuditEvent): Promise<void> {
-  await appendAuditEvent(db, {
-    kind: 'hsm-audit',
-    at: new Date().toISOString(),
-    tenant: ctx.tenant,
-    actor: ctx.actor,
-    operation: e.operation,
-    keys: e.keys ?? [],
-    result: e.result,
-    ...(e.code === undefined ? {} : { code: e.code }),
-    ...(e.detail === undefined ? {} : { detail: e.detail }),
-  });
 }
 
 /** The operation context of a CLI run: `--tenant` (default operator) and the OS user. */

@@ -14,7 +14,8 @@ import type { CalcResult } from '../calc/result.ts';
 import { CliError } from '../errors.ts';
 import type { Output } from '../gp/output.ts';
 import type { Prompter } from '../prompt.ts';
-import { HsmSession, cliContext, locationOf, openStore, recordCliEvent, type HsmLocation, type HsmOptions } from './context.ts';
+import { recordCliEvent } from './audit.ts';
+import { HsmSession, cliContext, locationOf, openStore, type HsmLocation, type HsmOptions } from './context.ts';
 import { credentials, custodianNames } from './custody.ts';
 import { formLmk, writeCheckedLmkFile } from './lmk-form.ts';
 
