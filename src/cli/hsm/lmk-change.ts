@@ -10,7 +10,7 @@
  * `lmk.key.<KCV>.retired` (store backups made before the change need it) and the new one renamed
  * over `lmk.key` (an atomic replace).
  */
-import { existsSync, linkSync, renameSync, rmSync } from 'node:fs';
+import { chmodSync, constants, copyFileSync, existsSync, linkSync, renameSync, rmSync } from 'node:fs';
 import { wipe } from '../../bytes/index.ts';
 import { randomBytes } from '../../crypto/index.ts';
 import { HsmError, LMK_LENGTH, loadLmkFile, type CustodianCredential, type Lmk } from '../../hsm/index.ts';
@@ -47,6 +47,16 @@ async function prepareNewLmk(session: HsmSession, o: CalcOptions, names: readonl
   }
 }
 
+/** A second name for the old LMK file (a hard link, else a 0600 copy where links are not supported). */
+function keepCopy(from: string, to: string): void {
+  try {
+    linkSync(from, to);
+  } catch {
+    copyFileSync(from, to, constants.COPYFILE_EXCL);
+    chmodSync(to, 0o600);
+  }
+}
+
 /** `hsm lmk-change --custodian A --custodian B [--from-components | --resume]`. */
 export async function hsmLmkChange(o: CalcOptions & HsmOptions, out: Output): Promise<CalcResult> {
   const resume = o.resume === true;
@@ -74,7 +84,7 @@ export async function hsmLmkChange(o: CalcOptions & HsmOptions, out: Output): Pr
       throw e;
     }
     const retired = `${where.lmkPath}.${oldKcv}.retired`;
-    if (!existsSync(retired)) linkSync(where.lmkPath, retired);
+    if (!existsSync(retired)) keepCopy(where.lmkPath, retired);
     renameSync(pending, where.lmkPath);
     out.err(`LMK changed: KCV ${oldKcv} -> ${next.kcv}, ${count} key records re-wrapped, approved by ${names.join(', ')}`);
     out.err(`back up ${where.lmkPath} offline. The old LMK is kept in ${retired} (mode 0600): store backups made before the change need it; destroy it when they expire`);
