@@ -106,6 +106,8 @@ export class CacheEntry implements CachedKey {
   readonly expires: number;
   #checked: KeyRecord | undefined;
   #tdes: CachedTdesKey | undefined;
+  #uses = 0;
+  #dropped = false;
 
   constructor(ref: RecordRef, value: CachedKey, expires: number) {
     this.key = value.key;
@@ -134,8 +136,26 @@ export class CacheEntry implements CachedKey {
     return this.#tdes;
   }
 
-  /** Zeroes the key and finalises any cipher context built on it. */
+  /**
+   * Runs `fn` with the entry in use: an entry dropped meanwhile (a nested call evicting the oldest
+   * entry, as an SCP key set's three keys can) is wiped when the last use ends, not under `fn`.
+   */
+  use<T>(fn: () => T): T {
+    this.#uses++;
+    try {
+      return fn();
+    } finally {
+      if (--this.#uses === 0 && this.#dropped) this.#wipeNow();
+    }
+  }
+
+  /** Zeroes the key and finalises any cipher context built on it (once no call is using it). */
   wipe(): void {
+    this.#dropped = true;
+    if (this.#uses === 0) this.#wipeNow();
+  }
+
+  #wipeNow(): void {
     this.#tdes?.destroy();
     this.#tdes = undefined;
     this.#checked = undefined;

@@ -93,20 +93,18 @@ export class KeyVault {
         checkRecordAgainstHeader(record, hit.header, hit.kcv);
         hit.markChecked(record);
       }
-      return fn(hit.key, hit.header, hit);
+      return hit.use(() => fn(hit.key, hit.header, hit));
     }
     const unwrapped = this.ring.unwrap(record.keyBlock, record.lmkKcv, `key record ${record.id}`);
     let kept = false;
     try {
       const kcv = this.#keyKcv(record, unwrapped.header, unwrapped.key, unwrapped.kcv);
       checkRecordAgainstHeader(record, unwrapped.header, kcv);
-      let entry: CacheEntry | undefined;
-      if (cache !== undefined) {
-        entry = cache.put(record, { key: unwrapped.key, header: unwrapped.header, kcv });
-        entry.markChecked(record);
-        kept = true;
-      }
-      return fn(unwrapped.key, unwrapped.header, entry);
+      if (cache === undefined) return fn(unwrapped.key, unwrapped.header, undefined);
+      const entry = cache.put(record, { key: unwrapped.key, header: unwrapped.header, kcv });
+      entry.markChecked(record);
+      kept = true;
+      return entry.use(() => fn(unwrapped.key, unwrapped.header, entry));
     } finally {
       if (!kept) unwrapped.wipe();
     }
