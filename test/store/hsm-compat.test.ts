@@ -7,7 +7,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { EXPORTABILITY, KEY_ALGORITHMS, KEY_USAGES, MODES_OF_USE, randomBytes, wrapKeyBlock } from '../../src/crypto/index.ts';
-import type { AuditEvent, AuditSink, CustodianRecord, KeyAttributes, KeyRecord, KeyRecordStore } from '../../src/hsm/index.ts';
+import { OpenTsmError } from '../../src/bytes/index.ts';
+import { SoftwareHsm, generateLmk, type AuditEvent, type AuditSink, type CustodianRecord, type KeyAttributes, type KeyRecord, type KeyRecordStore, type OperationContext } from '../../src/hsm/index.ts';
 import {
   appendAuditEvent,
   closeDatabase,
@@ -91,6 +92,35 @@ describe('store/ satisfies hsm/', () => {
       // A row whose codes the HSM does not know is refused on the way out, not cast.
       await putKey(db, { ...record, id: 'key-2', attributes: { ...record.attributes, usage: 'ZZ' } });
       await assert.rejects(store.getKey('key-2'), /not an X9\.143 code/);
+    } finally {
+      await closeDatabase(db);
+    }
+  });
+
+  it('a call with an unusable context is refused (ERR_HSM_PARAM) and its refusal stored, under a placeholder name', async () => {
+    const db = await openDatabase(':memory:');
+    try {
+      await migrateToLatest(db);
+      const { store, sink } = wire(db);
+      const hsm = new SoftwareHsm({ lmk: generateLmk(), store, audit: sink, scrypt: { N: 1024, r: 8, p: 1 } });
+      const spec = { usage: 'D0', algorithm: 'A', modeOfUse: 'B', exportability: 'N', length: 16, owner: 'sp-1' } as const;
+      const bad: OperationContext[] = [
+        { tenant: '', actor: 'alice' },
+        { tenant: 'sp-1', actor: '' },
+        { tenant: 'sp\u00001', actor: 'alice' },
+        { tenant: 'x'.repeat(300), actor: 'alice' },
+        { tenant: 'sp-1', actor: 'alice', requestId: '\uD800' },
+        null as unknown as OperationContext,
+      ];
+      for (const ctx of bad) {
+        await assert.rejects(hsm.generateKey(spec, ctx), (e: unknown) => e instanceof OpenTsmError && e.code === 'ERR_HSM_PARAM');
+      }
+      const events = await queryAuditEvents(db, { operation: 'generateKey' });
+      assert.equal(events.length, bad.length);
+      for (const { event } of events) assert.equal(event.result, 'refused');
+      assert.equal(events.filter(({ event }) => event.tenant === '(invalid context)').length, 4);
+      assert.deepEqual(await store.listKeys({}), [], 'nothing stored');
+      hsm.close();
     } finally {
       await closeDatabase(db);
     }

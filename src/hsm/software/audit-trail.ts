@@ -36,11 +36,24 @@ function isoNow(): string {
   return lastIso;
 }
 
+/** Longest tenant, actor or request id the HSM accepts (what every store keeps verbatim). */
+export const MAX_CONTEXT_TEXT = 256;
+
+/** The tenant and actor an audit event names when the caller's context was unusable. */
+export const INVALID_CONTEXT = '(invalid context)';
+
+/** 1–256 characters, no control character or unpaired surrogate (a store could not keep it verbatim). */
+const CONTEXT_TEXT = /^[^\p{Cc}\p{Cs}]{1,256}$/u;
+
+function isContextText(value: unknown): value is string {
+  return typeof value === 'string' && value.length <= MAX_CONTEXT_TEXT && CONTEXT_TEXT.test(value);
+}
+
 /** Checks the context every method takes (ERR_HSM_PARAM). */
 export function assertContext(ctx: OperationContext): void {
-  const ok = typeof ctx === 'object' && ctx !== null && typeof ctx.tenant === 'string' && ctx.tenant.length > 0 &&
-    typeof ctx.actor === 'string' && ctx.actor.length > 0;
-  if (!ok) throw new HsmError('ERR_HSM_PARAM', 'operation context: tenant and actor are required non-empty strings');
+  const ok = typeof ctx === 'object' && ctx !== null && isContextText(ctx.tenant) && isContextText(ctx.actor) &&
+    (ctx.requestId === undefined || isContextText(ctx.requestId));
+  if (!ok) throw new HsmError('ERR_HSM_PARAM', `operation context: tenant and actor are required, requestId optional: 1–${MAX_CONTEXT_TEXT} characters without control characters`);
 }
 
 function toTypedError(e: unknown, operation: string): OpenTsmError {
@@ -52,9 +65,10 @@ function event(operation: string, ctx: OperationContext, trail: Trail, result: A
   return {
     kind: 'hsm-audit',
     at: isoNow(),
-    tenant: typeof ctx?.tenant === 'string' ? ctx.tenant : '',
-    actor: typeof ctx?.actor === 'string' ? ctx.actor : '',
-    requestId: typeof ctx?.requestId === 'string' ? ctx.requestId : undefined,
+    // An unusable context is still audited (its refusal, ERR_HSM_PARAM), under a placeholder name.
+    tenant: isContextText(ctx?.tenant) ? ctx.tenant : INVALID_CONTEXT,
+    actor: isContextText(ctx?.actor) ? ctx.actor : INVALID_CONTEXT,
+    requestId: isContextText(ctx?.requestId) ? ctx.requestId : undefined,
     operation,
     keys: trail.keys,
     result,
