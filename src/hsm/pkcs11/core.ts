@@ -3,8 +3,8 @@
  * it, the custodian registry (records in a KeyRecordStore, as for the software backend), and the
  * optional KCV trace of intermediate keys.
  */
-import type { CustodianRegistry } from '../software/custodians.ts';
-import type { KcvTrace } from '../software/core.ts';
+import type { CustodianRegistry } from '../shared/custodians.ts';
+import type { KcvTrace } from '../shared/key-check.ts';
 import type { TokenKeys } from './key-objects.ts';
 import type { Token } from './token.ts';
 

@@ -1,6 +1,6 @@
 /**
  * EMV issuer operations on the token (EMV Book 2 §8–9), every scheme choice read from the CVN
- * profile exactly as the software backend (software/emv-ops.ts, emv-keys.ts), with the issuer
+ * profile exactly as the software backend (software/emv-ops.ts, shared/emv-keys.ts), with the issuer
  * master keys (E0, E1, E2) in the token.
  *
  * HOST MEMORY: the per-card and per-transaction keys. The ICC master key is EMV Book 2 A1.4's two
@@ -14,65 +14,30 @@
  */
 import { wipe } from '../../bytes/index.ts';
 import {
-  deriveIccMasterKeyOptionA,
-  deriveIccMasterKeyOptionB,
   encodePinBlock,
   encodeVisPinBlock,
   encryptScriptData,
-  generateArpcMethod1,
-  generateArpcMethod2,
   generateScriptMac,
   verifyAc,
   type CvnProfile,
 } from '../../emv/index.ts';
 import type { OperationContext } from '../context.ts';
-import { HsmError } from '../errors.ts';
 import type { ArpcInput, ArqcRequest, ArqcResult, EncryptedPinBlock } from '../hsm.ts';
-import type { Trail } from '../software/audit-trail.ts';
-import { acSessionKey, profileOf, smSessionKey } from '../software/emv-keys.ts';
-import { kcvOf } from '../software/key-check.ts';
+import type { Trail } from '../shared/audit-trail.ts';
+import { acSessionKey, arpcOf, assertTdesImk, checkArpcInput, iccMasterKey, profileOf, smSessionKey } from '../shared/emv-keys.ts';
 import type { Pkcs11Core } from './core.ts';
-import type { TokenKey } from './key-objects.ts';
 import { decryptPin } from './pin-ops.ts';
-
-const NO_DATA = new Uint8Array(0);
 
 /** Transaction fields every script operation shares with the ARQC request. */
 export type ScriptTransaction = Omit<ArqcRequest, 'imk' | 'data'>;
-
-/** Refuses issuer master keys that are not double-length TDES (AES option C is not implemented in emv/). */
-function assertTdesImk(imk: TokenKey): void {
-  const a = imk.meta.attributes;
-  if (a.algorithm !== 'T' || a.length !== 16) {
-    throw new HsmError('ERR_HSM_UNSUPPORTED', `key ${imk.meta.id} (KCV ${imk.meta.kcv}): EMV issuer master keys are double-length TDES here (AES option C is not implemented)`);
-  }
-}
-
-/** A1.4: the ICC master key of (PAN, PSN) by the profile's option — HOST MEMORY, the caller wipes it. */
-function iccMasterKey(core: Pkcs11Core, profile: CvnProfile, imk: TokenKey, pan: string, psn: string, step: string): Uint8Array {
-  const derive = profile.masterKeyDerivation === 'option-a' ? deriveIccMasterKeyOptionA : deriveIccMasterKeyOptionB;
-  const mk = derive(core.keys.held(imk), pan, psn); // the 3DES-ECB runs in the token
-  core.trace?.(step, kcvOf('T', mk));
-  return mk;
-}
-
-function checkArpcInput(profile: CvnProfile, arpc: ArpcInput | undefined): void {
-  if (arpc === undefined) return;
-  if (arpc?.method !== profile.arpc.method) throw new HsmError('ERR_HSM_PARAM', `this CVN profile answers with ARPC method ${profile.arpc.method}`);
-}
-
-function arpcOf(profile: CvnProfile, arpc: ArpcInput, mk: Uint8Array, sk: Uint8Array, arqc: Uint8Array): Uint8Array {
-  const key = profile.arpc.key === 'icc-master-key' ? mk : sk;
-  return arpc.method === 1 ? generateArpcMethod1(key, arqc, arpc.arc) : generateArpcMethod2(key, arqc, arpc.csu, arpc.proprietaryData ?? NO_DATA);
-}
 
 /** Verifies an ARQC (EMV Book 2 §8.1) and, if it verifies and `arpc` is given, generates the ARPC (§8.2). */
 export function verifyArqc(core: Pkcs11Core, request: ArqcRequest, arpc: ArpcInput | undefined, ctx: OperationContext, trail: Trail): ArqcResult {
   const profile = profileOf(request?.profile);
   checkArpcInput(profile, arpc);
   const imk = core.keys.usable(request.imk, 'emv-ac', ctx, trail);
-  assertTdesImk(imk);
-  const mk = iccMasterKey(core, profile, imk, request.pan, request.psn, 'icc-mk-ac');
+  assertTdesImk(imk.meta);
+  const mk = iccMasterKey(profile, core.keys.held(imk), request.pan, request.psn, core.trace, 'icc-mk-ac');
   let sk: Uint8Array | undefined;
   let result: ArqcResult;
   try {
@@ -91,9 +56,9 @@ export function verifyArqc(core: Pkcs11Core, request: ArqcRequest, arpc: ArpcInp
 function withSmKey<T>(core: Pkcs11Core, request: ScriptTransaction, imkId: string, operation: 'emv-smi' | 'emv-smc', ctx: OperationContext, trail: Trail, fn: (sk: Uint8Array, profile: CvnProfile) => T): T {
   const profile = profileOf(request?.profile);
   const imk = core.keys.usable(imkId, operation, ctx, trail);
-  assertTdesImk(imk);
+  assertTdesImk(imk.meta);
   const step = operation === 'emv-smi' ? 'smi' : 'smc';
-  const mk = iccMasterKey(core, profile, imk, request.pan, request.psn, `icc-mk-${step}`);
+  const mk = iccMasterKey(profile, core.keys.held(imk), request.pan, request.psn, core.trace, `icc-mk-${step}`);
   let sk: Uint8Array | undefined;
   try {
     sk = smSessionKey(profile, mk, request.atc, request.arqc, core.trace, `sk-${step}`);
@@ -127,11 +92,11 @@ export function pinChangeScriptData(
 ): Uint8Array {
   const profile = profileOf(request?.profile);
   const imkAc = core.keys.usable(request.imkAc, 'emv-ac', ctx, trail);
-  assertTdesImk(imkAc);
+  assertTdesImk(imkAc.meta);
   const pin = decryptPin(core, request.pin, ctx, trail);
   let block: Uint8Array;
   if (profile.pinChange.newPin === 'vis') {
-    const mkAc = iccMasterKey(core, profile, imkAc, request.pan, request.psn, 'icc-mk-ac');
+    const mkAc = iccMasterKey(profile, core.keys.held(imkAc), request.pan, request.psn, core.trace, 'icc-mk-ac');
     try {
       block = encodeVisPinBlock(mkAc, pin, null);
     } finally {

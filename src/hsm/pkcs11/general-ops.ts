@@ -18,7 +18,7 @@ import { cbcMacDes } from '../../crypto/index.ts';
 import type { OperationContext } from '../context.ts';
 import { HsmError } from '../errors.ts';
 import type { DataCipherOptions, MacAlgorithm } from '../hsm.ts';
-import type { Trail } from '../software/audit-trail.ts';
+import type { Trail } from '../shared/audit-trail.ts';
 import { MAX_DATA_BYTES, MIN_MAC_BYTES } from '../software/general-ops.ts';
 import { MAC_USAGE } from '../usage-policy.ts';
 import { CKM } from './ck.ts';

@@ -20,8 +20,8 @@ import type { OperationContext } from '../context.ts';
 import { HsmError } from '../errors.ts';
 import type { KeyAttributes, KeyHandle } from '../key-attributes.ts';
 import { assertUsable, type KeyOperation } from '../usage-policy.ts';
-import type { Trail } from '../software/audit-trail.ts';
-import { assertNotWeak } from '../software/key-check.ts';
+import type { Trail } from '../shared/audit-trail.ts';
+import { assertNotWeak } from '../shared/key-check.ts';
 import { CKA, CKM, CKO, CKR, type Pkcs11Attribute } from './ck.ts';
 import { ckrOf } from './binding.ts';
 import { heldKey } from './held.ts';
@@ -61,7 +61,7 @@ function randomTdes16(token: Token): Uint8Array {
 const ZERO8 = new Uint8Array(8);
 const ZERO16 = new Uint8Array(16);
 
-/** The 3-byte KCV of a secret key object, computed in the token (the same values as software/key-check.ts). */
+/** The 3-byte KCV of a secret key object, computed in the token (the same values as shared/key-check.ts). */
 function tokenKcv(token: Token, object: Buffer, algorithm: string): string {
   let check: Uint8Array;
   switch (algorithm) {
@@ -71,7 +71,7 @@ function tokenKcv(token: Token, object: Buffer, algorithm: string): string {
     case 'A': // X9.24-1:2017: AES-CMAC of 16 zero bytes
       check = token.sign({ mechanism: CKM.AES_CMAC }, object, ZERO16, 16);
       break;
-    case 'H': // OpenTSM's convention (software/key-check.ts): HMAC-SHA-256 of 16 zero bytes
+    case 'H': // OpenTSM's convention (shared/key-check.ts): HMAC-SHA-256 of 16 zero bytes
       check = token.sign({ mechanism: CKM.SHA256_HMAC }, object, ZERO16, 32);
       break;
     default:

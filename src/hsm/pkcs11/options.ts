@@ -8,8 +8,8 @@ import { readFile, stat } from 'node:fs/promises';
 import type { AuditSink } from '../audit.ts';
 import { HsmError } from '../errors.ts';
 import type { KeyRecordStore } from '../key-record-store.ts';
-import type { KcvTrace } from '../software/core.ts';
-import type { ScryptParams } from '../software/passphrase-hash.ts';
+import type { KcvTrace } from '../shared/key-check.ts';
+import type { ScryptParams } from '../shared/passphrase-hash.ts';
 
 /**
  * Where the token's user PIN comes from:

@@ -14,7 +14,7 @@ import { decipherPinBlockIso4, decodePinBlock, encipherPinBlockIso4, encodePinBl
 import type { OperationContext } from '../context.ts';
 import { HsmError } from '../errors.ts';
 import type { EncryptedPinBlock } from '../hsm.ts';
-import type { Trail } from '../software/audit-trail.ts';
+import type { Trail } from '../shared/audit-trail.ts';
 import { CKM } from './ck.ts';
 import type { Pkcs11Core } from './core.ts';
 import type { TokenKey } from './key-objects.ts';

@@ -36,10 +36,10 @@ import type {
   SignatureScheme,
 } from '../hsm.ts';
 import type { KeyHandle, KeySpec } from '../key-attributes.ts';
-import { audited, type Trail } from '../software/audit-trail.ts';
-import { CustodianRegistry } from '../software/custodians.ts';
-import { MemoryKeyRecordStore } from '../software/memory-key-record-store.ts';
-import { DEFAULT_SCRYPT } from '../software/passphrase-hash.ts';
+import { audited, type Trail } from '../shared/audit-trail.ts';
+import { CustodianRegistry } from '../shared/custodians.ts';
+import { MemoryKeyRecordStore } from '../shared/memory-key-record-store.ts';
+import { DEFAULT_SCRYPT } from '../shared/passphrase-hash.ts';
 import * as asym from './asymmetric.ts';
 import { DEFAULT_MODULE_PATH } from './binding.ts';
 import type { Pkcs11Core } from './core.ts';
@@ -98,7 +98,7 @@ export class Pkcs11Hsm implements Hsm {
     });
   }
 
-  /** Registers a custodian; needs an existing custodian's approval except for the first (software/custodians.ts). */
+  /** Registers a custodian; needs an existing custodian's approval except for the first (shared/custodians.ts). */
   registerCustodian(custodian: CustodianCredential, approval: CustodianCredential | undefined, ctx: OperationContext): Promise<void> {
     return this.#run('registerCustodian', ctx, async (core, trail) => {
       const approver = await core.custodians.register(custodian, approval);

@@ -28,7 +28,7 @@ import {
 } from '../../gp/index.ts';
 import type { OperationContext } from '../context.ts';
 import { HsmError } from '../errors.ts';
-import type { Trail } from '../software/audit-trail.ts';
+import type { Trail } from '../shared/audit-trail.ts';
 import { CKM } from './ck.ts';
 import type { Pkcs11Core } from './core.ts';
 import type { TokenKey } from './key-objects.ts';

@@ -5,7 +5,7 @@
  *
  * Schemes: RSASSA-PKCS1-v1_5 with SHA-1 or SHA-256 and RSASSA-PSS with SHA-256, salt 32 bytes,
  * MGF1-SHA-256 (RFC 8017 §8); ECDSA with SHA-256 (FIPS 186-4), DER-encoded (r, s); ISO/IEC 9796-2
- * scheme 1 with SHA-1 for EMV (iso9796-2.ts: `data` is the whole message, MSG1 ‖ MSG2).
+ * scheme 1 with SHA-1 for EMV (shared/iso9796-2.ts: `data` is the whole message, MSG1 ‖ MSG2).
  */
 import { constants, createPublicKey, sign as nodeSign, verify as nodeVerify, type KeyObject } from 'node:crypto';
 import { fromHex, wipe } from '../../bytes/index.ts';
@@ -13,14 +13,14 @@ import type { OperationContext } from '../context.ts';
 import { HsmError } from '../errors.ts';
 import type { AsymmetricKeySpec, SignatureScheme } from '../hsm.ts';
 import type { KeyAttributes, KeyHandle } from '../key-attributes.ts';
-import type { Trail } from './audit-trail.ts';
+import type { Trail } from '../shared/audit-trail.ts';
 import { generatePrivateKey, parsePrivateKey } from './asymmetric-keys.ts';
 import type { SoftwareCore } from './core.ts';
 import { MAX_DATA_BYTES } from './general-ops.ts';
-import { publicKeyKcv } from './key-check.ts';
-import { checkOwnerAndLabel } from './key-spec.ts';
+import { publicKeyKcv } from '../shared/key-check.ts';
+import { checkOwnerAndLabel } from '../shared/key-spec.ts';
 import type { LoadedKey } from './key-vault.ts';
-import { signIso9796, verifyIso9796 } from './iso9796-2.ts';
+import { signIso9796, verifyIso9796 } from '../shared/iso9796-2.ts';
 
 /** Each scheme: the key algorithm it needs, and how node:crypto runs it. */
 const SCHEMES = {

@@ -9,11 +9,11 @@ import { withOddParity } from '../../emv/index.ts';
 import type { KeyComponentInput, OperationContext } from '../context.ts';
 import { HsmError } from '../errors.ts';
 import type { KeyAttributes, KeyHandle, KeySpec } from '../key-attributes.ts';
-import type { Trail } from './audit-trail.ts';
+import type { Trail } from '../shared/audit-trail.ts';
 import { parsePrivateKey } from './asymmetric-keys.ts';
 import type { SoftwareCore } from './core.ts';
-import { assertNotWeak, checkKcv, kcvOf, publicKeyKcv } from './key-check.ts';
-import { ASYMMETRIC_USAGES, checkOwnerAndLabel, checkSymmetric, isList, symmetricAttributes } from './key-spec.ts';
+import { assertNotWeak, checkKcv, kcvOf, publicKeyKcv } from '../shared/key-check.ts';
+import { ASYMMETRIC_USAGES, checkOwnerAndLabel, checkSymmetric, isList, symmetricAttributes } from '../shared/key-spec.ts';
 
 /** A fresh symmetric key of `attributes` (odd parity for TDES, FIPS 46-3), never weak. */
 export function randomKey(attributes: KeyAttributes): Uint8Array {

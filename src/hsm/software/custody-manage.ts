@@ -7,11 +7,11 @@ import { CryptoError, wrapKeyBlock, type KeyBlockVersion } from '../../crypto/in
 import type { CustodianCredential, OperationContext } from '../context.ts';
 import { HsmError } from '../errors.ts';
 import type { KeyHandle } from '../key-attributes.ts';
-import type { Trail } from './audit-trail.ts';
+import type { Trail } from '../shared/audit-trail.ts';
 import { generatePrivateKey } from './asymmetric-keys.ts';
 import type { SoftwareCore } from './core.ts';
 import { randomKey } from './custody-create.ts';
-import { kcvOf, publicKeyKcv } from './key-check.ts';
+import { kcvOf, publicKeyKcv } from '../shared/key-check.ts';
 import { keyVersionField } from './record-seal.ts';
 import { wipe } from '../../bytes/index.ts';
 

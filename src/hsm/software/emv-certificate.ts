@@ -2,7 +2,7 @@
  * EMV public-key certificates for offline data authentication (EMV Book 2 §5.3 Table 13: issuer
  * public key certificate, format 02, signed by a payment system CA key; §6.4 Table 14: ICC public
  * key certificate, format 04, signed by the issuer key), with ISO/IEC 9796-2 scheme 1 and SHA-1
- * (iso9796-2.ts). The signer is an RSA key of usage S1 (CA use) in this HSM; the subject key is
+ * (shared/iso9796-2.ts). The signer is an RSA key of usage S1 (CA use) in this HSM; the subject key is
  * given as SPKI DER. Returns the certificate and what travels beside it: the public key remainder
  * (tags 92 / 9F48) and the exponent (9F32 / 9F47).
  *
@@ -15,10 +15,10 @@ import { createPublicKey } from 'node:crypto';
 import { concat } from '../../bytes/index.ts';
 import type { OperationContext } from '../context.ts';
 import { HsmError } from '../errors.ts';
-import type { Trail } from './audit-trail.ts';
+import type { Trail } from '../shared/audit-trail.ts';
 import { withPrivateKey } from './asymmetric-ops.ts';
 import type { SoftwareCore } from './core.ts';
-import { modulusBytes, signIso9796 } from './iso9796-2.ts';
+import { modulusBytes, signIso9796 } from '../shared/iso9796-2.ts';
 
 /** What to certify. `serialNumber` is 3 bytes; `expiry` is 'MMYY'. */
 export type EmvCertificateRequest =

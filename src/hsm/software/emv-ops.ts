@@ -4,60 +4,30 @@
  * script — every scheme choice read from the CVN profile.
  */
 import { wipe } from '../../bytes/index.ts';
-import type { HeldKey } from '../../crypto/index.ts';
 import {
-  deriveIccMasterKeyOptionA,
-  deriveIccMasterKeyOptionB,
   encodePinBlock,
   encodeVisPinBlock,
   encryptScriptData,
-  generateArpcMethod1,
-  generateArpcMethod2,
   generateScriptMac,
   verifyAc,
   type CvnProfile,
 } from '../../emv/index.ts';
 import type { OperationContext } from '../context.ts';
-import { HsmError } from '../errors.ts';
 import type { ArpcInput, ArqcRequest, ArqcResult, EncryptedPinBlock } from '../hsm.ts';
-import type { Trail } from './audit-trail.ts';
+import type { Trail } from '../shared/audit-trail.ts';
 import type { SoftwareCore } from './core.ts';
-import { acSessionKey, assertTdesImk, profileOf, smSessionKey } from './emv-keys.ts';
-import { kcvOf } from './key-check.ts';
+import { acSessionKey, arpcOf, assertTdesImk, checkArpcInput, iccMasterKey, profileOf, smSessionKey } from '../shared/emv-keys.ts';
 import { decryptPin } from './pin-ops.ts';
-
-const NO_DATA = new Uint8Array(0);
 
 /** Transaction fields every script operation shares with the ARQC request. */
 export type ScriptTransaction = Omit<ArqcRequest, 'imk' | 'data'>;
-
-/**
- * A1.4: the ICC master key of (PAN, PSN) by the profile's option, from the IMK as bytes or as the
- * key cache's keyed cipher context (KeyVault.withTdesKey: one cipher update instead of a key setup).
- */
-function iccMasterKey(profile: CvnProfile, imk: Uint8Array | HeldKey, pan: string, psn: string, trace: SoftwareCore['trace'], step: string): Uint8Array {
-  const derive = profile.masterKeyDerivation === 'option-a' ? deriveIccMasterKeyOptionA : deriveIccMasterKeyOptionB;
-  const mk = derive(imk, pan, psn);
-  trace?.(step, kcvOf('T', mk));
-  return mk;
-}
-
-function checkArpcInput(profile: CvnProfile, arpc: ArpcInput | undefined): void {
-  if (arpc === undefined) return;
-  if (arpc?.method !== profile.arpc.method) throw new HsmError('ERR_HSM_PARAM', `this CVN profile answers with ARPC method ${profile.arpc.method}`);
-}
-
-function arpcOf(profile: CvnProfile, arpc: ArpcInput, mk: Uint8Array, sk: Uint8Array, arqc: Uint8Array): Uint8Array {
-  const key = profile.arpc.key === 'icc-master-key' ? mk : sk;
-  return arpc.method === 1 ? generateArpcMethod1(key, arqc, arpc.arc) : generateArpcMethod2(key, arqc, arpc.csu, arpc.proprietaryData ?? NO_DATA);
-}
 
 /** Verifies an ARQC (EMV Book 2 §8.1) and, if it verifies and `arpc` is given, generates the ARPC (§8.2). */
 export async function verifyArqc(core: SoftwareCore, request: ArqcRequest, arpc: ArpcInput | undefined, ctx: OperationContext, trail: Trail): Promise<ArqcResult> {
   const profile = profileOf(request?.profile);
   checkArpcInput(profile, arpc);
   const imk = await core.vault.usable(request.imk, 'emv-ac', ctx, trail);
-  assertTdesImk(imk);
+  assertTdesImk(imk.record);
   const result = core.vault.withTdesKey(imk.record, (k): ArqcResult => {
     const mk = iccMasterKey(profile, k, request.pan, request.psn, core.trace, 'icc-mk-ac');
     let sk: Uint8Array | undefined;
@@ -87,7 +57,7 @@ async function withSmKey<T>(
 ): Promise<T> {
   const profile = profileOf(request?.profile);
   const imk = await core.vault.usable(imkId, operation, ctx, trail);
-  assertTdesImk(imk);
+  assertTdesImk(imk.record);
   const step = operation === 'emv-smi' ? 'smi' : 'smc';
   return core.vault.withTdesKey(imk.record, (k) => {
     const mk = iccMasterKey(profile, k, request.pan, request.psn, core.trace, `icc-mk-${step}`);
@@ -129,7 +99,7 @@ export async function pinChangeScriptData(
 ): Promise<Uint8Array> {
   const profile = profileOf(request?.profile);
   const imkAc = await core.vault.usable(request.imkAc, 'emv-ac', ctx, trail);
-  assertTdesImk(imkAc);
+  assertTdesImk(imkAc.record);
   const pin = await decryptPin(core, request.pin, ctx, trail);
   const block = profile.pinChange.newPin === 'vis'
     ? core.vault.withTdesKey(imkAc.record, (k) => {

@@ -32,7 +32,7 @@ import type { OperationContext } from '../context.ts';
 import { HsmError } from '../errors.ts';
 import type { DataCipherOptions, MacAlgorithm } from '../hsm.ts';
 import { MAC_USAGE } from '../usage-policy.ts';
-import type { Trail } from './audit-trail.ts';
+import type { Trail } from '../shared/audit-trail.ts';
 import type { SoftwareCore } from './core.ts';
 import type { LoadedKey } from './key-vault.ts';
 

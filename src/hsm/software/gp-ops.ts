@@ -14,11 +14,11 @@ import type { OperationContext } from '../context.ts';
 import type { CardKeyExport } from '../hsm.ts';
 import { HsmError } from '../errors.ts';
 import { GP_KEY_ROLES, type GpKeyRole, type KeyAttributes, type KeyHandle } from '../key-attributes.ts';
-import type { Trail } from './audit-trail.ts';
+import type { Trail } from '../shared/audit-trail.ts';
 import { wrapForCard, type CardWrapOptions } from './card-wrap.ts';
 import type { SoftwareCore } from './core.ts';
-import { kcvOf } from './key-check.ts';
-import { checkOwnerAndLabel } from './key-spec.ts';
+import { kcvOf } from '../shared/key-check.ts';
+import { checkOwnerAndLabel } from '../shared/key-spec.ts';
 import type { LoadedKey } from './key-vault.ts';
 
 const ROLE_TYPES: readonly [GpKeyRole, KeyType][] = [['GP-ENC', 'ENC'], ['GP-MAC', 'MAC'], ['GP-DEK', 'DEK']];

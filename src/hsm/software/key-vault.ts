@@ -13,9 +13,9 @@ import { HsmError } from '../errors.ts';
 import type { KeyAttributes, KeyHandle } from '../key-attributes.ts';
 import type { KeyRecord, KeyRecordStore } from '../key-record-store.ts';
 import { assertUsable, type KeyOperation } from '../usage-policy.ts';
-import type { Trail } from './audit-trail.ts';
+import type { Trail } from '../shared/audit-trail.ts';
 import type { CacheEntry, KeyCache } from './key-cache.ts';
-import { kcvOf, publicKeyHash, publicKeyKcv } from './key-check.ts';
+import { kcvOf, publicKeyHash, publicKeyKcv } from '../shared/key-check.ts';
 import type { LmkRing } from './lmk-ring.ts';
 import { boundPublicKeyHash, checkRecordAgainstHeader, sealHeader, type LiveStatus } from './record-seal.ts';
 

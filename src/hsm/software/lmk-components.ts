@@ -9,11 +9,11 @@ import { equalCt, wipe, xor } from '../../bytes/index.ts';
 import type { KeyComponentInput } from '../context.ts';
 import { HsmError } from '../errors.ts';
 import type { KeyRecordStore } from '../key-record-store.ts';
-import { CustodianRegistry } from './custodians.ts';
-import { checkKcv } from './key-check.ts';
-import { isList } from './key-spec.ts';
+import { CustodianRegistry } from '../shared/custodians.ts';
+import { checkKcv } from '../shared/key-check.ts';
+import { isList } from '../shared/key-spec.ts';
 import { LMK_LENGTH, Lmk } from './lmk.ts';
-import { DEFAULT_SCRYPT, type ScryptParams } from './passphrase-hash.ts';
+import { DEFAULT_SCRYPT, type ScryptParams } from '../shared/passphrase-hash.ts';
 
 export interface AssembleLmkOptions {
   /** The store holding the custodians. */

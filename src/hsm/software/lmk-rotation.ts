@@ -15,7 +15,7 @@
  */
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { HsmError } from '../errors.ts';
-import type { Trail } from './audit-trail.ts';
+import type { Trail } from '../shared/audit-trail.ts';
 import type { KeyVault } from './key-vault.ts';
 import type { Lmk } from './lmk.ts';
 

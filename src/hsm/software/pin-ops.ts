@@ -13,7 +13,7 @@ import { decipherPinBlockIso4, decodePinBlock, encipherPinBlockIso4, encodePinBl
 import type { OperationContext } from '../context.ts';
 import { HsmError } from '../errors.ts';
 import type { EncryptedPinBlock } from '../hsm.ts';
-import type { Trail } from './audit-trail.ts';
+import type { Trail } from '../shared/audit-trail.ts';
 import type { SoftwareCore } from './core.ts';
 import type { LoadedKey } from './key-vault.ts';
 

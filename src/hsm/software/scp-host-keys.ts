@@ -24,7 +24,7 @@ import {
 } from '../../gp/index.ts';
 import type { OperationContext } from '../context.ts';
 import { HsmError } from '../errors.ts';
-import type { Trail } from './audit-trail.ts';
+import type { Trail } from '../shared/audit-trail.ts';
 import type { SoftwareCore } from './core.ts';
 import type { LoadedKey } from './key-vault.ts';
 

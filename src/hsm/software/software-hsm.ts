@@ -1,7 +1,7 @@
 /**
  * The software HSM (ARCHITECTURE.md §2–3; research/hsm-emv.md §1.1): the payShield key model in
  * process. It holds only the LMK; every key is a KeyRecord whose secret is a TR-31 version D block
- * under the LMK in a KeyRecordStore. Every public method is one audited operation (audit-trail.ts)
+ * under the LMK in a KeyRecordStore. Every public method is one audited operation (shared/audit-trail.ts)
  * that checks the key's owner and usage (usage-policy.ts) before any cryptography.
  *
  * Beyond the Hsm interface: custodian registration, LMK change (`rewrapAll`), EMV certificates
@@ -27,11 +27,11 @@ import type { KeyHandle, KeySpec } from '../key-attributes.ts';
 import type { KeyRecordStore } from '../key-record-store.ts';
 import type { DiversificationMethod, Scp02HostKeys, Scp03HostKeys, WrappedKey } from '../../gp/index.ts';
 import * as asym from './asymmetric-ops.ts';
-import { audited, type Trail } from './audit-trail.ts';
+import { audited, type Trail } from '../shared/audit-trail.ts';
 import type { KcvTrace, SoftwareCore } from './core.ts';
 import * as create from './custody-create.ts';
 import * as manage from './custody-manage.ts';
-import { CustodianRegistry } from './custodians.ts';
+import { CustodianRegistry } from '../shared/custodians.ts';
 import { issueEmvCertificate, type EmvCertificate, type EmvCertificateRequest } from './emv-certificate.ts';
 import * as emv from './emv-ops.ts';
 import * as general from './general-ops.ts';
@@ -41,8 +41,8 @@ import { KeyVault } from './key-vault.ts';
 import type { Lmk } from './lmk.ts';
 import { LmkRing } from './lmk-ring.ts';
 import { REWRAP_BATCH, rewrapRecords } from './lmk-rotation.ts';
-import { MemoryKeyRecordStore } from './memory-key-record-store.ts';
-import { DEFAULT_SCRYPT, type ScryptParams } from './passphrase-hash.ts';
+import { MemoryKeyRecordStore } from '../shared/memory-key-record-store.ts';
+import { DEFAULT_SCRYPT, type ScryptParams } from '../shared/passphrase-hash.ts';
 import { translatePinBlock } from './pin-ops.ts';
 import { HsmScp02Keys, HsmScp03Keys, keySetLength, loadKeySet, type KeySetIds } from './scp-host-keys.ts';
 
@@ -100,7 +100,7 @@ export class SoftwareHsm implements Hsm {
 
   // — custodians and the LMK —
 
-  /** Registers a custodian; needs an existing custodian's approval except for the first (custodians.ts). */
+  /** Registers a custodian; needs an existing custodian's approval except for the first (shared/custodians.ts). */
   registerCustodian(custodian: CustodianCredential, approval: CustodianCredential | undefined, ctx: OperationContext): Promise<void> {
     return this.#run('registerCustodian', ctx, async (core, trail) => {
       const approver = await core.custodians.register(custodian, approval);

@@ -11,14 +11,19 @@ import {
   deriveIccMasterKeyOptionA,
   deriveIccMasterKeyOptionB,
   deriveVisaSmSessionKey,
+  generateArpcMethod1,
+  generateArpcMethod2,
   mastercardDiversifier,
   type CvnProfile,
   type CvnProfileId,
 } from '../../emv/index.ts';
+import type { HeldKey } from '../../crypto/index.ts';
+import type { ArpcInput } from '../hsm.ts';
 import { HsmError } from '../errors.ts';
-import type { KcvTrace } from './core.ts';
-import { kcvOf } from './key-check.ts';
-import type { LoadedKey } from './key-vault.ts';
+import type { KeyAttributes } from '../key-attributes.ts';
+import { kcvOf, type KcvTrace } from './key-check.ts';
+
+const NO_DATA = new Uint8Array(0);
 
 /** The profile of `id`, or ERR_HSM_PARAM. */
 export function profileOf(id: CvnProfileId): CvnProfile {
@@ -27,15 +32,18 @@ export function profileOf(id: CvnProfileId): CvnProfile {
 }
 
 /** Refuses issuer master keys that are not double-length TDES (AES option C is not implemented in emv/). */
-export function assertTdesImk(imk: LoadedKey): void {
-  const a = imk.record.attributes;
+export function assertTdesImk(imk: { readonly id: string; readonly kcv: string; readonly attributes: KeyAttributes }): void {
+  const a = imk.attributes;
   if (a.algorithm !== 'T' || a.length !== 16) {
-    throw new HsmError('ERR_HSM_UNSUPPORTED', `key ${imk.record.id} (KCV ${imk.record.kcv}): EMV issuer master keys are double-length TDES here (AES option C is not implemented)`);
+    throw new HsmError('ERR_HSM_UNSUPPORTED', `key ${imk.id} (KCV ${imk.kcv}): EMV issuer master keys are double-length TDES here (AES option C is not implemented)`);
   }
 }
 
-/** A1.4: the ICC master key of (PAN, PSN) by the profile's option. */
-export function iccMasterKey(profile: CvnProfile, imk: Uint8Array, pan: string, psn: string, trace: KcvTrace | undefined, step: string): Uint8Array {
+/**
+ * A1.4: the ICC master key of (PAN, PSN) by the profile's option, from the IMK as bytes or held
+ * (the software key cache's keyed cipher context, a PKCS#11 token object): the caller wipes it.
+ */
+export function iccMasterKey(profile: CvnProfile, imk: Uint8Array | HeldKey, pan: string, psn: string, trace: KcvTrace | undefined, step: string): Uint8Array {
   const derive = profile.masterKeyDerivation === 'option-a' ? deriveIccMasterKeyOptionA : deriveIccMasterKeyOptionB;
   const mk = derive(imk, pan, psn);
   trace?.(step, kcvOf('T', mk));
@@ -68,4 +76,16 @@ export function smSessionKey(profile: CvnProfile, mk: Uint8Array, atc: Uint8Arra
   const sk = profile.smSessionKey === 'visa' ? deriveVisaSmSessionKey(mk, atc) : deriveCommonSessionKey(mk, arqc);
   trace?.(step, kcvOf('T', sk));
   return sk;
+}
+
+/** Refuses an ARPC request whose method is not the profile's (ERR_HSM_PARAM). */
+export function checkArpcInput(profile: CvnProfile, arpc: ArpcInput | undefined): void {
+  if (arpc === undefined) return;
+  if (arpc?.method !== profile.arpc.method) throw new HsmError('ERR_HSM_PARAM', `this CVN profile answers with ARPC method ${profile.arpc.method}`);
+}
+
+/** EMV Book 2 §8.2: the ARPC by the profile's method, under the ICC master key or the session key. */
+export function arpcOf(profile: CvnProfile, arpc: ArpcInput, mk: Uint8Array, sk: Uint8Array, arqc: Uint8Array): Uint8Array {
+  const key = profile.arpc.key === 'icc-master-key' ? mk : sk;
+  return arpc.method === 1 ? generateArpcMethod1(key, arqc, arpc.arc) : generateArpcMethod2(key, arqc, arpc.csu, arpc.proprietaryData ?? NO_DATA);
 }

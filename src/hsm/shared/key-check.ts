@@ -12,6 +12,13 @@ import { equalCt, toHex } from '../../bytes/index.ts';
 import { kcv, type KeyAlgorithm } from '../../crypto/index.ts';
 import { HsmError } from '../errors.ts';
 
+/**
+ * Receives the KCV of each intermediate key an operation derives (ICC master key, session keys),
+ * by step name, e.g. ('icc-mk-ac', '6C6B43'). For key-ceremony checks and tests: KCVs only, never a
+ * key. Unset, no KCV is computed.
+ */
+export type KcvTrace = (step: string, kcv: string) => void;
+
 /** KCV length in bytes, the usual printed form. */
 export const KCV_BYTES = 3;
 
