@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { toHex, xor } from '../../src/bytes/index.ts';
 import { kcv, randomBytes } from '../../src/crypto/index.ts';
-import { MemoryAuditSink, MemoryKeyRecordStore, SoftwareHsm, assembleLmk, createLmkFile, generateLmk, loadLmkFile } from '../../src/hsm/index.ts';
+import { Lmk, MemoryAuditSink, MemoryKeyRecordStore, SoftwareHsm, assembleLmk, createLmkFile, generateLmk, loadLmkFile, writeLmkFile } from '../../src/hsm/index.ts';
 import { SPECS, importClear, rejectsWith } from './conformance/fixture.ts';
 import { CTX, CUSTODIANS, TEST_SCRYPT, softwareHsm } from './software-setup.ts';
 
@@ -43,6 +43,23 @@ describe('LMK file', () => {
       assert.match(readFileSync(path, 'utf8'), /^[0-9A-F]{64}\n$/);
       assert.equal(loadLmkFile(path).kcv, created.kcv);
       assert.throws(() => createLmkFile(path), (e: unknown) => (e as { code?: string }).code === 'ERR_HSM_LMK');
+    } finally {
+      rmSync(dir, { recursive: true });
+    }
+  });
+
+  it('writeLmkFile keeps an LMK formed elsewhere (components): the file holds exactly its bytes, never replaces a file', () => {
+    const dir = tempDir();
+    try {
+      const path = join(dir, 'lmk.hex');
+      const clear = randomBytes(32);
+      const lmk = new Lmk(clear);
+      writeLmkFile(path, lmk);
+      assert.equal(statSync(path).mode & 0o777, 0o600);
+      assert.equal(readFileSync(path, 'utf8'), `${toHex(clear)}\n`);
+      assert.equal(toHex(kcv(clear, 'aes-cmac', 3)), loadLmkFile(path).kcv); // crypto/'s KCV (vector-tested) of the clear bytes
+      assert.throws(() => writeLmkFile(path, generateLmk()), (e: unknown) => (e as { code?: string }).code === 'ERR_HSM_LMK');
+      assert.equal(readFileSync(path, 'utf8'), `${toHex(clear)}\n`, 'the first file is untouched');
     } finally {
       rmSync(dir, { recursive: true });
     }

@@ -7,7 +7,7 @@
  */
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, relative } from 'node:path';
-import { createLmkFile } from '../../hsm/index.ts';
+import { createLmkFile, writeLmkFile } from '../../hsm/index.ts';
 import { closeDatabase, listKeys } from '../../store/index.ts';
 import { optional, usage, type CalcOptions } from '../calc/input.ts';
 import type { CalcResult } from '../calc/result.ts';
@@ -17,7 +17,7 @@ import type { Prompter } from '../prompt.ts';
 import { recordCliEvent } from './audit.ts';
 import { HsmSession, cliContext, locationOf, openStore, type HsmLocation, type HsmOptions } from './context.ts';
 import { credentials, custodianNames } from './custody.ts';
-import { formLmk, writeCheckedLmkFile } from './lmk-form.ts';
+import { formLmk } from './lmk-form.ts';
 
 /** How a path is named in a message: relative to the data directory when inside it. */
 function shown(where: HsmLocation, path: string): string {
@@ -103,7 +103,7 @@ async function initFromComponents(o: HsmOptions, where: HsmLocation, names: read
         await session.recordEvent({ operation: 'assembleLmk', result: 'refused', keys: [{ id: 'lmk', kcv: lmk.kcv }], code: 'ERR_CLI_INPUT', detail: 'not the LMK of the stored keys' });
         throw new CliError('ERR_CLI_INPUT', `the assembled LMK (KCV ${lmk.kcv}) is not the LMK the store's keys are wrapped under (KCV ${stale[0]!.lmkKcv}): check the components; nothing was written`);
       }
-      writeCheckedLmkFile(where.lmkPath, formed.key, lmk.kcv);
+      writeLmkFile(where.lmkPath, lmk);
       await session.recordEvent({ operation: 'assembleLmk', result: 'ok', keys: [{ id: 'lmk', kcv: lmk.kcv }], detail: `custodians: ${names.join(', ')}; file ${where.lmkPath}` });
       out.err(`created ${where.lmkPath} (mode 0600): the LMK, AES-256, KCV ${lmk.kcv}, formed from ${names.length} components: ${names.join(', ')}`);
       return {

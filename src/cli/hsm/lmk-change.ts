@@ -11,15 +11,13 @@
  * over `lmk.key` (an atomic replace).
  */
 import { chmodSync, constants, copyFileSync, existsSync, linkSync, renameSync, rmSync } from 'node:fs';
-import { wipe } from '../../bytes/index.ts';
-import { randomBytes } from '../../crypto/index.ts';
-import { HsmError, LMK_LENGTH, loadLmkFile, type CustodianCredential, type Lmk } from '../../hsm/index.ts';
+import { HsmError, generateLmk, loadLmkFile, writeLmkFile, type CustodianCredential, type Lmk } from '../../hsm/index.ts';
 import { usage, type CalcOptions } from '../calc/input.ts';
 import type { CalcResult } from '../calc/result.ts';
 import type { Output } from '../gp/output.ts';
 import { HsmSession, locationOf, type HsmOptions } from './context.ts';
 import { credentials, custodianNames } from './custody.ts';
-import { formLmk, pendingLmkPath, writeCheckedLmkFile, writeLmkFile } from './lmk-form.ts';
+import { formLmk, pendingLmkPath } from './lmk-form.ts';
 
 /** Refusals that mean `rewrapAll` changed nothing (the approvals failed before the new LMK was promoted). */
 const NOTHING_DONE: ReadonlySet<string> = new Set(['ERR_HSM_CUSTODIAN', 'ERR_HSM_DUAL_CONTROL']);
@@ -28,18 +26,18 @@ const NOTHING_DONE: ReadonlySet<string> = new Set(['ERR_HSM_CUSTODIAN', 'ERR_HSM
 async function prepareNewLmk(session: HsmSession, o: CalcOptions, names: readonly string[], pending: string): Promise<CustodianCredential[]> {
   if (o.fromComponents !== true) {
     const approvals = await credentials(session.prompter(), names);
-    const key = randomBytes(LMK_LENGTH);
+    const lmk = generateLmk();
     try {
-      writeLmkFile(pending, key);
+      writeLmkFile(pending, lmk);
     } finally {
-      wipe(key);
+      lmk.destroy();
     }
     return approvals;
   }
   const formed = await formLmk(session, names, undefined);
   try {
     if (formed.lmk.kcv === session.hsm.lmkKcv) throw usage(`the components form the current LMK (KCV ${formed.lmk.kcv}): an LMK change needs new components`);
-    writeCheckedLmkFile(pending, formed.key, formed.lmk.kcv);
+    writeLmkFile(pending, formed.lmk);
     await session.recordEvent({ operation: 'assembleLmk', result: 'ok', keys: [{ id: 'lmk', kcv: formed.lmk.kcv }], detail: `custodians: ${names.join(', ')}; the new LMK of an LMK change` });
     return formed.components.map((c) => c.credential);
   } finally {

@@ -4,10 +4,9 @@
  * (no echo) and the KCV from the form; hsm/'s `assembleLmk` checks custodians and KCVs, and the file
  * is written in lmk-file.ts's format (one line of 64 hex digits, mode 0600, never overwritten).
  */
-import { closeSync, constants, existsSync, openSync, writeSync } from 'node:fs';
-import { OpenTsmError, toHex, wipe, xor } from '../../bytes/index.ts';
+import { existsSync } from 'node:fs';
+import { OpenTsmError, wipe } from '../../bytes/index.ts';
 import { LMK_LENGTH, assembleLmk, loadLmkFile, type KeyComponentInput, type Lmk } from '../../hsm/index.ts';
-import { CliError } from '../errors.ts';
 import type { HsmSession } from './context.ts';
 import { credentials, readComponent } from './custody.ts';
 
@@ -35,47 +34,11 @@ export function loadLmks(lmkPath: string, warn: (line: string) => void): Lmk[] {
   }
 }
 
-/** Writes an LMK file: one line of 64 uppercase hex digits, mode 0600, exclusive create. */
-export function writeLmkFile(path: string, key: Uint8Array): void {
-  const text = new TextEncoder().encode(`${toHex(key)}\n`);
-  let fd: number | undefined;
-  try {
-    fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
-    writeSync(fd, text);
-  } catch (e) {
-    throw new CliError('ERR_CLI_INPUT', `cannot create the LMK file ${path} (${e instanceof Error && 'code' in e ? String(e.code) : 'error'})`);
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-    wipe(text);
-  }
-}
-
-/** Writes `key` to `path` and reads it back through hsm/'s loader: the file must give `kcv`. */
-export function writeCheckedLmkFile(path: string, key: Uint8Array, kcv: string): void {
-  writeLmkFile(path, key);
-  const written = loadLmkFile(path);
-  const same = written.kcv === kcv;
-  written.destroy();
-  if (!same) throw new CliError('ERR_CLI_INPUT', `the LMK file ${path} does not read back with KCV ${kcv}: delete it and repeat the ceremony`);
-}
-
-/** The XOR of the components (a fresh array; the caller wipes it). */
-function xorAll(parts: readonly Uint8Array[]): Uint8Array {
-  let acc: Uint8Array = parts[0]!.slice();
-  for (const part of parts.slice(1)) {
-    const next = xor(acc, part);
-    wipe(acc);
-    acc = next;
-  }
-  return acc;
-}
-
-/** An LMK formed from components: the checked `Lmk`, its bytes for the file, and who entered them. */
+/** An LMK formed from components: the checked `Lmk` and who entered them. */
 export interface FormedLmk {
   readonly lmk: Lmk;
-  readonly key: Uint8Array;
   readonly components: readonly KeyComponentInput[];
-  /** Wipes the key and the components and destroys the Lmk. */
+  /** Wipes the components and destroys the Lmk. */
   dispose(): void;
 }
 
@@ -98,13 +61,10 @@ export async function formLmk(session: HsmSession, names: readonly string[], exp
       await session.recordEvent({ operation: 'assembleLmk', result: 'refused', code, detail: `custodians: ${names.join(', ')}` });
       throw e;
     });
-    const key = xorAll(components.map((c) => c.component));
     return {
       lmk,
-      key,
       components,
       dispose: () => {
-        wipe(key);
         wipeAll();
         if (!lmk.destroyed) lmk.destroy();
       },

@@ -5,7 +5,7 @@
  */
 export { SoftwareHsm, type SoftwareHsmOptions } from './software-hsm.ts';
 export { Lmk, LMK_LENGTH, generateLmk } from './lmk.ts';
-export { createLmkFile, loadLmkFile } from './lmk-file.ts';
+export { createLmkFile, loadLmkFile, writeLmkFile } from './lmk-file.ts';
 export { assembleLmk, type AssembleLmkOptions } from './lmk-components.ts';
 export { MemoryKeyRecordStore } from '../shared/memory-key-record-store.ts';
 export { DEFAULT_SCRYPT, type ScryptParams } from '../shared/passphrase-hash.ts';

@@ -6,27 +6,42 @@
  */
 import { closeSync, fstatSync, openSync, readFileSync, writeSync, constants } from 'node:fs';
 import { fromHex, toHex, wipe } from '../../bytes/index.ts';
-import { randomBytes } from '../../crypto/index.ts';
 import { HsmError } from '../errors.ts';
-import { LMK_LENGTH, Lmk } from './lmk.ts';
+import { Lmk, generateLmk, lmkBytes } from './lmk.ts';
 
 const LINE = /^([0-9A-Fa-f]{64})\r?\n?$/;
 
-/** Writes a fresh random LMK to `path` (mode 0600, exclusive create) and returns it. */
-export function createLmkFile(path: string): Lmk {
-  const key = randomBytes(LMK_LENGTH);
+/**
+ * Writes `lmk` to a new file `path` (mode 0600, exclusive create: an existing file is never
+ * overwritten), then reads it back: the file must give the same KCV (ERR_HSM_LMK otherwise).
+ */
+export function writeLmkFile(path: string, lmk: Lmk): void {
+  const text = new TextEncoder().encode(`${toHex(lmkBytes(lmk))}\n`);
   let fd: number | undefined;
-  const text = new TextEncoder().encode(`${toHex(key)}\n`);
   try {
     fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
     writeSync(fd, text);
-    return new Lmk(key);
   } catch (e) {
-    if (e instanceof HsmError) throw e;
-    throw new HsmError('ERR_HSM_LMK', `cannot create the LMK file ${path}: ${(e as NodeJS.ErrnoException).code ?? 'I/O error'}`, { cause: e });
+    throw new HsmError('ERR_HSM_LMK', `cannot create the LMK file ${path}: ${(e as NodeJS.ErrnoException).code ?? 'I/O error'} (it must not exist yet)`, { cause: e });
   } finally {
     if (fd !== undefined) closeSync(fd);
-    wipe(key, text);
+    wipe(text);
+  }
+  const written = loadLmkFile(path);
+  const same = written.kcv === lmk.kcv;
+  written.destroy();
+  if (!same) throw new HsmError('ERR_HSM_LMK', `the LMK file ${path} does not read back with KCV ${lmk.kcv}: delete it and write it again`);
+}
+
+/** Writes a fresh random LMK to `path` (as writeLmkFile) and returns it. */
+export function createLmkFile(path: string): Lmk {
+  const lmk = generateLmk();
+  try {
+    writeLmkFile(path, lmk);
+    return lmk;
+  } catch (e) {
+    lmk.destroy();
+    throw e;
   }
 }
 
