@@ -5,14 +5,13 @@
  * interface allows, of `protocol-memory` keys. The checks and refusals are the software backend's
  * (software/custody-create.ts, custody-manage.ts), so one conformance suite holds for both.
  */
-import { wipe, xor } from '../../bytes/index.ts';
+import { wipe } from '../../bytes/index.ts';
 import { CryptoError, unwrapKeyBlock, wrapKeyBlock, type KeyBlockVersion, type UnwrappedKey } from '../../crypto/index.ts';
-import { withOddParity } from '../../emv/index.ts';
 import type { CustodianCredential, KeyComponentInput, OperationContext } from '../context.ts';
 import { HsmError } from '../errors.ts';
 import type { KeyHandle, KeySpec } from '../key-attributes.ts';
 import type { Trail } from '../shared/audit-trail.ts';
-import { assertNotWeak, checkKcv } from '../shared/key-check.ts';
+import { keyFromComponents } from '../shared/key-components.ts';
 import { importedAttributes } from '../software/custody-create.ts';
 import { checkOwnerAndLabel, symmetricAttributes } from '../shared/key-spec.ts';
 import { keyVersionField } from '../software/record-seal.ts';
@@ -39,36 +38,15 @@ export function generateKey(core: Pkcs11Core, spec: KeySpec, ctx: OperationConte
  */
 export async function importComponents(core: Pkcs11Core, spec: KeySpec, components: readonly KeyComponentInput[], ctx: OperationContext, trail: Trail): Promise<KeyHandle> {
   const attributes = symmetricAttributes(spec, ctx);
-  const list: unknown = components;
-  const count = Array.isArray(list) ? components.length : 0;
-  if (count < 2 || count > 3) {
-    throw new HsmError('ERR_HSM_DUAL_CONTROL', 'a key is formed from 2 or 3 components');
-  }
-  const names = await core.custodians.authenticateDistinct(components.map((c) => c?.credential), 2);
-  trail.detail = `custodians: ${names.join(', ')}`;
-  components.forEach((c, i) => {
-    const what = `component ${i + 1} (custodian ${names[i]})`;
-    if (!(c.component instanceof Uint8Array) || c.component.length !== attributes.length) {
-      throw new HsmError('ERR_HSM_PARAM', `${what}: expected ${attributes.length} bytes`);
-    }
-    checkKcv(attributes.algorithm, c.component, c.kcv, what);
-  });
-  // HOST MEMORY: the components (the caller's) and their XOR exist here from now until the
-  // C_CreateObject below returns; the XOR and its parity-adjusted copy are wiped in `finally`.
-  let raw: Uint8Array = components[0]!.component.slice();
-  for (const c of components.slice(1)) {
-    const next = xor(raw, c.component);
-    wipe(raw);
-    raw = next;
-  }
-  const key = attributes.algorithm === 'T' ? withOddParity(raw) : raw;
+  // HOST MEMORY: the components (the caller's) and the key they form exist here from now until the
+  // C_CreateObject below returns; the key is wiped in `finally`.
+  const key = await keyFromComponents(core.custodians, attributes, components, trail);
   try {
-    assertNotWeak(attributes.algorithm, key, 'the key formed from the components');
     const created = core.keys.createSecret(attributes, key);
     trail.key(created.meta.id, created.meta.kcv);
     return created.handle;
   } finally {
-    wipe(raw, key);
+    wipe(key);
   }
 }
 

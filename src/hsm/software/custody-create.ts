@@ -3,17 +3,18 @@
  * control, research/hsm-emv.md §1.1 "form key from components"), or imported as a TR-31 block under
  * a key-block protection key (X9.143; research/hsm-emv.md §1.2 A6).
  */
-import { wipe, xor } from '../../bytes/index.ts';
+import { wipe } from '../../bytes/index.ts';
 import { CryptoError, randomBytes, unwrapKeyBlock, type UnwrappedKey } from '../../crypto/index.ts';
 import { withOddParity } from '../../emv/index.ts';
 import type { KeyComponentInput, OperationContext } from '../context.ts';
 import { HsmError } from '../errors.ts';
 import type { KeyAttributes, KeyHandle, KeySpec } from '../key-attributes.ts';
 import type { Trail } from '../shared/audit-trail.ts';
+import { keyFromComponents } from '../shared/key-components.ts';
 import { parsePrivateKey } from './asymmetric-keys.ts';
 import type { SoftwareCore } from './core.ts';
-import { assertNotWeak, checkKcv, kcvOf, publicKeyKcv } from '../shared/key-check.ts';
-import { ASYMMETRIC_USAGES, checkOwnerAndLabel, checkSymmetric, isList, symmetricAttributes } from '../shared/key-spec.ts';
+import { assertNotWeak, kcvOf, publicKeyKcv } from '../shared/key-check.ts';
+import { ASYMMETRIC_USAGES, checkOwnerAndLabel, checkSymmetric, symmetricAttributes } from '../shared/key-spec.ts';
 
 /** A fresh symmetric key of `attributes` (odd parity for TDES, FIPS 46-3), never weak. */
 export function randomKey(attributes: KeyAttributes): Uint8Array {
@@ -46,40 +47,10 @@ export async function generateKey(core: SoftwareCore, spec: KeySpec, ctx: Operat
   return store(core, attributes, randomKey(attributes), trail);
 }
 
-/**
- * Forms a key as the XOR of 2 or 3 components, each typed by a different authenticated custodian
- * and checked against the KCV on the custodian's form. TDES results get odd parity (DES ignores
- * the parity bits, so KCVs and cryptograms do not change); weak results are refused.
- */
+/** Forms a key from 2 or 3 custodians' components (shared/key-components.ts) and seals it. */
 export async function importComponents(core: SoftwareCore, spec: KeySpec, components: readonly KeyComponentInput[], ctx: OperationContext, trail: Trail): Promise<KeyHandle> {
   const attributes = symmetricAttributes(spec, ctx);
-  if (!isList<KeyComponentInput>(components) || components.length < 2 || components.length > 3) {
-    throw new HsmError('ERR_HSM_DUAL_CONTROL', 'a key is formed from 2 or 3 components');
-  }
-  const names = await core.custodians.authenticateDistinct(components.map((c) => c?.credential), 2);
-  trail.detail = `custodians: ${names.join(', ')}`;
-  components.forEach((c, i) => {
-    const what = `component ${i + 1} (custodian ${names[i]})`;
-    if (!(c.component instanceof Uint8Array) || c.component.length !== attributes.length) {
-      throw new HsmError('ERR_HSM_PARAM', `${what}: expected ${attributes.length} bytes`);
-    }
-    checkKcv(attributes.algorithm, c.component, c.kcv, what);
-  });
-  let raw: Uint8Array = components[0]!.component.slice();
-  for (const c of components.slice(1)) {
-    const next = xor(raw, c.component);
-    wipe(raw);
-    raw = next;
-  }
-  const key = attributes.algorithm === 'T' ? withOddParity(raw) : raw;
-  if (key !== raw) wipe(raw);
-  try {
-    assertNotWeak(attributes.algorithm, key, 'the key formed from the components');
-  } catch (e) {
-    wipe(key);
-    throw e;
-  }
-  return store(core, attributes, key, trail);
+  return store(core, attributes, await keyFromComponents(core.custodians, attributes, components, trail), trail);
 }
 
 /** The attributes an imported block's authenticated header gives its key (plus owner and label). */
