@@ -3,10 +3,11 @@
  * and 3DES. LEGACY: the retail MAC chains single DES (see des.ts); it remains the SCP02 C-MAC and
  * the EMV secure-messaging MAC.
  */
-import { createCipheriv, type Cipher } from 'node:crypto';
-import { assertInt, concat, wipe, xor } from '../bytes/index.ts';
-import { assertKey, fromBuffer, runCipher } from './cipher.ts';
-import { tdesKey24 } from './des.ts';
+import { assertInt } from '../bytes/index.ts';
+import { assertKey, runCipher } from './cipher.ts';
+import { cbcMacBlocks, tdesSchedule, withTdesSchedule } from './des-block.ts';
+import { tdesKey24, useDesBlock } from './des.ts';
+import { CryptoError } from './errors.ts';
 import { isHeldKey, tdesCbcEncryptWith, type HeldKey } from './held-key.ts';
 import { pad, type PaddingMethod } from './padding.ts';
 
@@ -32,62 +33,62 @@ export function cbcMacDes(key: Uint8Array | HeldKey, data: Uint8Array, options: 
   assertKey(iv, [8], 'MAC IV');
   const padded = pad(data, 8, options.padding);
   // a held key (an HSM's 3DES key) runs the CBC pass where it is held
-  const out = isHeldKey(key) ? tdesCbcEncryptWith(key, padded, { iv }) : runCipher('des-ede3-cbc', tdesKey24(key, 'CBC-MAC key'), iv, padded, false);
-  return out.slice(out.length - 8, out.length - 8 + options.length);
+  if (isHeldKey(key)) return lastBlock(tdesCbcEncryptWith(key, padded, { iv }), options.length);
+  assertKey(key, [8, 16, 24], 'CBC-MAC key');
+  if (!useDesBlock(key, padded.length)) return lastBlock(runCipher('des-ede3-cbc', tdesKey24(key), iv, padded, false), options.length);
+  const passes = key.length === 8 ? 1 : 3;
+  return withTdesSchedule(key, false, (ks) => truncate(cbcMacBlocks(ks, passes, passes, iv, padded), options.length));
+}
+
+function lastBlock(out: Uint8Array, length: number): Uint8Array {
+  return out.slice(out.length - 8, out.length - 8 + length);
+}
+
+function truncate(mac: Uint8Array, length: number): Uint8Array {
+  return length === mac.length ? mac : mac.slice(0, length);
 }
 
 /**
  * A retail-MAC key (ISO 9797-1 MAC algorithm 3, 16-byte key K‖K') for repeated MACs under one key,
  * as an SCP02 session makes: single-DES CBC under K over all blocks, then the final block is
- * decrypted under K' and encrypted under K (§7.3, output transformation 3). Computed as one DES-CBC
- * pass over the first n−1 blocks plus one 3DES-EDE(K,K',K) block on a cipher kept for the key.
- * Call `destroy()` to wipe the key.
+ * decrypted under K' and encrypted under K (§7.3, output transformation 3). Holds one 3DES
+ * encryption schedule of K‖K'‖K (des-block.ts): its first pass is DES under K for the chain, all
+ * three give E_K(D_K'(E_K(x))) for the last block. Call `destroy()` to wipe it.
  */
 export class RetailMac {
-  readonly #k1x3: Uint8Array;
-  readonly #ede: Cipher;
-  readonly #key: Uint8Array;
+  readonly #ks: Int32Array;
+  #destroyed = false;
 
   constructor(key: Uint8Array) {
     assertKey(key, [16], 'retail MAC key');
-    this.#key = key.slice();
-    const k1 = this.#key.subarray(0, 8);
-    this.#k1x3 = concat(k1, k1, k1);
-    // ECB is stateless between blocks, so one cipher object serves every final block.
-    this.#ede = createCipheriv('des-ede3-ecb', tdesKey24(this.#key), null);
-    this.#ede.setAutoPadding(false);
+    this.#ks = tdesSchedule(key, false);
   }
 
   /** The MAC of `data` with the given padding, length and initial chaining value. */
   mac(data: Uint8Array, options: MacOptions): Uint8Array {
-    assertInt(options.length, 4, 8, 'MAC length');
-    const iv = options.iv ?? ZERO8;
-    assertKey(iv, [8], 'MAC IV');
-    const padded = pad(data, 8, options.padding);
-    let chain = iv;
-    const head = padded.length - 8;
-    if (head > 0) {
-      const cbc = runCipher('des-ede3-cbc', this.#k1x3, iv, padded.subarray(0, head), false);
-      chain = cbc.subarray(head - 8);
-    }
-    // E_K(D_K'(E_K(x))) is 3DES-EDE with K1=K, K2=K', K3=K.
-    const mac = fromBuffer(this.#ede.update(xor(chain, padded.subarray(head))));
-    return mac.slice(0, options.length);
+    if (this.#destroyed) throw new CryptoError('ERR_CRYPTO_PARAM', 'retail MAC: used after destroy()');
+    return retailMacWith(this.#ks, data, options);
   }
 
-  /** Wipes the key copies held in JavaScript and drops the cipher context. */
+  /** Wipes the key schedule; the object cannot be used afterwards. */
   destroy(): void {
-    wipe(this.#key, this.#k1x3);
-    this.#ede.final();
+    this.#ks.fill(0);
+    this.#destroyed = true;
   }
 }
 
 /** One-shot retail MAC (ISO 9797-1 MAC algorithm 3) of `data` under the 16-byte key K‖K'. */
 export function retailMac(key: Uint8Array, data: Uint8Array, options: MacOptions): Uint8Array {
-  const m = new RetailMac(key);
-  try {
-    return m.mac(data, options);
-  } finally {
-    m.destroy();
-  }
+  assertKey(key, [16], 'retail MAC key');
+  return withTdesSchedule(key, false, (ks) => retailMacWith(ks, data, options));
+}
+
+/** MAC algorithm 3 under the encryption schedule of K‖K'‖K. */
+function retailMacWith(ks: Int32Array, data: Uint8Array, options: MacOptions): Uint8Array {
+  assertInt(options.length, 4, 8, 'MAC length');
+  const iv = options.iv ?? ZERO8;
+  assertKey(iv, [8], 'MAC IV');
+  const padded = pad(data, 8, options.padding);
+  // §7.3: H_q = E_K(x_q ⊕ H_{q−1}) for every block, then output transformation 3 on H_q
+  return truncate(cbcMacBlocks(ks, 1, 3, iv, padded), options.length);
 }
