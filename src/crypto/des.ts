@@ -12,7 +12,8 @@
  */
 import { concat } from '../bytes/index.ts';
 import { assertBlockData, assertKey, runCipher } from './cipher.ts';
-import { cbcDecryptBlocks, cbcEncryptBlocks, ecbBlocks, withTdesSchedule } from './des-block.ts';
+import { cbcDecryptBlocks, cbcEncryptBlocks, ecbBlocks, tdesSchedule, withTdesSchedule } from './des-block.ts';
+import { CryptoError } from './errors.ts';
 
 const DES_KEY = [8] as const;
 const TDES_KEY = [8, 16, 24] as const;
@@ -91,4 +92,31 @@ export function desEcbDecrypt(key: Uint8Array, data: Uint8Array): Uint8Array {
 export function desCbcEncrypt(key: Uint8Array, data: Uint8Array, options: { iv: Uint8Array }): Uint8Array {
   assertKey(key, DES_KEY, 'DES key');
   return tdesCbcEncrypt(key, data, options);
+}
+
+/**
+ * A keyed 3DES-ECB encryption context (2- or 3-key): the key schedule is computed once, for a key
+ * used many times in a row (an issuer master key deriving ICC master keys, EMV Book 2 A1.4), and
+ * wiped by `destroy()`. The caller's key array is not kept.
+ */
+export class TdesEcbEncryptor {
+  #ks: Int32Array | undefined;
+
+  constructor(key: Uint8Array) {
+    assertKey(key, [16, 24], '3DES key');
+    this.#ks = tdesSchedule(key, false);
+  }
+
+  /** 3DES-ECB encryption of block-aligned `data`. */
+  encrypt(data: Uint8Array): Uint8Array {
+    assertBlockData(data, 8, '3DES-ECB data');
+    if (this.#ks === undefined) throw new CryptoError('ERR_CRYPTO_PARAM', 'this 3DES-ECB context was destroyed');
+    return ecbBlocks(this.#ks, data);
+  }
+
+  /** Zeroes the key schedule; the context is unusable afterwards. */
+  destroy(): void {
+    this.#ks?.fill(0);
+    this.#ks = undefined;
+  }
 }

@@ -11,6 +11,7 @@ export {
   desEcbEncrypt,
   desEcbDecrypt,
   desCbcEncrypt,
+  TdesEcbEncryptor,
 } from './des.ts';
 export {
   aesEcbEncrypt,

@@ -16,6 +16,7 @@ import {
   scp03Kdf,
   tdesEcbDecrypt,
   tdesEcbEncrypt,
+  TdesEcbEncryptor,
   type PaddingMethod,
 } from '../../src/crypto/index.ts';
 import { loadVectors } from '../helpers/vectors.ts';
@@ -47,6 +48,13 @@ describe('block ciphers: NIST SP 800-38A, FIPS 81, SP 800-67', () => {
         case 'tdes-ecb':
           assert.equal(toHex(tdesEcbEncrypt(key, pt)), v.ciphertext);
           assert.equal(toHex(tdesEcbDecrypt(key, ct)), v.plaintext);
+          if (key.length !== 8) {
+            const keyed = new TdesEcbEncryptor(key); // the kept schedule gives the same blocks, twice in a row
+            assert.equal(toHex(keyed.encrypt(pt)), v.ciphertext);
+            assert.equal(toHex(keyed.encrypt(pt)), v.ciphertext);
+            keyed.destroy();
+            assert.throws(() => keyed.encrypt(pt), (e: unknown) => (e as { code?: string }).code === 'ERR_CRYPTO_PARAM');
+          }
           break;
         default:
           assert.fail(`unknown cipher ${v.cipher}`);

@@ -13,9 +13,8 @@
  * skipped only for the very record object it already passed (a frozen record from the store,
  * which cannot have changed since).
  */
-import { createCipheriv, type Cipher } from 'node:crypto';
-import { concat, wipe } from '../../bytes/index.ts';
-import { tdesCbcDecrypt, tdesCbcEncrypt, tdesCmac, tdesEcbDecrypt, type HeldKey, type HeldKeyCipherMode, type KeyBlockHeader } from '../../crypto/index.ts';
+import { wipe } from '../../bytes/index.ts';
+import { TdesEcbEncryptor, tdesCbcDecrypt, tdesCbcEncrypt, tdesCmac, tdesEcbDecrypt, type HeldKey, type HeldKeyCipherMode, type KeyBlockHeader } from '../../crypto/index.ts';
 import { HsmError } from '../errors.ts';
 import type { KeyRecord } from '../key-record-store.ts';
 
@@ -38,9 +37,9 @@ type RecordRef = Pick<KeyRecord, 'id' | 'lmkKcv' | 'keyBlock'>;
 
 /**
  * A cached double- or triple-length TDES key as a crypto/ HeldKey whose ECB encryption runs on one
- * keyed cipher context, built on first use and finalised (OpenSSL cleanses the key schedule) when
- * the entry is dropped: an IMK's ICC master key derivation (EMV Book 2 A1.4) then costs one cipher
- * update instead of a key setup. Other modes run one-shot on the key bytes.
+ * keyed context (crypto/'s TdesEcbEncryptor: the key schedule computed on first use, wiped when the
+ * entry is dropped): an IMK's ICC master key derivation (EMV Book 2 A1.4) then costs two block
+ * encryptions, no key setup. Other modes run one-shot on the key bytes.
  */
 class CachedTdesKey implements HeldKey {
   readonly kind = 'held-key' as const;
@@ -48,7 +47,7 @@ class CachedTdesKey implements HeldKey {
   readonly length: number;
   readonly #key: Uint8Array;
   readonly #kcv: string;
-  #ecb: Cipher | undefined;
+  #ecb: TdesEcbEncryptor | undefined;
 
   constructor(key: Uint8Array, kcv: string) {
     this.#key = key;
@@ -58,10 +57,8 @@ class CachedTdesKey implements HeldKey {
 
   encrypt(data: Uint8Array, mode: HeldKeyCipherMode): Uint8Array {
     if (mode.mode === 'cbc') return tdesCbcEncrypt(this.#key, data, { iv: mode.iv });
-    // a partial block would stay buffered in the context and leak into the next call
-    if (!(data instanceof Uint8Array) || data.length % 8 !== 0) throw new HsmError('ERR_HSM_PARAM', '3DES-ECB data: a multiple of 8 bytes');
-    const out = this.#context().update(data);
-    return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+    this.#ecb ??= new TdesEcbEncryptor(this.#key);
+    return this.#ecb.encrypt(data);
   }
 
   decrypt(data: Uint8Array, mode: HeldKeyCipherMode): Uint8Array {
@@ -72,21 +69,8 @@ class CachedTdesKey implements HeldKey {
     return tdesCmac(this.#key, data, { length: 8 });
   }
 
-  #context(): Cipher {
-    if (this.#ecb === undefined) {
-      const k24 = this.#key.length === 16 ? concat(this.#key, this.#key.subarray(0, 8)) : this.#key;
-      try {
-        this.#ecb = createCipheriv('des-ede3-ecb', k24, null);
-        this.#ecb.setAutoPadding(false);
-      } finally {
-        if (k24 !== this.#key) wipe(k24);
-      }
-    }
-    return this.#ecb;
-  }
-
   destroy(): void {
-    this.#ecb?.final();
+    this.#ecb?.destroy();
     this.#ecb = undefined;
   }
 
