@@ -6,34 +6,17 @@
  */
 import { wipe } from '../../bytes/index.ts';
 import { deriveIccMasterKeyOptionA, deriveIccMasterKeyOptionB } from '../../emv/index.ts';
-import { DIVERSIFICATION_METHODS, diversifyKey, type DiversificationMethod, type KeyType, type WrappedKey } from '../../gp/index.ts';
+import { diversifyKey, type DiversificationMethod, type WrappedKey } from '../../gp/index.ts';
 import type { OperationContext } from '../context.ts';
 import { HsmError } from '../errors.ts';
 import type { CardKeyExport } from '../hsm.ts';
-import { GP_KEY_ROLES, type GpKeyRole, type KeyAttributes, type KeyHandle } from '../key-attributes.ts';
+import { GP_KEY_ROLES, type KeyAttributes, type KeyHandle } from '../key-attributes.ts';
 import type { Trail } from '../shared/audit-trail.ts';
+import { KEY_TYPE_BY_NUMBER, ROLE_TYPES, checkMaster } from '../shared/gp-masters.ts';
 import { kcvOf } from '../shared/key-check.ts';
 import { checkOwnerAndLabel } from '../shared/key-spec.ts';
 import { wrapHostKeyForCard, wrapStoredKeyForCard, type CardWrapOptions } from './card-wrap.ts';
 import type { Pkcs11Core } from './core.ts';
-import type { TokenKey } from './key-objects.ts';
-
-const ROLE_TYPES: readonly [GpKeyRole, KeyType][] = [['GP-ENC', 'ENC'], ['GP-MAC', 'MAC'], ['GP-DEK', 'DEK']];
-const KEY_TYPE_BY_NUMBER: Readonly<Record<number, KeyType>> = { 1: 'ENC', 2: 'MAC', 3: 'DEK' };
-
-/** The master algorithm a diversification method takes (T for EMV/VISA2, A for KDF3). */
-function methodAlgorithm(method: DiversificationMethod): 'T' | 'A' {
-  if (typeof method !== 'string' || !Object.hasOwn(DIVERSIFICATION_METHODS, method)) throw new HsmError('ERR_HSM_PARAM', 'diversification method: emv, visa2 or kdf3');
-  return DIVERSIFICATION_METHODS[method].algorithm === 'aes' ? 'A' : 'T';
-}
-
-function checkMaster(master: TokenKey, method: DiversificationMethod): void {
-  const want = methodAlgorithm(method);
-  const a = master.meta.attributes;
-  if (a.algorithm !== want || (want === 'T' && a.length !== 16)) {
-    throw new HsmError('ERR_HSM_USAGE', `key ${master.meta.id} (KCV ${master.meta.kcv}): ${method} diversifies ${want === 'T' ? 'double-length TDES' : 'AES'} masters`);
-  }
-}
 
 /**
  * Diversifies the batch masters (B3/X) with the card's KDD into three token keys: ENC and MAC
@@ -52,7 +35,7 @@ export function diversifyGpKeys(
   if (target.label !== undefined) throw new HsmError('ERR_HSM_PARAM', 'per-SE GP keys are labelled by their role (GP-ENC, GP-MAC, GP-DEK): no label');
   if (!(kdd instanceof Uint8Array) || kdd.length !== 10) throw new HsmError('ERR_HSM_PARAM', 'KDD: 10 bytes (the start of the INITIALIZE UPDATE response)');
   const loaded = [core.keys.usable(masters?.enc, 'derive-gp', ctx, trail), core.keys.usable(masters.mac, 'derive-gp', ctx, trail), core.keys.usable(masters.dek, 'derive-gp', ctx, trail)];
-  for (const m of loaded) checkMaster(m, method);
+  for (const m of loaded) checkMaster(m.meta, method);
   const out: KeyHandle[] = [];
   for (const [i, [role, type]] of ROLE_TYPES.entries()) {
     const master = loaded[i]!;
@@ -102,7 +85,7 @@ function derive(core: Pkcs11Core, request: CardKeyExport, ctx: OperationContext,
   if (d?.kind === 'gp') {
     const master = core.keys.usable(d.master, 'card-key-derive', ctx, trail);
     if (master.meta.attributes.usage !== 'B3') throw new HsmError('ERR_HSM_USAGE', `key ${master.meta.id} (KCV ${master.meta.kcv}) is not a GP master key (B3)`);
-    checkMaster(master, d.method);
+    checkMaster(master.meta, d.method);
     const type = KEY_TYPE_BY_NUMBER[d.keyType];
     if (type === undefined) throw new HsmError('ERR_HSM_PARAM', 'GP key type: 1 (ENC), 2 (MAC) or 3 (DEK)');
     return { key: diversifyKey(d.method, core.keys.held(master), d.kdd, type), algorithm: master.meta.attributes.algorithm as 'T' | 'A' };

@@ -5,38 +5,18 @@
  * step (EMV CPS DGI 8000/9000), never stored.
  */
 import { wipe } from '../../bytes/index.ts';
-import {
-  deriveIccMasterKeyOptionA,
-  deriveIccMasterKeyOptionB,
-} from '../../emv/index.ts';
-import { DIVERSIFICATION_METHODS, diversifyKey, type DiversificationMethod, type KeyType, type WrappedKey } from '../../gp/index.ts';
+import { deriveIccMasterKeyOptionA, deriveIccMasterKeyOptionB } from '../../emv/index.ts';
+import { diversifyKey, type DiversificationMethod, type WrappedKey } from '../../gp/index.ts';
 import type { OperationContext } from '../context.ts';
 import type { CardKeyExport } from '../hsm.ts';
 import { HsmError } from '../errors.ts';
-import { GP_KEY_ROLES, type GpKeyRole, type KeyAttributes, type KeyHandle } from '../key-attributes.ts';
+import { GP_KEY_ROLES, type KeyAttributes, type KeyHandle } from '../key-attributes.ts';
 import type { Trail } from '../shared/audit-trail.ts';
+import { KEY_TYPE_BY_NUMBER, ROLE_TYPES, checkMaster } from '../shared/gp-masters.ts';
 import { wrapForCard, type CardWrapOptions } from './card-wrap.ts';
 import type { SoftwareCore } from './core.ts';
 import { kcvOf } from '../shared/key-check.ts';
 import { checkOwnerAndLabel } from '../shared/key-spec.ts';
-import type { LoadedKey } from './key-vault.ts';
-
-const ROLE_TYPES: readonly [GpKeyRole, KeyType][] = [['GP-ENC', 'ENC'], ['GP-MAC', 'MAC'], ['GP-DEK', 'DEK']];
-const KEY_TYPE_BY_NUMBER: Readonly<Record<number, KeyType>> = { 1: 'ENC', 2: 'MAC', 3: 'DEK' };
-
-/** The master algorithm a diversification method takes (T for EMV/VISA2, A for KDF3). */
-function methodAlgorithm(method: DiversificationMethod): 'T' | 'A' {
-  if (typeof method !== 'string' || !Object.hasOwn(DIVERSIFICATION_METHODS, method)) throw new HsmError('ERR_HSM_PARAM', 'diversification method: emv, visa2 or kdf3');
-  return DIVERSIFICATION_METHODS[method].algorithm === 'aes' ? 'A' : 'T';
-}
-
-function checkMaster(master: LoadedKey, method: DiversificationMethod): void {
-  const want = methodAlgorithm(method);
-  const a = master.record.attributes;
-  if (a.algorithm !== want || (want === 'T' && a.length !== 16)) {
-    throw new HsmError('ERR_HSM_USAGE', `key ${master.record.id} (KCV ${master.record.kcv}): ${method} diversifies ${want === 'T' ? 'double-length TDES' : 'AES'} masters`);
-  }
-}
 
 /**
  * Diversifies the batch masters (usage B3, mode X) with the card's KDD into three stored keys:
@@ -56,7 +36,7 @@ export async function diversifyGpKeys(
   if (target.label !== undefined) throw new HsmError('ERR_HSM_PARAM', 'per-SE GP keys are labelled by their role (GP-ENC, GP-MAC, GP-DEK): no label');
   if (!(kdd instanceof Uint8Array) || kdd.length !== 10) throw new HsmError('ERR_HSM_PARAM', 'KDD: 10 bytes (the start of the INITIALIZE UPDATE response)');
   const loaded = [await core.vault.usable(masters?.enc, 'derive-gp', ctx, trail), await core.vault.usable(masters.mac, 'derive-gp', ctx, trail), await core.vault.usable(masters.dek, 'derive-gp', ctx, trail)];
-  for (const m of loaded) checkMaster(m, method);
+  for (const m of loaded) checkMaster(m.record, method);
   const out: KeyHandle[] = [];
   for (const [i, [role, type]] of ROLE_TYPES.entries()) {
     const master = loaded[i]!.record;
@@ -105,7 +85,7 @@ async function derive(core: SoftwareCore, request: CardKeyExport, ctx: Operation
   if (d?.kind === 'gp') {
     const master = await core.vault.usable(d.master, 'card-key-derive', ctx, trail);
     if (master.record.attributes.usage !== 'B3') throw new HsmError('ERR_HSM_USAGE', `key ${master.record.id} (KCV ${master.record.kcv}) is not a GP master key (B3)`);
-    checkMaster(master, d.method);
+    checkMaster(master.record, d.method);
     const type = KEY_TYPE_BY_NUMBER[d.keyType];
     if (type === undefined) throw new HsmError('ERR_HSM_PARAM', 'GP key type: 1 (ENC), 2 (MAC) or 3 (DEK)');
     const key = core.vault.withKey(master.record, (k) => diversifyKey(d.method, k, d.kdd, type));
