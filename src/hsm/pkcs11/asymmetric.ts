@@ -9,7 +9,7 @@
  * token's public key object (no secret involved), through node:crypto, exactly as the software
  * backend verifies, so both accept and refuse the same signatures.
  */
-import { constants, createHash, createPublicKey, verify as nodeVerify, type KeyObject } from 'node:crypto';
+import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import { concat, wipe } from '../../bytes/index.ts';
 import { encodeTlv, parseTlv, tlv, type Tlv } from '../../tlv/index.ts';
 import type { OperationContext } from '../context.ts';
@@ -19,24 +19,14 @@ import type { KeyAttributes, KeyHandle } from '../key-attributes.ts';
 import type { Trail } from '../shared/audit-trail.ts';
 import { RSA_GENERATE_BITS, parsePrivateKey } from '../software/asymmetric-keys.ts';
 import { MAX_DATA_BYTES } from '../software/general-ops.ts';
-import { ISO9796_OVERHEAD, verifyIso9796 } from '../shared/iso9796-2.ts';
+import { ISO9796_OVERHEAD } from '../shared/iso9796-2.ts';
+import { PSS_SALT, keyPairAttributes, schemeFor, verifyWithPublicKey } from '../shared/signature-schemes.ts';
 import { publicKeyKcv } from '../shared/key-check.ts';
-import { checkOwnerAndLabel } from '../shared/key-spec.ts';
 import { CKA, CKG, CKK, CKM, type Pkcs11Attribute, type Pkcs11Mechanism } from './ck.ts';
 import type { Pkcs11Core } from './core.ts';
 import type { TokenKey } from './key-objects.ts';
 import { P256_EC_PARAMS } from './templates.ts';
 import { buf } from './token.ts';
-
-const SCHEMES = {
-  'rsa-pkcs1-sha1': { algorithm: 'R', hash: 'sha1', padding: constants.RSA_PKCS1_PADDING },
-  'rsa-pkcs1-sha256': { algorithm: 'R', hash: 'sha256', padding: constants.RSA_PKCS1_PADDING },
-  'rsa-pss-sha256': { algorithm: 'R', hash: 'sha256', padding: constants.RSA_PKCS1_PSS_PADDING },
-  'ecdsa-sha256': { algorithm: 'E', hash: 'sha256', padding: undefined },
-  'iso9796-2-sha1': { algorithm: 'R', hash: 'sha1', padding: undefined },
-} as const satisfies Record<SignatureScheme, { algorithm: 'R' | 'E'; hash: string; padding: number | undefined }>;
-
-const PSS_SALT = 32;
 
 function b64url(bytes: Buffer): string {
   return bytes.toString('base64url');
@@ -74,26 +64,10 @@ export function generatePair(core: Pkcs11Core, attributes: KeyAttributes): Token
 }
 
 export function generateKeyPair(core: Pkcs11Core, spec: AsymmetricKeySpec, ctx: OperationContext, trail: Trail): KeyHandle {
-  if (typeof spec !== 'object' || spec === null) throw new HsmError('ERR_HSM_PARAM', 'key pair spec: expected an object');
-  if (spec.usage !== 'S0' && spec.usage !== 'S1' && spec.usage !== 'S2') throw new HsmError('ERR_HSM_PARAM', 'key pair usage: S0, S1 or S2');
-  if (spec.algorithm !== 'R' && spec.algorithm !== 'E') throw new HsmError('ERR_HSM_PARAM', 'key pair algorithm: R (RSA) or E (EC)');
-  checkOwnerAndLabel(spec.owner, spec.label, ctx);
-  const attributes: KeyAttributes = {
-    usage: spec.usage, algorithm: spec.algorithm, modeOfUse: 'S', exportability: 'N', length: spec.size,
-    version: 0, owner: spec.owner, label: spec.label, class: 'hsm',
-  };
+  const attributes = keyPairAttributes(spec, ctx);
   const key = generatePair(core, attributes);
   trail.key(key.meta.id, key.meta.kcv);
   return key.handle;
-}
-
-function schemeFor(key: TokenKey, scheme: SignatureScheme): (typeof SCHEMES)[SignatureScheme] {
-  if (typeof scheme !== 'string' || !Object.hasOwn(SCHEMES, scheme)) throw new HsmError('ERR_HSM_PARAM', `unknown signature scheme ${JSON.stringify(scheme)?.slice(0, 24)}`);
-  const s = SCHEMES[scheme];
-  if (key.meta.kind !== 'pair' || key.meta.attributes.algorithm !== s.algorithm) {
-    throw new HsmError('ERR_HSM_USAGE', `key ${key.meta.id} (KCV ${key.meta.kcv}) is not ${s.algorithm === 'R' ? 'an RSA' : 'an EC'} key, which ${scheme} needs`);
-  }
-  return s;
 }
 
 function checkData(data: unknown): asserts data is Uint8Array {
@@ -135,7 +109,7 @@ function signMechanism(core: Pkcs11Core, scheme: SignatureScheme): Pkcs11Mechani
 export function sign(core: Pkcs11Core, id: string, data: Uint8Array, scheme: SignatureScheme, ctx: OperationContext, trail: Trail): Uint8Array {
   checkData(data);
   const key = core.keys.usable(id, 'sign', ctx, trail);
-  schemeFor(key, scheme);
+  schemeFor(key.meta, scheme, key.meta.kind === 'pair');
   trail.detail = scheme;
   const modulusBytes = Math.ceil(key.meta.attributes.length / 8);
   const mechanism = signMechanism(core, scheme);
@@ -152,18 +126,9 @@ export function verify(core: Pkcs11Core, id: string, data: Uint8Array, signature
   checkData(data);
   if (!(signature instanceof Uint8Array)) throw new HsmError('ERR_HSM_PARAM', 'signature: expected a Uint8Array');
   const key = core.keys.usable(id, 'verify', ctx, trail);
-  const s = schemeFor(key, scheme);
+  const s = schemeFor(key.meta, scheme, key.meta.kind === 'pair');
   const publicKey = createPublicKey({ key: buf(publicKeySpki(core, key.publicObject!, s.algorithm)), format: 'der', type: 'spki' });
-  let ok: boolean;
-  if (scheme === 'iso9796-2-sha1') ok = verifyIso9796(publicKey, data, signature);
-  else {
-    const options = s.padding === undefined ? { key: publicKey } : { key: publicKey, padding: s.padding, saltLength: PSS_SALT };
-    try {
-      ok = nodeVerify(s.hash, data, options, signature);
-    } catch {
-      ok = false; // a malformed signature (e.g. not DER) is a signature that does not verify
-    }
-  }
+  const ok = verifyWithPublicKey(publicKey, data, signature, scheme, s);
   trail.detail = `${scheme}: ${ok ? 'verified' : 'did not verify'}`;
   return ok;
 }

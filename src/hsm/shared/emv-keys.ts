@@ -31,11 +31,11 @@ export function profileOf(id: CvnProfileId): CvnProfile {
   return CVN_PROFILES[id];
 }
 
-/** Refuses issuer master keys that are not double-length TDES (AES option C is not implemented in emv/). */
+/** Refuses issuer master keys that are not double-length TDES (AES masters, EMV option C, are not supported: no CVN profile of the table uses them). */
 export function assertTdesImk(imk: { readonly id: string; readonly kcv: string; readonly attributes: KeyAttributes }): void {
   const a = imk.attributes;
   if (a.algorithm !== 'T' || a.length !== 16) {
-    throw new HsmError('ERR_HSM_UNSUPPORTED', `key ${imk.id} (KCV ${imk.kcv}): EMV issuer master keys are double-length TDES here (AES option C is not implemented)`);
+    throw new HsmError('ERR_HSM_UNSUPPORTED', `key ${imk.id} (KCV ${imk.kcv}): EMV issuer master keys are double-length TDES here (AES masters, EMV option C, are not supported: no CVN profile uses them)`);
   }
 }
 
