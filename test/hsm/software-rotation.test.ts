@@ -5,7 +5,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fromHex } from '../../src/bytes/index.ts';
+import { fromHex, toHex } from '../../src/bytes/index.ts';
+import { plainScp03Keys } from '../../src/gp/index.ts';
 import { MemoryAuditSink, SoftwareHsm, generateLmk, type KeyRecord } from '../../src/hsm/index.ts';
 import { SPECS, approvals, importClear, rejectsWith } from './conformance/fixture.ts';
 import { CTX, CUSTODIANS, TEST_SCRYPT, softwareHsm } from './software-setup.ts';
@@ -111,5 +112,28 @@ describe('unwrapped-key cache', () => {
     await none.hsm.encryptData(k.id, new Uint8Array(16), { mode: 'ecb' }, CTX);
     assert.equal(none.hsm.cachedKeyCount, 0);
     await none.close();
+  });
+
+  it('a cache of one entry: nested key loads of an SCP03 open evict keys still in use without zeroing them (session keys equal the clear-key ones)', async () => {
+    const t = await softwareHsm({ keyCache: { ttlMs: 60_000, maxEntries: 1 } });
+    try {
+      const clear = { enc: fromHex('404142434445464748494A4B4C4D4E4F'), mac: fromHex('505152535455565758595A5B5C5D5E5F'), dek: fromHex('606162636465666768696A6B6C6D6E6F') };
+      const enc = await importClear(t, SPECS.gpEnc, clear.enc);
+      const mac = await importClear(t, SPECS.gpMac, clear.mac);
+      const dek = await importClear(t, SPECS.gpDek, clear.dek);
+      const held = await t.hsm.scp03HostKeys({ enc: enc.id, mac: mac.id, dek: dek.id }, 0x30, CTX);
+      const plain = plainScp03Keys({ keyVersion: 0x30, ...clear }); // gp/'s clear-key holder, proven on the pySim SCP03 transcripts
+      const context = { kdd: fromHex('00010203040506070809'), keyVersion: 0x30, i: 0x70, hostChallenge: fromHex('0001020304050607'), cardChallenge: fromHex('1011121314151617') };
+      for (let round = 0; round < 3; round++) {
+        const [a, b] = [await held.deriveSession(context), await plain.deriveSession(context)];
+        assert.equal(toHex(a.cardCryptogram()), toHex(b.cardCryptogram()));
+        assert.equal(toHex(a.hostCryptogram()), toHex(b.hostCryptogram()));
+        assert.equal(toHex(a.cMac([fromHex('8482330010')])), toHex(b.cMac([fromHex('8482330010')])));
+        assert.equal(toHex(await held.encryptSensitive(new Uint8Array(16), context)), toHex(await plain.encryptSensitive(new Uint8Array(16), context)));
+      }
+      assert.ok(t.hsm.cachedKeyCount <= 1);
+    } finally {
+      await t.close();
+    }
   });
 });
