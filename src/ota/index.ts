@@ -1,0 +1,32 @@
+/**
+ * ota/: SCP80 secured packets (ETSI TS 102 225) in their SMS-PP form: SPI, KIc/KID, the command
+ * packet (host builds, card verifies) and the PoR (card builds, host verifies).
+ */
+export { OtaError, OTA_ERROR_CODES, type OtaErrorCode } from './errors.ts';
+export { parseSpi, encodeSpi, spi, RC_CC_DS, COUNTER_MODES, POR_MODES, POR_VIA, type Spi, type RcCcDs, type CounterMode, type PorMode, type PorVia } from './spi.ts';
+export {
+  parseKeyId,
+  encodeKeyId,
+  otaKeyId,
+  otaEncrypt,
+  otaDecrypt,
+  otaCc,
+  blockSize,
+  OTA_ALGORITHMS,
+  type OtaAlgorithm,
+  type OtaKeyId,
+  type OtaKeys,
+} from './keys.ts';
+export { checkCounter } from './counter.ts';
+export { POR_STATUS, POR, porStatusName } from './por-status.ts';
+export {
+  buildCommandPacket,
+  unwrapCommandPacket,
+  parseCommandHeader,
+  commandPacketUserData,
+  type CommandPacket,
+  type CommandPacketFields,
+  type CommandHeader,
+} from './command-packet.ts';
+export { buildResponsePacket, unwrapResponsePacket, type ResponsePacket, type ResponsePacketFields, type ExpectedResponse } from './response-packet.ts';
+export { parseCompactResponse, type CompactResponse } from './compact-response.ts';

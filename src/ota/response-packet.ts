@@ -1,0 +1,129 @@
+/**
+ * The SCP80 response packet, the PoR (ETSI TS 102 225 §5.2), in its SMS form: UDH `02 71 00` (the
+ * RPI element) then RPL(2) RHL TAR(3) | CNTR(5) PCNTR Status RC/CC/DS additional-data padding.
+ * Card side builds it, host side parses and verifies it. The PoR takes its security from SPI byte 2
+ * and the KIc/KID of the command it answers.
+ */
+import { assertBytes, assertInt, ByteWriter, concat } from '../bytes/index.ts';
+import { guard } from './command-packet.ts';
+import { OtaError } from './errors.ts';
+import { otaCc, otaEncrypt, type OtaKeys } from './keys.ts';
+import { porStatusName } from './por-status.ts';
+import { CC_LENGTH, decryptPart, packetSecurity, padCount, verifyCc, type PacketSecurity } from './secured.ts';
+import type { Spi } from './spi.ts';
+
+/** UDH of an SMS PoR: length 02, IE 71 (response packet identifier) of length 00. */
+const RPI_UDH = Uint8Array.of(0x02, 0x71, 0x00);
+/** §5.2: RHL counts TAR..RC/CC/DS, 10 bytes plus the checksum. */
+const RHL_BASE = 10;
+
+/** What the card puts into a PoR: the SPI, KIc and KID of the command, its TAR and CNTR echoed. */
+export interface ResponsePacketFields {
+  readonly spi: Spi;
+  readonly kic: number;
+  readonly kid: number;
+  readonly tar: Uint8Array;
+  readonly counter: Uint8Array;
+  readonly status: number;
+  readonly data: Uint8Array;
+}
+
+/** A PoR the host has verified. `secured` is false for an unsecured error PoR (no CC, not ciphered). */
+export interface ResponsePacket {
+  readonly kind: 'ota-por';
+  readonly tar: Uint8Array;
+  readonly counter: Uint8Array;
+  readonly pcntr: number;
+  readonly status: number;
+  readonly statusName: string | undefined;
+  readonly data: Uint8Array;
+  readonly secured: boolean;
+}
+
+const NONE: PacketSecurity = { cc: undefined, cipher: undefined };
+
+function security(spi: Spi, kic: number, kid: number, unsecured: boolean): PacketSecurity {
+  return unsecured ? NONE : packetSecurity(spi.porRcCcDs, spi.porCiphered, kic, kid);
+}
+
+/**
+ * Builds the PoR user data (§5.2). The CC covers the UDH, RPL..Status, additional data and padding
+ * (the CC field left out); CNTR..padding is then ciphered. `unsecured` gives an error PoR with
+ * neither, as cards send when the command's own security failed.
+ */
+export function buildResponsePacket(keys: OtaKeys, fields: ResponsePacketFields, options: { unsecured: boolean }): Uint8Array {
+  return guard(() => {
+    assertBytes(fields.tar, [3], 'TAR');
+    assertBytes(fields.counter, [5], 'CNTR');
+    assertBytes(fields.data, undefined, 'additional data');
+    assertInt(fields.status, 0, 0xff, 'PoR status');
+    const sec = security(fields.spi, fields.kic, fields.kid, options.unsecured);
+    const ccLength = sec.cc === undefined ? 0 : CC_LENGTH;
+    const pcntr = padCount(7 + ccLength + fields.data.length, sec.cipher);
+    const rhl = RHL_BASE + ccLength;
+    const rpl = 1 + rhl + fields.data.length + pcntr;
+    if (rpl > 0xffff) throw new OtaError('ERR_OTA_LENGTH', `PoR: RPL ${rpl} over 65535`);
+    const head = concat(RPI_UDH, new ByteWriter().u16(rpl).u8(rhl).bytes(fields.tar).toBytes());
+    const counter = concat(fields.counter, Uint8Array.of(pcntr, fields.status));
+    const body = concat(fields.data, new Uint8Array(pcntr));
+    const cc = sec.cc === undefined ? new Uint8Array(0) : otaCc(keys.kid, concat(head, counter, body), { algorithm: sec.cc });
+    const secured = concat(counter, cc, body);
+    return concat(head, sec.cipher === undefined ? secured : otaEncrypt(keys.kic, secured, { algorithm: sec.cipher }));
+  });
+}
+
+/** What the host expects of a PoR: the command's SPI, KIc, KID, and optionally its TAR and CNTR to match. */
+export interface ExpectedResponse {
+  readonly spi: Spi;
+  readonly kic: number;
+  readonly kid: number;
+  readonly tar?: Uint8Array;
+  readonly counter?: Uint8Array;
+}
+
+/**
+ * Host side: parses and verifies a PoR's user data (§5.2). An RHL of 10 where the SPI asks for a
+ * CC is an unsecured error PoR: accepted only with a non-zero status, and marked `secured: false`.
+ */
+export function unwrapResponsePacket(keys: OtaKeys, ud: Uint8Array, expected: ExpectedResponse): ResponsePacket {
+  return guard(() => {
+    assertBytes(ud, undefined, 'PoR user data');
+    if (ud.length < 3 + 2 + 1 + RHL_BASE) throw new OtaError('ERR_OTA_LENGTH', `PoR: ${ud.length} bytes, under the 16-byte minimum`);
+    if (ud[0] !== 0x02 || ud[1] !== 0x71 || ud[2] !== 0x00) throw new OtaError('ERR_OTA_PARSE', 'PoR: user data header is not 02 71 00');
+    const rpl = (ud[3]! << 8) | ud[4]!;
+    if (rpl !== ud.length - 5) throw new OtaError('ERR_OTA_LENGTH', `PoR: RPL ${rpl} but ${ud.length - 5} bytes follow it`);
+    const rhl = ud[5]!;
+    const requested = security(expected.spi, expected.kic, expected.kid, false);
+    const unsecured = requested.cc !== undefined && rhl === RHL_BASE;
+    const sec = unsecured ? NONE : requested;
+    const ccLength = sec.cc === undefined ? 0 : CC_LENGTH;
+    if (rhl !== RHL_BASE + ccLength || ud.length < 6 + rhl) throw new OtaError('ERR_OTA_LENGTH', `PoR: RHL ${rhl}, the SPI needs ${RHL_BASE + ccLength}`);
+    const head = ud.subarray(0, 9);
+    const rest = ud.subarray(9);
+    const plain = sec.cipher === undefined ? rest : decryptPart(keys.kic, rest, sec.cipher);
+    const pcntr = plain[5]!;
+    const status = plain[6]!;
+    const body = plain.subarray(7 + ccLength);
+    if (sec.cc !== undefined) verifyCc(keys.kid, concat(head, plain.subarray(0, 7), body), plain.subarray(7, 7 + ccLength), sec.cc);
+    if (unsecured && status === 0) throw new OtaError('ERR_OTA_CC', 'secured packet: cryptographic checksum does not verify');
+    if (pcntr > body.length) throw new OtaError('ERR_OTA_CIPHER', 'PoR: PCNTR exceeds the additional data');
+    const tar = ud.slice(6, 9);
+    const counter = plain.slice(0, 5);
+    if (expected.tar !== undefined && !sameBytes(expected.tar, tar)) throw new OtaError('ERR_OTA_MISMATCH', 'PoR: TAR does not match the command');
+    if (expected.counter !== undefined && !sameBytes(expected.counter, counter)) throw new OtaError('ERR_OTA_MISMATCH', 'PoR: CNTR does not match the command');
+    return Object.freeze({
+      kind: 'ota-por',
+      tar,
+      counter,
+      pcntr,
+      status,
+      statusName: porStatusName(status),
+      data: body.slice(0, body.length - pcntr),
+      secured: !unsecured,
+    });
+  });
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}

@@ -1,0 +1,64 @@
+/**
+ * What command and response packets share (ETSI TS 102 225 §5.1, §5.2): which algorithms an SPI
+ * and KIc/KID select, the padding count, and the fixed-message CC check.
+ */
+import { equalCt } from '../bytes/index.ts';
+import { OtaError } from './errors.ts';
+import { blockSize, otaCc, otaDecrypt, parseKeyId, type OtaAlgorithm } from './keys.ts';
+import { POR } from './por-status.ts';
+import type { RcCcDs } from './spi.ts';
+
+/** The security one packet carries: the KID algorithm when a CC is present, the KIc algorithm when ciphered. */
+export interface PacketSecurity {
+  readonly cc: OtaAlgorithm | undefined;
+  readonly cipher: OtaAlgorithm | undefined;
+}
+
+/** CC length: 8 bytes (§5.1.3; DES/3DES MAC and AES-CMAC truncated to 8). */
+export const CC_LENGTH = 8;
+
+/**
+ * Resolves the algorithms of a packet. RC (CRC) and DS are refused: DS is proprietary in
+ * §5.1.1 and RC is not implemented yet.
+ */
+export function packetSecurity(check: RcCcDs, ciphered: boolean, kic: number, kid: number): PacketSecurity {
+  if (check === 'ds') {
+    throw new OtaError('ERR_OTA_UNSUPPORTED', 'SPI: digital signature (DS) is proprietary (ETSI TS 102 225 §5.1.1), not supported', {
+      porStatus: POR.UNIDENTIFIED_SECURITY_ERROR,
+    });
+  }
+  if (check === 'rc') {
+    throw new OtaError('ERR_OTA_UNSUPPORTED', 'SPI: redundancy check (RC) not supported', { porStatus: POR.UNIDENTIFIED_SECURITY_ERROR });
+  }
+  try {
+    return {
+      cc: check === 'cc' ? parseKeyId(kid, 'KID').algorithm : undefined,
+      cipher: ciphered ? parseKeyId(kic, 'KIc').algorithm : undefined,
+    };
+  } catch (e) {
+    if (e instanceof OtaError) throw new OtaError(e.code, e.message, { porStatus: POR.UNIDENTIFIED_SECURITY_ERROR });
+    throw e;
+  }
+}
+
+/** Padding octets so that `length` bytes fill whole cipher blocks (the PCNTR value, §5.1). */
+export function padCount(length: number, algorithm: OtaAlgorithm | undefined): number {
+  if (algorithm === undefined) return 0;
+  const block = blockSize(algorithm);
+  return (block - (length % block)) % block;
+}
+
+/** Decrypts the ciphered part; a length that is not whole blocks is a ciphering error (PoR 05). */
+export function decryptPart(key: Uint8Array, data: Uint8Array, algorithm: OtaAlgorithm): Uint8Array {
+  if (data.length === 0 || data.length % blockSize(algorithm) !== 0) {
+    throw new OtaError('ERR_OTA_CIPHER', 'secured packet: ciphered part is not whole cipher blocks', { porStatus: POR.CIPHERING_ERROR });
+  }
+  return otaDecrypt(key, data, { algorithm });
+}
+
+/** Recomputes the CC and compares it in constant time; one fixed message on failure (CONVENTIONS.md §2). */
+export function verifyCc(key: Uint8Array, covered: Uint8Array, received: Uint8Array, algorithm: OtaAlgorithm): void {
+  if (!equalCt(otaCc(key, covered, { algorithm }), received)) {
+    throw new OtaError('ERR_OTA_CC', 'secured packet: cryptographic checksum does not verify', { porStatus: POR.RC_CC_DS_FAILED });
+  }
+}
