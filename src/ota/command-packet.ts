@@ -3,9 +3,9 @@
  * element): CPL(2) CHL SPI(2) KIc KID TAR(3) | CNTR(5) PCNTR RC/CC/DS secured-data padding.
  * Host side builds it, card side parses and verifies it.
  */
-import { assertBytes, ByteWriter, concat, OpenTsmError } from '../bytes/index.ts';
+import { assertBytes, ByteWriter, concat } from '../bytes/index.ts';
 import { checkCounter } from './counter.ts';
-import { OtaError } from './errors.ts';
+import { guard, OtaError } from './errors.ts';
 import { otaCc, otaEncrypt, type OtaKeys } from './keys.ts';
 import { POR } from './por-status.ts';
 import { CC_LENGTH, decryptPart, packetSecurity, padCount, verifyCc } from './secured.ts';
@@ -48,22 +48,24 @@ const MAX_CPL = 0xffff;
  * @example buildCommandPacket({ kic, kid }, { spi, kic: 0x35, kid: 0x35, tar, counter, data })
  */
 export function buildCommandPacket(keys: OtaKeys, fields: CommandPacketFields): Uint8Array {
-  assertBytes(fields.tar, [3], 'TAR');
-  assertBytes(fields.counter, [5], 'CNTR');
-  assertBytes(fields.data, undefined, 'secured data');
-  const sec = packetSecurity(fields.spi.rcCcDs, fields.spi.ciphered, fields.kic, fields.kid);
-  const ccLength = sec.cc === undefined ? 0 : CC_LENGTH;
-  // §5.1: PCNTR zero octets so that CNTR..end fills whole blocks of the KIc algorithm
-  const pcntr = padCount(6 + ccLength + fields.data.length, sec.cipher);
-  const chl = CHL_BASE + ccLength;
-  const cpl = 1 + chl + fields.data.length + pcntr;
-  if (cpl > MAX_CPL) throw new OtaError('ERR_OTA_LENGTH', `command packet: CPL ${cpl} over ${MAX_CPL}`);
-  const header = new ByteWriter().u16(cpl).u8(chl).bytes(encodeSpi(fields.spi)).u8(fields.kic).u8(fields.kid).bytes(fields.tar).toBytes();
-  const body = concat(fields.data, new Uint8Array(pcntr));
-  const counter = concat(fields.counter, Uint8Array.of(pcntr));
-  const cc = sec.cc === undefined ? new Uint8Array(0) : otaCc(keys.kid, concat(header, counter, body), { algorithm: sec.cc });
-  const secured = concat(counter, cc, body);
-  return concat(header, sec.cipher === undefined ? secured : otaEncrypt(keys.kic, secured, { algorithm: sec.cipher }));
+  return guard(() => {
+    assertBytes(fields.tar, [3], 'TAR');
+    assertBytes(fields.counter, [5], 'CNTR');
+    assertBytes(fields.data, undefined, 'secured data');
+    const sec = packetSecurity(fields.spi.rcCcDs, fields.spi.ciphered, fields.kic, fields.kid);
+    const ccLength = sec.cc === undefined ? 0 : CC_LENGTH;
+    // §5.1: PCNTR zero octets so that CNTR..end fills whole blocks of the KIc algorithm
+    const pcntr = padCount(6 + ccLength + fields.data.length, sec.cipher);
+    const chl = CHL_BASE + ccLength;
+    const cpl = 1 + chl + fields.data.length + pcntr;
+    if (cpl > MAX_CPL) throw new OtaError('ERR_OTA_LENGTH', `command packet: CPL ${cpl} over ${MAX_CPL}`);
+    const header = new ByteWriter().u16(cpl).u8(chl).bytes(encodeSpi(fields.spi)).u8(fields.kic).u8(fields.kid).bytes(fields.tar).toBytes();
+    const body = concat(fields.data, new Uint8Array(pcntr));
+    const counter = concat(fields.counter, Uint8Array.of(pcntr));
+    const cc = sec.cc === undefined ? new Uint8Array(0) : otaCc(keys.kid, concat(header, counter, body), { algorithm: sec.cc });
+    const secured = concat(counter, cc, body);
+    return concat(header, sec.cipher === undefined ? secured : otaEncrypt(keys.kic, secured, { algorithm: sec.cipher }));
+  });
 }
 
 /** The SMS user data of a command packet: UDH `02 70 00` (the CPI element, TS 31.115 framing) then the packet. */
@@ -122,15 +124,4 @@ export function unwrapCommandPacket(keys: OtaKeys, packet: Uint8Array, options: 
       data: body.slice(0, body.length - pcntr),
     });
   });
-}
-
-/** Any other typed error from a lower layer (a bad argument) becomes an OtaError with it as cause. */
-export function guard<T>(run: () => T): T {
-  try {
-    return run();
-  } catch (e) {
-    if (e instanceof OtaError) throw e;
-    if (e instanceof OpenTsmError) throw new OtaError('ERR_OTA_PARAM', `secured packet: ${e.message}`, { cause: e });
-    throw e;
-  }
 }

@@ -27,3 +27,14 @@ export class OtaError extends OpenTsmError<OtaErrorCode> {
     this.porStatus = options?.porStatus;
   }
 }
+
+/** Any other typed error from a lower layer (a bad argument) becomes an OtaError with it as cause. */
+export function guard<T>(run: () => T): T {
+  try {
+    return run();
+  } catch (e) {
+    if (e instanceof OtaError) throw e;
+    if (e instanceof OpenTsmError) throw new OtaError('ERR_OTA_PARAM', `secured packet: ${e.message}`, { cause: e });
+    throw e;
+  }
+}

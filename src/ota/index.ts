@@ -30,3 +30,4 @@ export {
 } from './command-packet.ts';
 export { buildResponsePacket, unwrapResponsePacket, type ResponsePacket, type ResponsePacketFields, type ExpectedResponse } from './response-packet.ts';
 export { parseCompactResponse, type CompactResponse } from './compact-response.ts';
+export { smsDeliverTpdu, type SmsDeliverFields } from './sms-deliver.ts';

@@ -5,8 +5,7 @@
  * and the KIc/KID of the command it answers.
  */
 import { assertBytes, assertInt, ByteWriter, concat } from '../bytes/index.ts';
-import { guard } from './command-packet.ts';
-import { OtaError } from './errors.ts';
+import { guard, OtaError } from './errors.ts';
 import { otaCc, otaEncrypt, type OtaKeys } from './keys.ts';
 import { porStatusName } from './por-status.ts';
 import { CC_LENGTH, decryptPart, packetSecurity, padCount, verifyCc, type PacketSecurity } from './secured.ts';

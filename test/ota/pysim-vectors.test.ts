@@ -13,6 +13,7 @@ import {
   buildResponsePacket,
   commandPacketUserData,
   parseCompactResponse,
+  smsDeliverTpdu,
   unwrapCommandPacket,
   unwrapResponsePacket,
   type Spi,
@@ -43,6 +44,8 @@ interface Vector {
     command_packet_spec?: string;
     pysim_output?: string;
     sms_ud_with_udh?: string;
+    sms_deliver_tpdu_as_in_source?: string;
+    sms_deliver_tpdu_correct_udl?: string;
     por_ud?: string;
     por_decoded?: PorDecoded;
     tar?: string;
@@ -88,6 +91,23 @@ describe(`SCP80 pySim vectors (${file.vectors.length})`, () => {
           assert.equal(toHex(packet.subarray(2)).toLowerCase(), v.expected.pysim_output);
         }
       });
+      if (v.expected.sms_deliver_tpdu_correct_udl !== undefined) {
+        it(`${v.name}: SMS-DELIVER TPDU (3GPP TS 23.040) carrying it`, () => {
+          // the fields as the vector's TPDU holds them: OA 12345678 (TON/NPI 81), MMS bit 0, SCTS 22705200000000
+          const tpdu = smsDeliverTpdu({
+            originator: { digits: '12345678', typeOfAddress: 0x81 },
+            moreMessagesWaiting: true,
+            serviceCentreTimeStamp: fromHex('22705200000000'),
+            userData: commandPacketUserData(fromHex(expected)),
+          });
+          assert.equal(toHex(tpdu).toLowerCase(), v.expected.sms_deliver_tpdu_correct_udl);
+          // pySim's source TPDU differs only in its TP-UDL (octet 16: 03, a test artefact)
+          const source = fromHex(v.expected.sms_deliver_tpdu_as_in_source!);
+          assert.equal(source[16], 0x03);
+          source[16] = tpdu[16]!;
+          assert.deepEqual(source, tpdu);
+        });
+      }
       it(`${v.name}: card verifies the command packet and recovers the secured data`, () => {
         const cmd = unwrapCommandPacket(keys, fromHex(expected), {});
         assert.equal(toHex(cmd.data).toLowerCase(), v.inputs.secured_data_plain);
