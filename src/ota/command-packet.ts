@@ -6,7 +6,8 @@
 import { assertBytes, ByteWriter, concat } from '../bytes/index.ts';
 import { checkCounter } from './counter.ts';
 import { guard, OtaError } from './errors.ts';
-import { otaCc, otaEncrypt, type OtaKeys } from './keys.ts';
+import type { OtaHostKeys } from './host-keys.ts';
+import { otaCc, otaEncrypt, type OtaAlgorithm, type OtaKeys } from './keys.ts';
 import { POR } from './por-status.ts';
 import { CC_LENGTH, decryptPart, packetSecurity, padCount, verifyCc } from './secured.ts';
 import { encodeSpi, parseSpi, type Spi } from './spi.ts';
@@ -42,30 +43,57 @@ const CHL_BASE = 13;
 const CLEAR_HEADER = 10;
 const MAX_CPL = 0xffff;
 
+/** The clear parts of a command packet before the CC and ciphering are applied. */
+interface CommandLayout {
+  readonly cc: OtaAlgorithm | undefined;
+  readonly cipher: OtaAlgorithm | undefined;
+  /** CPL CHL SPI KIc KID TAR. */
+  readonly header: Uint8Array;
+  /** CNTR PCNTR. */
+  readonly counter: Uint8Array;
+  /** Secured data and padding. */
+  readonly body: Uint8Array;
+}
+
+function commandLayout(fields: CommandPacketFields): CommandLayout {
+  assertBytes(fields.tar, [3], 'TAR');
+  assertBytes(fields.counter, [5], 'CNTR');
+  assertBytes(fields.data, undefined, 'secured data');
+  const sec = packetSecurity(fields.spi.rcCcDs, fields.spi.ciphered, fields.kic, fields.kid);
+  const ccLength = sec.cc === undefined ? 0 : CC_LENGTH;
+  // §5.1: PCNTR zero octets so that CNTR..end fills whole blocks of the KIc algorithm
+  const pcntr = padCount(6 + ccLength + fields.data.length, sec.cipher);
+  const chl = CHL_BASE + ccLength;
+  const cpl = 1 + chl + fields.data.length + pcntr;
+  if (cpl > MAX_CPL) throw new OtaError('ERR_OTA_LENGTH', `command packet: CPL ${cpl} over ${MAX_CPL}`);
+  return {
+    ...sec,
+    header: new ByteWriter().u16(cpl).u8(chl).bytes(encodeSpi(fields.spi)).u8(fields.kic).u8(fields.kid).bytes(fields.tar).toBytes(),
+    counter: concat(fields.counter, Uint8Array.of(pcntr)),
+    body: concat(fields.data, new Uint8Array(pcntr)),
+  };
+}
+
 /**
- * Builds a command packet (§5.1): the CC is computed over CPL..PCNTR, secured data and padding
- * (the CC field left out), then CNTR..padding is ciphered under KIc.
+ * Builds a command packet (§5.1) with clear keys: the CC is computed over CPL..PCNTR, secured data
+ * and padding (the CC field left out), then CNTR..padding is ciphered under KIc.
  * @example buildCommandPacket({ kic, kid }, { spi, kic: 0x35, kid: 0x35, tar, counter, data })
  */
 export function buildCommandPacket(keys: OtaKeys, fields: CommandPacketFields): Uint8Array {
   return guard(() => {
-    assertBytes(fields.tar, [3], 'TAR');
-    assertBytes(fields.counter, [5], 'CNTR');
-    assertBytes(fields.data, undefined, 'secured data');
-    const sec = packetSecurity(fields.spi.rcCcDs, fields.spi.ciphered, fields.kic, fields.kid);
-    const ccLength = sec.cc === undefined ? 0 : CC_LENGTH;
-    // §5.1: PCNTR zero octets so that CNTR..end fills whole blocks of the KIc algorithm
-    const pcntr = padCount(6 + ccLength + fields.data.length, sec.cipher);
-    const chl = CHL_BASE + ccLength;
-    const cpl = 1 + chl + fields.data.length + pcntr;
-    if (cpl > MAX_CPL) throw new OtaError('ERR_OTA_LENGTH', `command packet: CPL ${cpl} over ${MAX_CPL}`);
-    const header = new ByteWriter().u16(cpl).u8(chl).bytes(encodeSpi(fields.spi)).u8(fields.kic).u8(fields.kid).bytes(fields.tar).toBytes();
-    const body = concat(fields.data, new Uint8Array(pcntr));
-    const counter = concat(fields.counter, Uint8Array.of(pcntr));
-    const cc = sec.cc === undefined ? new Uint8Array(0) : otaCc(keys.kid, concat(header, counter, body), { algorithm: sec.cc });
-    const secured = concat(counter, cc, body);
-    return concat(header, sec.cipher === undefined ? secured : otaEncrypt(keys.kic, secured, { algorithm: sec.cipher }));
+    const l = commandLayout(fields);
+    const cc = l.cc === undefined ? new Uint8Array(0) : otaCc(keys.kid, concat(l.header, l.counter, l.body), { algorithm: l.cc });
+    const secured = concat(l.counter, cc, l.body);
+    return concat(l.header, l.cipher === undefined ? secured : otaEncrypt(keys.kic, secured, { algorithm: l.cipher }));
   });
+}
+
+/** Host side: `buildCommandPacket` with the keys behind `OtaHostKeys` (an HSM), byte for byte the same packet. */
+export async function sealCommandPacket(keys: OtaHostKeys, fields: CommandPacketFields): Promise<Uint8Array> {
+  const l = guard(() => commandLayout(fields));
+  const cc = l.cc === undefined ? new Uint8Array(0) : await keys.cc(concat(l.header, l.counter, l.body), { algorithm: l.cc });
+  const secured = concat(l.counter, cc, l.body);
+  return concat(l.header, l.cipher === undefined ? secured : await keys.encrypt(secured, { algorithm: l.cipher }));
 }
 
 /** The SMS user data of a command packet: UDH `02 70 00` (the CPI element, TS 31.115 framing) then the packet. */

@@ -17,10 +17,12 @@ export {
   type OtaKeyId,
   type OtaKeys,
 } from './keys.ts';
+export { plainOtaHostKeys, type OtaHostKeys, type OtaKeySpec } from './host-keys.ts';
 export { checkCounter } from './counter.ts';
 export { POR_STATUS, POR, porStatusName } from './por-status.ts';
 export {
   buildCommandPacket,
+  sealCommandPacket,
   unwrapCommandPacket,
   parseCommandHeader,
   commandPacketUserData,
@@ -28,6 +30,6 @@ export {
   type CommandPacketFields,
   type CommandHeader,
 } from './command-packet.ts';
-export { buildResponsePacket, unwrapResponsePacket, type ResponsePacket, type ResponsePacketFields, type ExpectedResponse } from './response-packet.ts';
+export { buildResponsePacket, unwrapResponsePacket, openResponsePacket, type ResponsePacket, type ResponsePacketFields, type ExpectedResponse } from './response-packet.ts';
 export { parseCompactResponse, type CompactResponse } from './compact-response.ts';
 export { smsDeliverTpdu, type SmsDeliverFields } from './sms-deliver.ts';

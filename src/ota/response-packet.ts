@@ -8,7 +8,8 @@ import { assertBytes, assertInt, ByteWriter, concat } from '../bytes/index.ts';
 import { guard, OtaError } from './errors.ts';
 import { otaCc, otaEncrypt, type OtaKeys } from './keys.ts';
 import { porStatusName } from './por-status.ts';
-import { CC_LENGTH, decryptPart, packetSecurity, padCount, verifyCc, type PacketSecurity } from './secured.ts';
+import type { OtaHostKeys } from './host-keys.ts';
+import { assertCipherLength, CC_LENGTH, checkCc, decryptPart, packetSecurity, padCount, verifyCc, type PacketSecurity } from './secured.ts';
 import type { Spi } from './spi.ts';
 
 /** UDH of an SMS PoR: length 02, IE 71 (response packet identifier) of length 00. */
@@ -80,47 +81,84 @@ export interface ExpectedResponse {
   readonly counter?: Uint8Array;
 }
 
+/** A PoR's framing, checked before any key is used. */
+interface PorFrame {
+  readonly sec: PacketSecurity;
+  readonly unsecured: boolean;
+  readonly ccLength: number;
+  /** UDH RPL RHL TAR: clear, covered by the CC. */
+  readonly head: Uint8Array;
+  /** CNTR..end, ciphered or not. */
+  readonly rest: Uint8Array;
+}
+
+function porFrame(ud: Uint8Array, expected: ExpectedResponse): PorFrame {
+  assertBytes(ud, undefined, 'PoR user data');
+  if (ud.length < 3 + 2 + 1 + RHL_BASE) throw new OtaError('ERR_OTA_LENGTH', `PoR: ${ud.length} bytes, under the 16-byte minimum`);
+  if (ud[0] !== 0x02 || ud[1] !== 0x71 || ud[2] !== 0x00) throw new OtaError('ERR_OTA_PARSE', 'PoR: user data header is not 02 71 00');
+  const rpl = (ud[3]! << 8) | ud[4]!;
+  if (rpl !== ud.length - 5) throw new OtaError('ERR_OTA_LENGTH', `PoR: RPL ${rpl} but ${ud.length - 5} bytes follow it`);
+  const rhl = ud[5]!;
+  const requested = security(expected.spi, expected.kic, expected.kid, false);
+  const unsecured = requested.cc !== undefined && rhl === RHL_BASE;
+  const sec = unsecured ? NONE : requested;
+  const ccLength = sec.cc === undefined ? 0 : CC_LENGTH;
+  if (rhl !== RHL_BASE + ccLength || ud.length < 6 + rhl) throw new OtaError('ERR_OTA_LENGTH', `PoR: RHL ${rhl}, the SPI needs ${RHL_BASE + ccLength}`);
+  const rest = ud.subarray(9);
+  if (sec.cipher !== undefined) assertCipherLength(rest, sec.cipher);
+  return { sec, unsecured, ccLength, head: ud.subarray(0, 9), rest };
+}
+
+/** The bytes the PoR CC covers: UDH..TAR, CNTR PCNTR Status, additional data and padding. */
+function porCovered(f: PorFrame, plain: Uint8Array): Uint8Array {
+  return concat(f.head, plain.subarray(0, 7), plain.subarray(7 + f.ccLength));
+}
+
+/** After the CC check: status, PCNTR, and the TAR/CNTR match. */
+function porResult(f: PorFrame, plain: Uint8Array, expected: ExpectedResponse): ResponsePacket {
+  const pcntr = plain[5]!;
+  const status = plain[6]!;
+  const body = plain.subarray(7 + f.ccLength);
+  if (f.unsecured && status === 0) throw new OtaError('ERR_OTA_CC', 'secured packet: cryptographic checksum does not verify');
+  if (pcntr > body.length) throw new OtaError('ERR_OTA_CIPHER', 'PoR: PCNTR exceeds the additional data');
+  const tar = f.head.slice(6, 9);
+  const counter = plain.slice(0, 5);
+  if (expected.tar !== undefined && !sameBytes(expected.tar, tar)) throw new OtaError('ERR_OTA_MISMATCH', 'PoR: TAR does not match the command');
+  if (expected.counter !== undefined && !sameBytes(expected.counter, counter)) throw new OtaError('ERR_OTA_MISMATCH', 'PoR: CNTR does not match the command');
+  return Object.freeze({
+    kind: 'ota-por',
+    tar,
+    counter,
+    pcntr,
+    status,
+    statusName: porStatusName(status),
+    data: body.slice(0, body.length - pcntr),
+    secured: !f.unsecured,
+  });
+}
+
 /**
- * Host side: parses and verifies a PoR's user data (§5.2). An RHL of 10 where the SPI asks for a
- * CC is an unsecured error PoR: accepted only with a non-zero status, and marked `secured: false`.
+ * Parses and verifies a PoR's user data (§5.2) with clear keys. An RHL of 10 where the SPI asks for
+ * a CC is an unsecured error PoR: accepted only with a non-zero status, and marked `secured: false`.
  */
 export function unwrapResponsePacket(keys: OtaKeys, ud: Uint8Array, expected: ExpectedResponse): ResponsePacket {
   return guard(() => {
-    assertBytes(ud, undefined, 'PoR user data');
-    if (ud.length < 3 + 2 + 1 + RHL_BASE) throw new OtaError('ERR_OTA_LENGTH', `PoR: ${ud.length} bytes, under the 16-byte minimum`);
-    if (ud[0] !== 0x02 || ud[1] !== 0x71 || ud[2] !== 0x00) throw new OtaError('ERR_OTA_PARSE', 'PoR: user data header is not 02 71 00');
-    const rpl = (ud[3]! << 8) | ud[4]!;
-    if (rpl !== ud.length - 5) throw new OtaError('ERR_OTA_LENGTH', `PoR: RPL ${rpl} but ${ud.length - 5} bytes follow it`);
-    const rhl = ud[5]!;
-    const requested = security(expected.spi, expected.kic, expected.kid, false);
-    const unsecured = requested.cc !== undefined && rhl === RHL_BASE;
-    const sec = unsecured ? NONE : requested;
-    const ccLength = sec.cc === undefined ? 0 : CC_LENGTH;
-    if (rhl !== RHL_BASE + ccLength || ud.length < 6 + rhl) throw new OtaError('ERR_OTA_LENGTH', `PoR: RHL ${rhl}, the SPI needs ${RHL_BASE + ccLength}`);
-    const head = ud.subarray(0, 9);
-    const rest = ud.subarray(9);
-    const plain = sec.cipher === undefined ? rest : decryptPart(keys.kic, rest, sec.cipher);
-    const pcntr = plain[5]!;
-    const status = plain[6]!;
-    const body = plain.subarray(7 + ccLength);
-    if (sec.cc !== undefined) verifyCc(keys.kid, concat(head, plain.subarray(0, 7), body), plain.subarray(7, 7 + ccLength), sec.cc);
-    if (unsecured && status === 0) throw new OtaError('ERR_OTA_CC', 'secured packet: cryptographic checksum does not verify');
-    if (pcntr > body.length) throw new OtaError('ERR_OTA_CIPHER', 'PoR: PCNTR exceeds the additional data');
-    const tar = ud.slice(6, 9);
-    const counter = plain.slice(0, 5);
-    if (expected.tar !== undefined && !sameBytes(expected.tar, tar)) throw new OtaError('ERR_OTA_MISMATCH', 'PoR: TAR does not match the command');
-    if (expected.counter !== undefined && !sameBytes(expected.counter, counter)) throw new OtaError('ERR_OTA_MISMATCH', 'PoR: CNTR does not match the command');
-    return Object.freeze({
-      kind: 'ota-por',
-      tar,
-      counter,
-      pcntr,
-      status,
-      statusName: porStatusName(status),
-      data: body.slice(0, body.length - pcntr),
-      secured: !unsecured,
-    });
+    const f = porFrame(ud, expected);
+    const plain = f.sec.cipher === undefined ? f.rest : decryptPart(keys.kic, f.rest, f.sec.cipher);
+    if (f.sec.cc !== undefined) verifyCc(keys.kid, porCovered(f, plain), plain.subarray(7, 7 + f.ccLength), f.sec.cc);
+    return porResult(f, plain, expected);
   });
+}
+
+/** Host side: `unwrapResponsePacket` with the keys behind `OtaHostKeys` (an HSM). */
+export async function openResponsePacket(keys: OtaHostKeys, ud: Uint8Array, expected: ExpectedResponse): Promise<ResponsePacket> {
+  const f = guard(() => porFrame(ud, expected));
+  const plain = f.sec.cipher === undefined ? f.rest : await keys.decrypt(f.rest, { algorithm: f.sec.cipher });
+  if (f.sec.cc !== undefined) {
+    const computed = await keys.cc(porCovered(f, plain), { algorithm: f.sec.cc });
+    guard(() => checkCc(computed, plain.subarray(7, 7 + f.ccLength)));
+  }
+  return guard(() => porResult(f, plain, expected));
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {

@@ -48,17 +48,27 @@ export function padCount(length: number, algorithm: OtaAlgorithm | undefined): n
   return (block - (length % block)) % block;
 }
 
-/** Decrypts the ciphered part; a length that is not whole blocks is a ciphering error (PoR 05). */
-export function decryptPart(key: Uint8Array, data: Uint8Array, algorithm: OtaAlgorithm): Uint8Array {
+/** A ciphered part must be whole cipher blocks, or it is a ciphering error (PoR 05). */
+export function assertCipherLength(data: Uint8Array, algorithm: OtaAlgorithm): void {
   if (data.length === 0 || data.length % blockSize(algorithm) !== 0) {
     throw new OtaError('ERR_OTA_CIPHER', 'secured packet: ciphered part is not whole cipher blocks', { porStatus: POR.CIPHERING_ERROR });
   }
+}
+
+/** Decrypts the ciphered part under a clear KIc key. */
+export function decryptPart(key: Uint8Array, data: Uint8Array, algorithm: OtaAlgorithm): Uint8Array {
+  assertCipherLength(data, algorithm);
   return otaDecrypt(key, data, { algorithm });
 }
 
-/** Recomputes the CC and compares it in constant time; one fixed message on failure (CONVENTIONS.md §2). */
-export function verifyCc(key: Uint8Array, covered: Uint8Array, received: Uint8Array, algorithm: OtaAlgorithm): void {
-  if (!equalCt(otaCc(key, covered, { algorithm }), received)) {
+/** Compares a recomputed CC with the received one in constant time; one fixed message on failure (CONVENTIONS.md §2). */
+export function checkCc(computed: Uint8Array, received: Uint8Array): void {
+  if (!equalCt(computed, received)) {
     throw new OtaError('ERR_OTA_CC', 'secured packet: cryptographic checksum does not verify', { porStatus: POR.RC_CC_DS_FAILED });
   }
+}
+
+/** Recomputes the CC under a clear KID key and checks it. */
+export function verifyCc(key: Uint8Array, covered: Uint8Array, received: Uint8Array, algorithm: OtaAlgorithm): void {
+  checkCc(otaCc(key, covered, { algorithm }), received);
 }

@@ -16,6 +16,9 @@ import {
   buildResponsePacket,
   encodeKeyId,
   otaKeyId,
+  openResponsePacket,
+  plainOtaHostKeys,
+  sealCommandPacket,
   parseSpi,
   spi,
   unwrapCommandPacket,
@@ -82,6 +85,24 @@ describe('property: host → card → host round trip at every SPI option', () =
         assert.equal(back.secured, true);
       }),
       { numRuns: 300 },
+    );
+  });
+});
+
+describe('property: the OtaHostKeys host path equals the clear-key path', () => {
+  it('sealCommandPacket = buildCommandPacket; openResponsePacket = unwrapResponsePacket', async () => {
+    await fc.assert(
+      fc.asyncProperty(arbCase, async (c) => {
+        const keys = { kic: c.kic.key, kid: c.kid.key };
+        const host = plainOtaHostKeys({ key: c.kic.key, algorithm: c.kic.algorithm }, { key: c.kid.key, algorithm: c.kid.algorithm });
+        const kic = encodeKeyId(otaKeyId(c.kic.index, c.kic.algorithm));
+        const kid = encodeKeyId(otaKeyId(c.kid.index, c.kid.algorithm));
+        const fields = { spi: c.spi, kic, kid, tar: c.tar, counter: cntr(c.counter), data: c.data };
+        assert.deepEqual(await sealCommandPacket(host, fields), buildCommandPacket(keys, fields));
+        const por = buildResponsePacket(keys, { ...fields, status: c.status, data: c.porData }, { unsecured: false });
+        assert.deepEqual(await openResponsePacket(host, por, fields), unwrapResponsePacket(keys, por, fields));
+      }),
+      { numRuns: 150 },
     );
   });
 });
