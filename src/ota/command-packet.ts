@@ -104,7 +104,10 @@ export function commandPacketUserData(packet: Uint8Array): Uint8Array {
 
 /** Reads and checks the clear header: CPL equals the packet length, CHL fits the SPI. */
 export function parseCommandHeader(packet: Uint8Array): CommandHeader {
-  return guard(() => header(packet));
+  return guard(() => {
+    const { kind, spi, kic, kid, tar } = header(packet);
+    return Object.freeze({ kind, spi, kic, kid, tar });
+  });
 }
 
 function header(packet: Uint8Array): CommandHeader & { chl: number } {

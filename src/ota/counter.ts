@@ -1,6 +1,6 @@
 /**
  * Card-side replay check of the 5-byte CNTR (ETSI TS 102 225 §5.1.1, SPI b5b4) and the PoR status
- * a refusal gives (§5.2.2).
+ * a refusal gives (§5.2).
  */
 import { assertBytes } from '../bytes/index.ts';
 import { OtaError } from './errors.ts';

@@ -30,6 +30,6 @@ export {
   type CommandPacketFields,
   type CommandHeader,
 } from './command-packet.ts';
-export { buildResponsePacket, unwrapResponsePacket, openResponsePacket, type ResponsePacket, type ResponsePacketFields, type ExpectedResponse } from './response-packet.ts';
+export { porWanted, buildResponsePacket, unwrapResponsePacket, openResponsePacket, type ResponsePacket, type ResponsePacketFields, type ExpectedResponse } from './response-packet.ts';
 export { parseCompactResponse, type CompactResponse } from './compact-response.ts';
 export { smsDeliverTpdu, type SmsDeliverFields } from './sms-deliver.ts';

@@ -1,5 +1,5 @@
 /**
- * The Response Status Codes of a PoR (ETSI TS 102 225 §5.2.2, table "Response Status Codes"),
+ * The Response Status Codes of a PoR (ETSI TS 102 225 §5.2, table "Response Status Codes"),
  * as a table: code → name, and named constants for the codes this layer produces.
  */
 

@@ -47,7 +47,8 @@ function security(spi: Spi, kic: number, kid: number, unsecured: boolean): Packe
 }
 
 /**
- * Builds the PoR user data (§5.2). The CC covers the UDH, RPL..Status, additional data and padding
+ * Builds the PoR user data (§5.2). In SMS the CC covers the UDH too (3GPP TS 31.115; the pySim
+ * vectors confirm it), then RPL..Status, additional data and padding
  * (the CC field left out); CNTR..padding is then ciphered. `unsecured` gives an error PoR with
  * neither, as cards send when the command's own security failed.
  */
@@ -70,6 +71,14 @@ export function buildResponsePacket(keys: OtaKeys, fields: ResponsePacketFields,
     const secured = concat(counter, cc, body);
     return concat(head, sec.cipher === undefined ? secured : otaEncrypt(keys.kic, secured, { algorithm: sec.cipher }));
   });
+}
+
+/**
+ * Card side: whether a PoR goes back for a command with this SPI and outcome (§5.1.1, SPI byte 2
+ * b2b1): always when required, only for a non-zero status when "on error", never otherwise.
+ */
+export function porWanted(spi: Spi, status: number): boolean {
+  return spi.por === 'required' || (spi.por === 'on-error' && status !== 0);
 }
 
 /** What the host expects of a PoR: the command's SPI, KIc, KID, and optionally its TAR and CNTR to match. */

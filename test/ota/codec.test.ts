@@ -14,7 +14,9 @@ import {
   encodeKeyId,
   encodeSpi,
   parseKeyId,
+  parseCommandHeader,
   parseSpi,
+  porWanted,
   spi,
   unwrapResponsePacket,
   type OtaErrorCode,
@@ -126,5 +128,18 @@ describe('counter (§5.1.1 b5b4)', () => {
   it('none and no-check never look at the stored counter', () => {
     checkCounter('none', undefined, c('0000000000'));
     checkCounter('no-check', c('0000000009'), c('0000000000'));
+  });
+});
+
+describe('card-side helpers', () => {
+  it('porWanted: required always, on-error only for a non-zero status, none never', () => {
+    const withPor = (por: 'none' | 'required' | 'on-error') => spi({ ...base, rcCcDs: 'none', por });
+    assert.deepEqual([0, 1].map((st) => porWanted(withPor('required'), st)), [true, true]);
+    assert.deepEqual([0, 1].map((st) => porWanted(withPor('on-error'), st)), [false, true]);
+    assert.deepEqual([0, 1].map((st) => porWanted(withPor('none'), st)), [false, false]);
+  });
+  it('parseCommandHeader reads SPI, KIc, KID and TAR before any key is chosen', () => {
+    const h = parseCommandHeader(fromHex('00201506193535b00011ae733256918d050b87c94fbfe12e4dc402f262c41cf67f2f'));
+    assert.deepEqual(h, { kind: 'ota-command-header', spi: parseSpi(fromHex('0619')), kic: 0x35, kid: 0x35, tar: fromHex('b00011') });
   });
 });
