@@ -69,4 +69,17 @@ describe(`SCP80 negative vectors (${file.vectors.length})`, () => {
     const next = buildCommandPacket(keys, { spi: s, kic: 0x12, kid: 0x12, tar: fromHex('000000'), counter: fromHex('0000000002'), data: fromHex('80f24000024f00') });
     assert.equal(unwrapCommandPacket(keys, next, { storedCounter: fromHex(v.inputs.card_counter_before!) }).kind, 'ota-command');
   });
+
+  it('every single-bit flip of a pySim command packet is refused with an OtaError', () => {
+    const v = loadVectors<{ vectors: { name: string; inputs: VectorKeys; expected: { command_packet?: string } }[] }>('ota/pysim.json').vectors;
+    for (const x of v.filter((y) => y.expected.command_packet !== undefined)) {
+      const { keys } = keysOf(x.inputs);
+      const packet = fromHex(x.expected.command_packet!);
+      for (let bit = 0; bit < packet.length * 8; bit++) {
+        const bad = packet.slice();
+        bad[bit >> 3]! ^= 0x80 >> (bit & 7);
+        assert.throws(() => unwrapCommandPacket(keys, bad, {}), OtaError, `${x.name} bit ${bit}`);
+      }
+    }
+  });
 });
