@@ -47,7 +47,7 @@ import {
 import { GpError, Scp03CardSession, openScp03, plainScp03Keys, type Scp03HostKeys } from '../src/gp/index.ts';
 import { Pkcs11Hsm, type ArpcInput, type AuditEvent, type AuditSink, type Hsm, type KeySpec, type OperationContext } from '../src/hsm/index.ts';
 import { byName, loadCaptured, str } from '../test/emv/captured.ts';
-import { EMV_CHAINS, type EmvChain } from '../test/hsm/conformance/emv-chains.ts';
+import { EMV_CHAINS, type EmvChain } from '../test/helpers/emv-chains.ts';
 import { CUSTODIANS, TEST_SCRYPT, softwareHsm } from '../test/hsm/software-setup.ts';
 import type * as SoftHsmHelper from '../test/services/helpers/softhsm.ts';
 import type { SoftHsmToken } from '../test/services/helpers/softhsm.ts';

@@ -13,7 +13,7 @@ import { CVN_PROFILES, assembleAcData, encodePinBlock } from '../../../src/emv/i
 import { SCP02_DERIVATION, scp02SessionKey } from '../../../src/gp/index.ts';
 import type { ArpcInput } from '../../../src/hsm/index.ts';
 import { byName, loadCaptured, optStr, str, tamper, type CapturedVector } from '../../emv/captured.ts';
-import { EMV_CHAINS, chainVectorNames, type EmvChain } from './emv-chains.ts';
+import { EMV_CHAINS, chainVectorNames, type EmvChain } from '../../helpers/emv-chains.ts';
 import { SPECS, importClear, withHsm, type HsmSetup, type HsmUnderTest } from './fixture.ts';
 
 const arqcs = loadCaptured('emv/arqc.json');
