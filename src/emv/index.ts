@@ -57,3 +57,6 @@ export {
 export { csprng, type RandomSource } from './random.ts';
 export { CVN_PROFILES, type CvnProfile, type CvnProfileId, type AcDataElement } from './cvn-profiles.ts';
 export { assembleAcData } from './ac-data.ts';
+export { parseDol, buildDolData, splitDolData, dolDataLength, type DolEntry } from './dol.ts';
+export { buildIad, iadElements, iadKeyDerivationIndex, initialCvr, type IadFields } from './iad.ts';
+export { PAYMENT_DGI, PAYMENT_INTERNAL_TAG, PAYMENT_FLOW, PERSO_STATUS_TAG, recordDgi, isEncryptedDgi } from './cps-dgis.ts';
