@@ -60,3 +60,4 @@ export { assembleAcData } from './ac-data.ts';
 export { parseDol, buildDolData, splitDolData, dolDataLength, type DolEntry } from './dol.ts';
 export { buildIad, iadElements, iadKeyDerivationIndex, initialCvr, type IadFields } from './iad.ts';
 export { PAYMENT_DGI, PAYMENT_INTERNAL_TAG, PAYMENT_FLOW, PERSO_STATUS_TAG, recordDgi, isEncryptedDgi } from './cps-dgis.ts';
+export type { AuthorizationRequest, AuthorizationResponse, Authorizer, DeclineReason } from './authorization.ts';
