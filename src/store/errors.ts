@@ -11,6 +11,7 @@ export const STORE_ERROR_CODES = [
   'ERR_STORE_RECORD',
   'ERR_STORE_PARAM',
   'ERR_STORE_QUERY',
+  'ERR_STORE_CONFLICT',
 ] as const;
 export type StoreErrorCode = (typeof STORE_ERROR_CODES)[number];
 

@@ -10,7 +10,7 @@
  * await closeDatabase(db);
  */
 export { StoreError, STORE_ERROR_CODES, type StoreErrorCode } from './errors.ts';
-export type { StoreDb, StoreSchema, KeyRecordsTable, CustodiansTable, AuditEventsTable, AuditEventKeysTable } from './schema.ts';
+export type { StoreDb, StoreSchema, KeyRecordsTable, CustodiansTable, AuditEventsTable, AuditEventKeysTable, IssuerCardsTable } from './schema.ts';
 export {
   openDatabase,
   closeDatabase,
@@ -49,3 +49,12 @@ export {
   type AuditEventQuery,
 } from './audit-events.ts';
 export { keyRecordStore, type KeyRecordRepository, type NarrowKeyAttributes } from './key-record-store.ts';
+export {
+  insertIssuerCard,
+  getIssuerCard,
+  findIssuerCard,
+  advanceIssuerCardAtc,
+  updateIssuerCard,
+  assertIssuerCard,
+  type StoredIssuerCard,
+} from './issuer-cards.ts';

@@ -57,12 +57,31 @@ export interface AuditEventKeysTable {
   kcv: string;
 }
 
+/** An issuer's card record; `pan_index` is a keyed hash of PAN ‖ PSN, never the PAN. */
+export interface IssuerCardsTable {
+  id: string;
+  owner: string;
+  pan_index: string;
+  profile: string;
+  imk_ac: string;
+  imk_smi: string;
+  imk_smc: string;
+  status: string;
+  /** −1 until the first valid online cryptogram. */
+  last_atc: number;
+  /** JSON array of pending issuer script requests (no clear PIN: PIN changes carry an encrypted block). */
+  pending_scripts: string;
+  created_at: string;
+  updated_at: string;
+}
+
 /** Every table of the store. */
 export interface StoreSchema {
   key_records: KeyRecordsTable;
   custodians: CustodiansTable;
   audit_events: AuditEventsTable;
   audit_event_keys: AuditEventKeysTable;
+  issuer_cards: IssuerCardsTable;
 }
 
 /** An open store database (or a transaction on one: `Transaction<StoreSchema>` is one too). */

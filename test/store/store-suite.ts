@@ -8,6 +8,7 @@ import type { StoreFactory } from './suite/fixtures.ts';
 import { keyRecordTests } from './suite/key-records.ts';
 import { migrationTests } from './suite/migrations.ts';
 import { auditTests, custodianTests } from './suite/custodians-audit.ts';
+import { issuerCardTests } from './suite/issuer-cards.ts';
 import { concurrencyTests, hostileStringTests, repositoryTests, transactionTests } from './suite/robustness.ts';
 
 export type { StoreFactory } from './suite/fixtures.ts';
@@ -26,5 +27,6 @@ export function storeSuite(name: string, open: StoreFactory, options: { readonly
     hostileStringTests(open);
     transactionTests(open);
     repositoryTests(open);
+    issuerCardTests(open);
   });
 }
