@@ -1,0 +1,15 @@
+/**
+ * tsm/: the service (ARCHITECTURE.md §2): issuer authorization and personalization data preparation
+ * today; the three-party API, durable jobs and audit come with the TSM service issue. Never imports
+ * se/ or device/: tests, cli/ and the fleet wire cards and terminals to it.
+ */
+export { TsmError, TSM_ERROR_CODES, type TsmErrorCode } from './errors.ts';
+export {
+  IssuerService,
+  ISSUER_CARD_STATUSES,
+  type IssuerCardStatus,
+  type IssuerCardRegistration,
+  type IssuerServiceOptions,
+} from './issuer/issuer-service.ts';
+export { buildIssuerScript, ISSUER_SCRIPT_KINDS, SCRIPT_MAC_LENGTH, type IssuerScriptRequest, type ScriptTransactionKeys } from './issuer/issuer-scripts.ts';
+export { panIndex } from './issuer/pan-index.ts';
