@@ -63,6 +63,98 @@ export interface CardKeyExport {
   readonly sequenceCounter?: number;
 }
 
+/** What to certify (EMV Book 2 §5.3 Table 13 issuer, §6.4 Table 14 ICC). `serialNumber` is 3 bytes; `expiry` is 'MMYY'. */
+export type EmvCertificateRequest =
+  | {
+    readonly kind: 'issuer';
+    /** The leftmost 3 to 8 digits of the PANs of this issuer key (Book 2 Table 13, Issuer Identifier). */
+    readonly issuerIdentifier: string;
+    readonly expiry: string;
+    readonly serialNumber: Uint8Array;
+    /** The key to certify, SPKI DER (RSA, exponent 3 or 65537, at most 1984 bits and the signer's length). */
+    readonly subjectPublicKey: Uint8Array;
+  }
+  | {
+    readonly kind: 'icc';
+    /** The card's PAN (Application PAN, 5A). */
+    readonly pan: string;
+    readonly expiry: string;
+    readonly serialNumber: Uint8Array;
+    readonly subjectPublicKey: Uint8Array;
+    /** The static data to be authenticated (Book 2 §6.4, from the AFL records and 9F4A). */
+    readonly staticData: Uint8Array;
+  };
+
+/** An EMV public-key certificate and what travels beside it. */
+export interface EmvCertificate {
+  /** The certificate (tag 90 issuer / 9F46 ICC), N bytes for a signer of N bytes. */
+  readonly certificate: Uint8Array;
+  /** The public key remainder (tag 92 / 9F48); empty when the key fits in the certificate. */
+  readonly remainder: Uint8Array;
+  /** The public key exponent (tag 9F32 / 9F47): 03 or 010001. */
+  readonly exponent: Uint8Array;
+}
+
+/**
+ * The Security Domain key that encrypts sensitive DGIs for the card (EMV CPS; docs/payment-application.md §4):
+ * SCP03 — AES-CBC, IV zero, under the static DEK; SCP02 — 3DES-ECB under the session DEK of the
+ * channel's sequence counter (GPC 2.3.1 §E.4.1). The DEK is a GP-DEK (K0, usage `card-wrap`).
+ */
+export interface CardDataEncryption {
+  readonly dek: string;
+  readonly scp: 2 | 3;
+  /** SCP02 only: the session's sequence counter. */
+  readonly sequenceCounter?: number;
+}
+
+/** One card's ICC key pair for fDDA (EMV Book 2 §6.1), certified by the issuer key as Table 14 says. */
+export interface IccKeyPairRequest extends CardDataEncryption {
+  /** The issuer private key (RSA, usage S1) that signs the ICC public key certificate. */
+  readonly issuer: string;
+  readonly pan: string;
+  /** 'MMYY'. */
+  readonly expiry: string;
+  /** Certificate serial number, 3 bytes. */
+  readonly serialNumber: Uint8Array;
+  /** The static data to be authenticated (Book 2 §6.4). */
+  readonly staticData: Uint8Array;
+  /** RSA modulus bits: a multiple of 8, 1024 (default) to 1984, not longer than the issuer key. */
+  readonly keySize?: number;
+  /** Public exponent: 3 (default) or 65537 (Book 2 §6.1). */
+  readonly exponent?: 3 | 65537;
+}
+
+/**
+ * The ICC private key as CRT components for DGIs 8201–8205 (EMV CPS [M]): each left-padded to half
+ * the modulus length, padded 80 00… only when not a whole cipher block, and encrypted on its own
+ * under the card's DEK (CardDataEncryption).
+ */
+export interface EncryptedIccPrivateKey {
+  /** DGI 8201: q⁻¹ mod p. */
+  readonly qInv: Uint8Array;
+  /** DGI 8202: d mod (q − 1). */
+  readonly dq: Uint8Array;
+  /** DGI 8203: d mod (p − 1). */
+  readonly dp: Uint8Array;
+  /** DGI 8204: q. */
+  readonly q: Uint8Array;
+  /** DGI 8205: p. */
+  readonly p: Uint8Array;
+}
+
+/** A generated ICC key pair: its certificate (9F46, 9F48, 9F47), public key and encrypted private key. */
+export interface IccKeyPairForCard extends EmvCertificate {
+  /** The ICC public key, SPKI DER (so a terminal's recovery can be checked against it). */
+  readonly publicKey: Uint8Array;
+  readonly privateKey: EncryptedIccPrivateKey;
+}
+
+/** An offline PIN for the card (DGI 8010): the PIN as the SP sent it, and the card's DEK. */
+export interface CardPinRequest extends CardDataEncryption {
+  /** The PIN block under the SP's PIN key (P0), ISO 9564-1 format 0, 1, 3 or 4. */
+  readonly pin: EncryptedPinBlock;
+}
+
 export interface Hsm {
   readonly backend: 'software' | 'pkcs11';
 
@@ -121,6 +213,26 @@ export interface Hsm {
     request: Omit<ArqcRequest, 'imk' | 'data'> & { readonly pin: EncryptedPinBlock; readonly imkSmc: string; readonly imkAc: string },
     ctx: OperationContext,
   ): Promise<Uint8Array>;
+
+  // — EMV personalization —
+  /**
+   * An EMV issuer (format 02, Book 2 §5.3 Table 13) or ICC (format 04, §6.4 Table 14) public-key
+   * certificate, signed with ISO/IEC 9796-2 scheme 1 by `signer` (RSA, usage S1).
+   * @example const { certificate, remainder, exponent } = await hsm.issueEmvCertificate(caKey, { kind: 'issuer', issuerIdentifier: '476173', expiry: '1230', serialNumber, subjectPublicKey }, ctx)
+   */
+  issueEmvCertificate(signer: string, request: EmvCertificateRequest, ctx: OperationContext): Promise<EmvCertificate>;
+  /**
+   * Generates one card's ICC RSA key pair, certifies its public key with `request.issuer` (as
+   * `issueEmvCertificate` kind 'icc') and returns the private key only as CRT components encrypted
+   * under the card's DEK (DGIs 8201–8205). The clear private key exists for this call only (docs/hsm.md §8).
+   */
+  generateIccKeyPairForCard(request: IccKeyPairRequest, ctx: OperationContext): Promise<IccKeyPairForCard>;
+  /**
+   * Turns an SP's encrypted PIN block into the card's offline PIN (DGI 8010): the ISO 9564-1 format 2
+   * block, padded 80 00… to 16 bytes for SCP03 (8 bytes for SCP02, no pad), encrypted under the card's DEK.
+   * The clear PIN never leaves the HSM.
+   */
+  pinBlockForCard(request: CardPinRequest, ctx: OperationContext): Promise<Uint8Array>;
 
   // — general —
   generateMac(key: string, data: Uint8Array, algorithm: MacAlgorithm, ctx: OperationContext): Promise<Uint8Array>;

@@ -18,6 +18,13 @@ export type {
   DataCipherOptions,
   AsymmetricKeySpec,
   SignatureScheme,
+  EmvCertificate,
+  EmvCertificateRequest,
+  CardDataEncryption,
+  IccKeyPairRequest,
+  IccKeyPairForCard,
+  EncryptedIccPrivateKey,
+  CardPinRequest,
 } from './hsm.ts';
 export { USAGE_POLICY, MAC_USAGE, assertUsable, type KeyOperation } from './usage-policy.ts';
 export * from './software/index.ts';

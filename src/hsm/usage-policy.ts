@@ -41,6 +41,8 @@ export const USAGE_POLICY = {
   'data-decrypt': { usages: ['D0'], modes: ['D', 'B', 'N'] },
   sign: { usages: ['S0', 'S1', 'S2'], modes: ['S', 'T', 'N'] },
   verify: { usages: ['S0', 'S1', 'S2'], modes: ['S', 'T', 'V', 'N'] },
+  /** EMV issuer and ICC public-key certificates (EMV Book 2 §5.3, §6.4): a certification key (S1) signs. */
+  'emv-certify': { usages: ['S1'], modes: ['S', 'T', 'N'] },
 } as const satisfies Record<string, Rule>;
 export type KeyOperation = keyof typeof USAGE_POLICY;
 

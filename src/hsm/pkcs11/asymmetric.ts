@@ -19,7 +19,7 @@ import type { KeyAttributes, KeyHandle } from '../key-attributes.ts';
 import type { Trail } from '../shared/audit-trail.ts';
 import { RSA_GENERATE_BITS, parsePrivateKey } from '../software/asymmetric-keys.ts';
 import { MAX_DATA_BYTES } from '../software/general-ops.ts';
-import { ISO9796_OVERHEAD } from '../shared/iso9796-2.ts';
+import { iso9796Representative } from '../shared/iso9796-2.ts';
 import { PSS_SALT, keyPairAttributes, schemeFor, verifyWithPublicKey } from '../shared/signature-schemes.ts';
 import { publicKeyKcv } from '../shared/key-check.ts';
 import { CKA, CKG, CKK, CKM, type Pkcs11Attribute, type Pkcs11Mechanism } from './ck.ts';
@@ -82,15 +82,6 @@ function derInteger(n: Uint8Array): Uint8Array {
   return (v[0]! & 0x80) !== 0 ? concat(Uint8Array.of(0), v) : v.slice();
 }
 
-/** EMV Book 2 A2.1.2 step 5: X = 6A ‖ MSG1 ‖ SHA-1(MSG) ‖ BC, MSG1 the leftmost N − 22 bytes. */
-function iso9796Representative(modulusBytes: number, message: Uint8Array): Uint8Array {
-  if (message.length < modulusBytes - ISO9796_OVERHEAD) {
-    throw new HsmError('ERR_HSM_PARAM', `ISO 9796-2 scheme 1: the message must be at least N − 22 = ${modulusBytes - ISO9796_OVERHEAD} bytes for this key`);
-  }
-  const hash = new Uint8Array(createHash('sha1').update(message).digest());
-  return concat(Uint8Array.of(0x6a), message.subarray(0, modulusBytes - ISO9796_OVERHEAD), hash, Uint8Array.of(0xbc));
-}
-
 function signMechanism(core: Pkcs11Core, scheme: SignatureScheme): Pkcs11Mechanism {
   switch (scheme) {
     case 'rsa-pkcs1-sha1':
@@ -106,6 +97,12 @@ function signMechanism(core: Pkcs11Core, scheme: SignatureScheme): Pkcs11Mechani
   }
 }
 
+/** ISO/IEC 9796-2 scheme 1 (EMV Book 2 A2.1.2) by RSA pair `key`: X built here, the raw RSA (CKM_RSA_X_509) in the token. */
+export function signIso9796InToken(core: Pkcs11Core, key: TokenKey, message: Uint8Array): Uint8Array {
+  const n = Math.ceil(key.meta.attributes.length / 8);
+  return core.token.sign({ mechanism: CKM.RSA_X_509 }, key.object, iso9796Representative(n, message), n);
+}
+
 export function sign(core: Pkcs11Core, id: string, data: Uint8Array, scheme: SignatureScheme, ctx: OperationContext, trail: Trail): Uint8Array {
   checkData(data);
   const key = core.keys.usable(id, 'sign', ctx, trail);
@@ -113,7 +110,7 @@ export function sign(core: Pkcs11Core, id: string, data: Uint8Array, scheme: Sig
   trail.detail = scheme;
   const modulusBytes = Math.ceil(key.meta.attributes.length / 8);
   const mechanism = signMechanism(core, scheme);
-  if (scheme === 'iso9796-2-sha1') return core.token.sign(mechanism, key.object, iso9796Representative(modulusBytes, data), modulusBytes);
+  if (scheme === 'iso9796-2-sha1') return signIso9796InToken(core, key, data);
   if (scheme === 'ecdsa-sha256') {
     // CKM_ECDSA signs a hash and returns r ‖ s (PKCS #11 v2.40 §2.3.6); the interface's form is DER
     const raw = core.token.sign(mechanism, key.object, new Uint8Array(createHash('sha256').update(data).digest()), 64);

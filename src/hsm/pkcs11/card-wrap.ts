@@ -25,6 +25,7 @@ import { concat, fromHex, wipe } from '../../bytes/index.ts';
 import { kcv, type KeyAlgorithm } from '../../crypto/index.ts';
 import { KEY_TYPES, SCP02_DERIVATION, scp02SessionKeyInput, type WrappedKey } from '../../gp/index.ts';
 import { HsmError } from '../errors.ts';
+import { checkCardDek } from '../shared/card-data.ts';
 import { checkWrap as checkSoftwareWrap, type CardWrapOptions } from '../software/card-wrap.ts';
 import { CKK, CKM } from './ck.ts';
 import type { Pkcs11Core } from './core.ts';
@@ -66,15 +67,24 @@ export function wrapStoredKeyForCard(core: Pkcs11Core, key: TokenKey, dek: Token
 export function wrapHostKeyForCard(core: Pkcs11Core, clear: Uint8Array, clearAlgorithm: KeyAlgorithm, dek: TokenKey, options: CardWrapOptions): WrappedKey {
   const type = checkWrap(clearAlgorithm, clear.length, dek, options);
   const check = kcv(clear, type === KEY_TYPES.AES ? 'aes-ones' : 'tdes-zeros', 3);
-  if (options.scp === 3) {
-    // HOST MEMORY: the zero-padded copy of an AES-192 key, wiped in `finally`
-    const padded = clear.length % 16 === 0 ? clear : concat(clear, new Uint8Array(16 - (clear.length % 16)));
-    try {
-      return { type, keyLength: clear.length, ciphertext: core.token.encrypt({ mechanism: CKM.AES_CBC, parameter: buf(ZERO_IV16) }, dek.object, padded), kcv: check };
-    } finally {
-      if (padded !== clear) wipe(padded);
-    }
+  // HOST MEMORY: the zero-padded copy of an AES-192 key (SCP03), wiped in `finally`
+  const padded = options.scp === 3 && clear.length % 16 !== 0 ? concat(clear, new Uint8Array(16 - (clear.length % 16))) : clear;
+  try {
+    return { type, keyLength: clear.length, ciphertext: encryptForCardInToken(core, [padded], dek, options)[0]!, kcv: check };
+  } finally {
+    if (padded !== clear) wipe(padded);
   }
+}
+
+/**
+ * Values in host memory (whole blocks: the caller pads them, shared/card-data.ts) encrypted each
+ * on its own under card DEK `dek`, in the token (C_Encrypt with the DEK object): SCP03 AES-CBC
+ * with a zero IV (GPC Amd D v1.1.1 §6.2.8), SCP02 3DES-ECB under the session DEK (GPC 2.3.1
+ * §E.4.7), derived in the token once for all the values and destroyed after them.
+ */
+export function encryptForCardInToken(core: Pkcs11Core, values: readonly Uint8Array[], dek: TokenKey, options: CardWrapOptions): Uint8Array[] {
+  checkCardDek(dek.meta.attributes.algorithm, dek.meta.attributes.length, options);
+  if (options.scp === 3) return values.map((v) => core.token.encrypt({ mechanism: CKM.AES_CBC, parameter: buf(ZERO_IV16) }, dek.object, v));
   const counter = options.sequenceCounter;
   if (typeof counter !== 'number' || !Number.isInteger(counter) || counter < 0 || counter > 0xffff) {
     throw new HsmError('ERR_HSM_PARAM', 'SCP02: the sequence counter (0..FFFF) of the channel is required');
@@ -86,10 +96,8 @@ export function wrapHostKeyForCard(core: Pkcs11Core, clear: Uint8Array, clearAlg
     sessionKeyTemplate(CKK.DES2, { encrypt: true }),
   );
   try {
-    // GPC 2.3.1 §E.4.7: 3DES-ECB under the session DEK
-    return { type, keyLength: clear.length, ciphertext: core.token.encrypt({ mechanism: CKM.DES3_ECB }, sessionDek, clear), kcv: check };
+    return values.map((v) => core.token.encrypt({ mechanism: CKM.DES3_ECB }, sessionDek, v));
   } finally {
     core.token.destroy(sessionDek);
   }
 }
-

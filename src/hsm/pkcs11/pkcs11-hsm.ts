@@ -7,7 +7,8 @@
  * What runs in the token and what passes through host memory, operation by operation, is written
  * at the line in the files below; in short: static and master keys never leave the token; derived
  * per-card and per-session keys, TR-31 payloads, component sums and PINs are in host memory for
- * one call (or, for secure-channel session keys, one session) and wiped. The retail MAC (M3) is
+ * one call (or, for secure-channel session keys, one session) and wiped; so is a card's ICC private
+ * key, generated on the host for generateIccKeyPairForCard (emv-personalization.ts says why). The retail MAC (M3) is
  * composed in the token from the key and its single-DES K1 companion object, made when the clear
  * key is in host memory anyway (import) or, for generated and rotated M3 keys, drawn from the
  * token's RNG into host memory for the create calls (retail-mac.ts). Refused with
@@ -24,16 +25,8 @@ import type { AuditSink } from '../audit.ts';
 import type { CustodianCredential, KeyComponentInput, OperationContext } from '../context.ts';
 import { HsmError } from '../errors.ts';
 import type {
-  ArpcInput,
-  ArqcRequest,
-  ArqcResult,
-  AsymmetricKeySpec,
-  CardKeyExport,
-  DataCipherOptions,
-  EncryptedPinBlock,
-  Hsm,
-  MacAlgorithm,
-  SignatureScheme,
+  ArpcInput, ArqcRequest, ArqcResult, AsymmetricKeySpec, CardKeyExport, CardPinRequest, DataCipherOptions,
+  EmvCertificate, EmvCertificateRequest, EncryptedPinBlock, IccKeyPairForCard, IccKeyPairRequest, Hsm, MacAlgorithm, SignatureScheme,
 } from '../hsm.ts';
 import type { KeyHandle, KeySpec } from '../key-attributes.ts';
 import { audited, type Trail } from '../shared/audit-trail.ts';
@@ -45,6 +38,7 @@ import { DEFAULT_MODULE_PATH } from './binding.ts';
 import type { Pkcs11Core } from './core.ts';
 import * as custody from './custody.ts';
 import * as emv from './emv-ops.ts';
+import * as perso from './emv-personalization.ts';
 import * as general from './general-ops.ts';
 import * as gp from './gp-ops.ts';
 import { TokenKeys } from './key-objects.ts';
@@ -214,6 +208,20 @@ export class Pkcs11Hsm implements Hsm {
     ctx: OperationContext,
   ): Promise<Uint8Array> {
     return this.#run('pinChangeScriptData', ctx, (core, trail) => emv.pinChangeScriptData(core, request, ctx, trail));
+  }
+
+  // — EMV personalization (emv-personalization.ts: the ICC private key is generated on the host) —
+
+  issueEmvCertificate(signer: string, request: EmvCertificateRequest, ctx: OperationContext): Promise<EmvCertificate> {
+    return this.#run('issueEmvCertificate', ctx, (core, trail) => perso.issueEmvCertificate(core, signer, request, ctx, trail));
+  }
+
+  generateIccKeyPairForCard(request: IccKeyPairRequest, ctx: OperationContext): Promise<IccKeyPairForCard> {
+    return this.#run('generateIccKeyPairForCard', ctx, (core, trail) => perso.generateIccKeyPairForCard(core, request, ctx, trail));
+  }
+
+  pinBlockForCard(request: CardPinRequest, ctx: OperationContext): Promise<Uint8Array> {
+    return this.#run('pinBlockForCard', ctx, (core, trail) => perso.pinBlockForCard(core, request, ctx, trail));
   }
 
   // — general —

@@ -32,12 +32,16 @@ export function modulusBytes(key: KeyObject): number {
 export function signIso9796(key: KeyObject, message: Uint8Array): Uint8Array {
   const n = modulusBytes(key);
   if (key.asymmetricKeyType !== 'rsa' || n === 0) throw new HsmError('ERR_HSM_USAGE', 'ISO 9796-2 signatures need an RSA key');
+  // RSA private operation on X (X < n: the modulus has its top bit set, X starts with 6A)
+  return new Uint8Array(privateDecrypt({ key, padding: constants.RSA_NO_PADDING }, raw(iso9796Representative(n, message))));
+}
+
+/** EMV Book 2 A2.1.2 step 5: X = 6A ‖ MSG1 ‖ SHA-1(MSG) ‖ BC, MSG1 the leftmost N − 22 bytes of `message`. */
+export function iso9796Representative(n: number, message: Uint8Array): Uint8Array {
   if (message.length < n - ISO9796_OVERHEAD) {
     throw new HsmError('ERR_HSM_PARAM', `ISO 9796-2 scheme 1: the message must be at least N − 22 = ${n - ISO9796_OVERHEAD} bytes for this key`);
   }
-  const x = concat(Uint8Array.of(HEADER), message.subarray(0, n - ISO9796_OVERHEAD), sha1(message), Uint8Array.of(TRAILER));
-  // RSA private operation on X (X < n: the modulus has its top bit set, X starts with 6A)
-  return new Uint8Array(privateDecrypt({ key, padding: constants.RSA_NO_PADDING }, raw(x)));
+  return concat(Uint8Array.of(HEADER), message.subarray(0, n - ISO9796_OVERHEAD), sha1(message), Uint8Array.of(TRAILER));
 }
 
 /** EMV Book 2 A2.1.3: the recovered X of a signature, or undefined if it is not one of this key's. */

@@ -14,12 +14,10 @@ import { concat, wipe } from '../../bytes/index.ts';
 import { aesCbcEncrypt, kcv, tdesEcbEncrypt, type KeyAlgorithm } from '../../crypto/index.ts';
 import { KEY_TYPES, SCP02_DERIVATION, scp02SessionKey, type WrappedKey } from '../../gp/index.ts';
 import { HsmError } from '../errors.ts';
+import { checkCardDek, type CardChannel } from '../shared/card-data.ts';
 
 /** How the card channel protects the key: SCP03 (static DEK) or SCP02 (session DEK from the counter). */
-export interface CardWrapOptions {
-  readonly scp: 2 | 3;
-  readonly sequenceCounter?: number | undefined;
-}
+export type CardWrapOptions = CardChannel;
 
 /** Security strength in bits (SP 800-57 Part 1 Table 2: 2TDEA 80, 3TDEA 112). */
 const STRENGTH: Readonly<Record<string, number>> = { T16: 80, T24: 112, A16: 128, A24: 192, A32: 256 };
@@ -30,10 +28,7 @@ function strength(algorithm: KeyAlgorithm, length: number): number {
 
 /** Checks the key can travel to a card under this DEK; returns the PUT KEY key type. */
 export function checkWrap(clearAlgorithm: KeyAlgorithm, clearLength: number, dekAlgorithm: KeyAlgorithm, dekLength: number, options: CardWrapOptions): number {
-  if (options?.scp !== 2 && options?.scp !== 3) throw new HsmError('ERR_HSM_PARAM', 'scp: 2 or 3');
-  if (options.scp === 3 && dekAlgorithm !== 'A') throw new HsmError('ERR_HSM_USAGE', 'an SCP03 DEK is an AES key');
-  if (options.scp === 2 && (dekAlgorithm !== 'T' || dekLength !== 16)) throw new HsmError('ERR_HSM_USAGE', 'an SCP02 DEK is a double-length TDES key');
-  if (options.scp === 3 && options.sequenceCounter !== undefined) throw new HsmError('ERR_HSM_PARAM', 'SCP03 has no session DEK: no sequence counter');
+  checkCardDek(dekAlgorithm, dekLength, options);
   if (clearAlgorithm === 'T' && clearLength !== 16) throw new HsmError('ERR_HSM_UNSUPPORTED', 'a card DES key is double-length (GPC 2.3.1 Table E-3)');
   if (clearAlgorithm !== 'T' && clearAlgorithm !== 'A') throw new HsmError('ERR_HSM_UNSUPPORTED', `algorithm ${clearAlgorithm} keys are not sent to cards`);
   if (strength(clearAlgorithm, clearLength) > strength(dekAlgorithm, dekLength)) {
@@ -61,6 +56,26 @@ export function wrapForCard(clear: Uint8Array, clearAlgorithm: KeyAlgorithm, dek
   const sessionDek = scp02SessionKey(dek, SCP02_DERIVATION.DEK, counter);
   try {
     return { type, keyLength: clear.length, ciphertext: tdesEcbEncrypt(sessionDek, clear), kcv: check };
+  } finally {
+    wipe(sessionDek);
+  }
+}
+
+/**
+ * Sensitive DGI values (already padded: shared/card-data.ts padForCard) encrypted each on its own
+ * under card DEK `dek` (EMV CPS; docs/payment-application.md §4): SCP03 AES-CBC with a zero IV
+ * under the static DEK, SCP02 3DES-ECB under the session DEK of the sequence counter.
+ */
+export function encryptForCard(values: readonly Uint8Array[], dek: Uint8Array, dekAlgorithm: KeyAlgorithm, options: CardWrapOptions): Uint8Array[] {
+  checkCardDek(dekAlgorithm, dek.length, options);
+  if (options.scp === 3) return values.map((v) => aesCbcEncrypt(dek, v, { iv: new Uint8Array(16) }));
+  const counter = options.sequenceCounter;
+  if (typeof counter !== 'number' || !Number.isInteger(counter) || counter < 0 || counter > 0xffff) {
+    throw new HsmError('ERR_HSM_PARAM', 'SCP02: the sequence counter (0..FFFF) of the channel is required');
+  }
+  const sessionDek = scp02SessionKey(dek, SCP02_DERIVATION.DEK, counter);
+  try {
+    return values.map((v) => tdesEcbEncrypt(sessionDek, v));
   } finally {
     wipe(sessionDek);
   }

@@ -12,4 +12,3 @@ export { DEFAULT_SCRYPT, type ScryptParams } from '../shared/passphrase-hash.ts'
 export { MIN_PASSPHRASE_LENGTH } from '../shared/custodians.ts';
 export type { KeyCacheOptions } from './key-cache.ts';
 export type { KcvTrace } from './core.ts';
-export type { EmvCertificate, EmvCertificateRequest } from './emv-certificate.ts';

@@ -4,24 +4,15 @@
  * under the LMK in a KeyRecordStore. Every public method is one audited operation (shared/audit-trail.ts)
  * that checks the key's owner and usage (usage-policy.ts) before any cryptography.
  *
- * Beyond the Hsm interface: custodian registration, LMK change (`rewrapAll`), EMV certificates
- * (`issueEmvCertificate`, proposed for the interface) and `close()`.
+ * Beyond the Hsm interface: custodian registration, LMK change (`rewrapAll`) and `close()`.
  */
 import { inspect } from 'node:util';
 import type { AuditSink } from '../audit.ts';
 import type { CustodianCredential, KeyComponentInput, OperationContext } from '../context.ts';
 import { HsmError } from '../errors.ts';
 import type {
-  ArpcInput,
-  ArqcRequest,
-  ArqcResult,
-  AsymmetricKeySpec,
-  CardKeyExport,
-  DataCipherOptions,
-  EncryptedPinBlock,
-  Hsm,
-  MacAlgorithm,
-  SignatureScheme,
+  ArpcInput, ArqcRequest, ArqcResult, AsymmetricKeySpec, CardKeyExport, CardPinRequest, DataCipherOptions,
+  EmvCertificate, EmvCertificateRequest, EncryptedPinBlock, IccKeyPairForCard, IccKeyPairRequest, Hsm, MacAlgorithm, SignatureScheme,
 } from '../hsm.ts';
 import type { KeyHandle, KeySpec } from '../key-attributes.ts';
 import type { KeyRecordStore } from '../key-record-store.ts';
@@ -32,7 +23,7 @@ import type { KcvTrace, SoftwareCore } from './core.ts';
 import * as create from './custody-create.ts';
 import * as manage from './custody-manage.ts';
 import { CustodianRegistry } from '../shared/custodians.ts';
-import { issueEmvCertificate, type EmvCertificate, type EmvCertificateRequest } from './emv-certificate.ts';
+import * as perso from './emv-personalization.ts';
 import * as emv from './emv-ops.ts';
 import * as general from './general-ops.ts';
 import * as gp from './gp-ops.ts';
@@ -227,6 +218,20 @@ export class SoftwareHsm implements Hsm {
     return this.#run('pinChangeScriptData', ctx, (core, trail) => emv.pinChangeScriptData(core, request, ctx, trail));
   }
 
+  // — EMV personalization (emv-personalization.ts) —
+
+  issueEmvCertificate(signer: string, request: EmvCertificateRequest, ctx: OperationContext): Promise<EmvCertificate> {
+    return this.#run('issueEmvCertificate', ctx, (core, trail) => perso.issueEmvCertificate(core, signer, request, ctx, trail));
+  }
+
+  generateIccKeyPairForCard(request: IccKeyPairRequest, ctx: OperationContext): Promise<IccKeyPairForCard> {
+    return this.#run('generateIccKeyPairForCard', ctx, (core, trail) => perso.generateIccKeyPairForCard(core, request, ctx, trail));
+  }
+
+  pinBlockForCard(request: CardPinRequest, ctx: OperationContext): Promise<Uint8Array> {
+    return this.#run('pinBlockForCard', ctx, (core, trail) => perso.pinBlockForCard(core, request, ctx, trail));
+  }
+
   // — general —
 
   generateMac(key: string, data: Uint8Array, algorithm: MacAlgorithm, ctx: OperationContext): Promise<Uint8Array> {
@@ -267,10 +272,6 @@ export class SoftwareHsm implements Hsm {
     return this.#run('exportPublicKey', ctx, (core, trail) => asym.exportPublicKey(core, key, ctx, trail));
   }
 
-  /** An EMV issuer or ICC public-key certificate signed with `signer` (emv-certificate.ts). Proposed for the Hsm interface. */
-  issueEmvCertificate(signer: string, request: EmvCertificateRequest, ctx: OperationContext): Promise<EmvCertificate> {
-    return this.#run('issueEmvCertificate', ctx, (core, trail) => issueEmvCertificate(core, signer, request, ctx, trail));
-  }
 
   toString(): string {
     return `SoftwareHsm(LMK KCV ${this.lmkKcv}${this.#closed ? ', closed' : ''})`;
