@@ -1,0 +1,29 @@
+/**
+ * device/: the phone and the point of sale (ARCHITECTURE.md §2): the POS terminal's contactless kernel
+ * (EMV Book A/B entry point, a kernel shaped like Books C-2/C-3 with fDDA) and the wallet's issuer
+ * update after a tap. Talks to cards only through an ApduTransport and to the issuer only through an
+ * emv/ Authorizer.
+ */
+export { DeviceError, DEVICE_ERROR_CODES, type DeviceErrorCode } from './errors.ts';
+export { PosTerminal, DEFAULT_TTQ, DEFAULT_TAC_DENIAL, type PosTerminalOptions } from './pos/terminal.ts';
+export type {
+  TerminalOutcome,
+  ApprovedOutcome,
+  DeclinedOutcome,
+  DeclinedOfflineOutcome,
+  ErrorOutcome,
+  TransactionFacts,
+  CryptogramSummary,
+} from './pos/outcome.ts';
+export type { Transaction } from './pos/transaction.ts';
+export { transactionData } from './pos/transaction.ts';
+export { caKeyFromSpki, findCaKey, type CaPublicKey } from './pos/oda/ca-keys.ts';
+export type { RsaPublicKey } from './pos/oda/rsa-recover.ts';
+export type { OdaResult } from './pos/oda/fdda.ts';
+export { retrieveIssuerKey, type IssuerCertificateInput, type KeyRetrieval, type CertificateFailure } from './pos/oda/issuer-key.ts';
+export { retrieveIccKey, type IccCertificateInput } from './pos/oda/icc-key.ts';
+export { verifySdad } from './pos/oda/sdad.ts';
+export { TVR, TVR_LENGTH, hasTvr, type TvrBitName } from './pos/tvr.ts';
+export { PPSE_NAME, candidateList, type Candidate } from './pos/entry-point.ts';
+export { parseAfl, type AflEntry } from './pos/afl.ts';
+export { deliverIssuerUpdate, type IssuerUpdateReport, type IssuerUpdateStep } from './wallet/issuer-update.ts';
