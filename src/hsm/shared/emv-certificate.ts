@@ -58,6 +58,14 @@ function keyFields(modulus: Uint8Array, n: number, reserved: number): { leftmost
   return { leftmost: modulus.slice(0, room), remainder: modulus.slice(room) };
 }
 
+/** Checks the ICC certificate fields that are not the key (Table 14): PAN, expiry, serial, static data. */
+export function checkIccFields(request: { readonly pan: unknown; readonly expiry: unknown; readonly serialNumber: unknown; readonly staticData: unknown }): void {
+  if (typeof request.pan !== 'string' || !/^\d{8,19}$/.test(request.pan)) throw param('pan: 8 to 19 digits');
+  expiryBytes(request.expiry);
+  if (!(request.serialNumber instanceof Uint8Array) || request.serialNumber.length !== 3) throw param('serialNumber: 3 bytes');
+  if (!(request.staticData instanceof Uint8Array)) throw param('staticData: a Uint8Array');
+}
+
 /** The message MSG = MSG1 ‖ MSG2 of Book 2 Table 13 / 14 for a signer of `n` bytes, with the remainder and exponent. */
 export function emvCertificateMessage(request: EmvCertificateRequest, n: number): { msg: Uint8Array; remainder: Uint8Array; exponent: Uint8Array } {
   if (typeof request !== 'object' || request === null) throw param('expected a request');
@@ -71,8 +79,7 @@ export function emvCertificateMessage(request: EmvCertificateRequest, n: number)
     return { msg: concat(common(0x02, cn(request.issuerIdentifier, 8)), leftmost, remainder, exponent), remainder, exponent };
   }
   if (request.kind === 'icc') {
-    if (typeof request.pan !== 'string' || !/^\d{8,19}$/.test(request.pan)) throw param('pan: 8 to 19 digits');
-    if (!(request.staticData instanceof Uint8Array)) throw param('staticData: a Uint8Array');
+    checkIccFields(request);
     const { leftmost, remainder } = keyFields(modulus, n, 42);
     return { msg: concat(common(0x04, cn(request.pan, 20)), leftmost, remainder, exponent, request.staticData), remainder, exponent };
   }

@@ -16,7 +16,7 @@ import { wipe } from '../../bytes/index.ts';
 import { parseTlv } from '../../tlv/index.ts';
 import { HsmError } from '../errors.ts';
 import type { EncryptedIccPrivateKey, IccKeyPairRequest } from '../hsm.ts';
-import { MAX_EMV_KEY_BYTES } from './emv-certificate.ts';
+import { MAX_EMV_KEY_BYTES, checkIccFields } from './emv-certificate.ts';
 
 const generatePair = promisify(nodeGenerateKeyPair);
 
@@ -27,8 +27,9 @@ export const ICC_KEY_BITS = { min: 1024, max: MAX_EMV_KEY_BYTES * 8, default: 10
 export const ICC_CRT_ORDER = ['qInv', 'dq', 'dp', 'q', 'p'] as const;
 type Component = (typeof ICC_CRT_ORDER)[number];
 
-/** Checks the ICC fields of the request; returns the key size (bits) and exponent. */
+/** Checks the request (before any key is made); returns the key size (bits) and exponent. */
 export function iccKeyParameters(request: IccKeyPairRequest, issuerBytes: number): { bits: number; exponent: 3 | 65537 } {
+  checkIccFields(request);
   const bits = request.keySize ?? ICC_KEY_BITS.default;
   if (!Number.isInteger(bits) || bits < ICC_KEY_BITS.min || bits > ICC_KEY_BITS.max || bits % 8 !== 0) {
     throw new HsmError('ERR_HSM_PARAM', `ICC key size: ${ICC_KEY_BITS.min} to ${ICC_KEY_BITS.max} bits, a multiple of 8`);

@@ -12,6 +12,7 @@ import { asymmetricTests } from './asymmetric.ts';
 import { auditTests } from './audit.ts';
 import { crossUseTests } from './cross-use.ts';
 import { custodyTests } from './custody.ts';
+import { emvPersonalizationTests } from './emv-personalization.ts';
 import { emvVectorTests } from './emv-vectors.ts';
 import type { HsmSetup } from './fixture.ts';
 import { gpTests } from './gp.ts';
@@ -26,6 +27,7 @@ export function runHsmConformance(name: string, setup: HsmSetup): void {
     describe('custody', () => custodyTests(setup));
     describe('forbidden cross-use', () => crossUseTests(setup));
     describe('EMV vectors', () => emvVectorTests(setup));
+    describe('EMV personalization: certificates, ICC key pairs, card PIN', () => emvPersonalizationTests(setup));
     describe('PIN block vectors', () => pinVectorTests(setup));
     describe('TR-31 vectors', () => tr31VectorTests(setup));
     describe('GlobalPlatform host keys against the virtual SE', () => gpTests(setup));
