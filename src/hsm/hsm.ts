@@ -242,7 +242,7 @@ export interface Hsm {
   random(length: number, ctx: OperationContext): Promise<Uint8Array>;
 
   // — asymmetric —
-  /** RSA 2048+ or EC P-256 key pair; the private key stays in the HSM. */
+  /** RSA (2048+; 1024+ for EMV certification keys, usage S1) or EC P-256 key pair; the private key stays in the HSM. */
   generateKeyPair(spec: AsymmetricKeySpec, ctx: OperationContext): Promise<KeyHandle>;
   sign(key: string, data: Uint8Array, scheme: SignatureScheme, ctx: OperationContext): Promise<Uint8Array>;
   verify(key: string, data: Uint8Array, signature: Uint8Array, scheme: SignatureScheme, ctx: OperationContext): Promise<boolean>;
@@ -261,7 +261,7 @@ export interface DataCipherOptions {
 
 export interface AsymmetricKeySpec {
   readonly algorithm: 'R' | 'E';
-  /** RSA modulus bits (≥ 2048) or the EC curve size (256). */
+  /** RSA modulus bits (≥ 2048; ≥ 1024 for usage S1, EMV Book 2 §5.1) or the EC curve size (256). */
   readonly size: number;
   readonly usage: 'S0' | 'S1' | 'S2';
   readonly owner: string;

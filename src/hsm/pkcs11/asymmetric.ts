@@ -17,7 +17,7 @@ import { HsmError } from '../errors.ts';
 import type { AsymmetricKeySpec, SignatureScheme } from '../hsm.ts';
 import type { KeyAttributes, KeyHandle } from '../key-attributes.ts';
 import type { Trail } from '../shared/audit-trail.ts';
-import { RSA_GENERATE_BITS, parsePrivateKey } from '../software/asymmetric-keys.ts';
+import { RSA_GENERATE_BITS, parsePrivateKey, rsaGenerateMinBits } from '../software/asymmetric-keys.ts';
 import { MAX_DATA_BYTES } from '../software/general-ops.ts';
 import { iso9796Representative } from '../shared/iso9796-2.ts';
 import { PSS_SALT, keyPairAttributes, schemeFor, verifyWithPublicKey } from '../shared/signature-schemes.ts';
@@ -49,17 +49,18 @@ export function publicKeySpki(core: Pkcs11Core, publicObject: Buffer, algorithm:
   return new Uint8Array(spki.buffer, spki.byteOffset, spki.byteLength);
 }
 
-function checkSize(algorithm: 'R' | 'E', size: number): void {
+function checkSize(algorithm: 'R' | 'E', size: number, usage: string): void {
   if (algorithm === 'E' && size !== 256) throw new HsmError('ERR_HSM_UNSUPPORTED', 'EC keys on P-256 only (size 256)');
-  if (algorithm === 'R' && (!Number.isInteger(size) || size < RSA_GENERATE_BITS.min || size > RSA_GENERATE_BITS.max || size % 8 !== 0)) {
-    throw new HsmError('ERR_HSM_PARAM', `RSA modulus: ${RSA_GENERATE_BITS.min} to ${RSA_GENERATE_BITS.max} bits, a multiple of 8`);
+  const min = rsaGenerateMinBits(usage);
+  if (algorithm === 'R' && (!Number.isInteger(size) || size < min || size > RSA_GENERATE_BITS.max || size % 8 !== 0)) {
+    throw new HsmError('ERR_HSM_PARAM', `RSA modulus: ${min} to ${RSA_GENERATE_BITS.max} bits, a multiple of 8`);
   }
 }
 
 /** A new key pair of `attributes` in the token (also rotation's). */
 export function generatePair(core: Pkcs11Core, attributes: KeyAttributes): TokenKey {
   const algorithm = attributes.algorithm as 'R' | 'E';
-  checkSize(algorithm, attributes.length);
+  checkSize(algorithm, attributes.length, attributes.usage);
   return core.keys.createPair(attributes, (publicObject) => publicKeyKcv(publicKeySpki(core, publicObject, algorithm)));
 }
 

@@ -2,7 +2,7 @@
  * Asymmetric private keys as the software HSM stores them: the DER a TR-31 block carries for
  * algorithm R (PKCS#1 RSAPrivateKey, RFC 8017 Appendix A.1.2) and E (SEC 1 ECPrivateKey, RFC 5915),
  * as in the X9.143:2021 §8.5/§8.6 examples, wrapped under the LMK like any other key. Only RSA
- * (2048 to 4096 bits generated; from 1024 imported, for legacy EMV CA and issuer keys) and EC P-256.
+ * (2048 to 4096 bits generated, from 1024 for EMV certification keys S1; from 1024 imported) and EC P-256.
  */
 import { createPrivateKey, createPublicKey, generateKeyPair as nodeGenerateKeyPair, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
@@ -13,6 +13,17 @@ const generatePair = promisify(nodeGenerateKeyPair);
 
 /** RSA modulus sizes the HSM generates (bits). */
 export const RSA_GENERATE_BITS = { min: 2048, max: 4096 } as const;
+/**
+ * EMV certification keys (usage S1: payment system CA and issuer keys) are 1024 to 1984 bits — a
+ * certified key's length travels in one byte (EMV Book 2 §5.1, Tables 13–14) — so S1 keys may be
+ * generated from 1024 bits; every other RSA key from 2048.
+ */
+export const RSA_EMV_CERTIFICATION_MIN_BITS = 1024;
+
+/** The smallest RSA modulus generated for a key of `usage`. */
+export function rsaGenerateMinBits(usage: string): number {
+  return usage === 'S1' ? RSA_EMV_CERTIFICATION_MIN_BITS : RSA_GENERATE_BITS.min;
+}
 /** The smallest RSA modulus accepted on import (EMV CA keys of 1024–1984 bits exist). */
 export const RSA_IMPORT_MIN_BITS = 1024;
 
@@ -51,10 +62,11 @@ export function parsePrivateKey(algorithm: 'R' | 'E', der: Uint8Array, minRsaBit
 }
 
 /** A new key pair: the private key DER to seal (the caller wipes it) and the public key. */
-export async function generatePrivateKey(algorithm: 'R' | 'E', size: number): Promise<{ der: Uint8Array; spki: Uint8Array }> {
+export async function generatePrivateKey(algorithm: 'R' | 'E', size: number, usage: string): Promise<{ der: Uint8Array; spki: Uint8Array }> {
   if (algorithm === 'R') {
-    if (!Number.isInteger(size) || size < RSA_GENERATE_BITS.min || size > RSA_GENERATE_BITS.max || size % 8 !== 0) {
-      throw new HsmError('ERR_HSM_PARAM', `RSA modulus: ${RSA_GENERATE_BITS.min} to ${RSA_GENERATE_BITS.max} bits, a multiple of 8`);
+    const min = rsaGenerateMinBits(usage);
+    if (!Number.isInteger(size) || size < min || size > RSA_GENERATE_BITS.max || size % 8 !== 0) {
+      throw new HsmError('ERR_HSM_PARAM', `RSA modulus: ${min} to ${RSA_GENERATE_BITS.max} bits, a multiple of 8`);
     }
     const pair = await generatePair('rsa', {
       modulusLength: size,

@@ -23,7 +23,7 @@ import { PSS_SALT, keyPairAttributes, schemeFor, verifyWithPublicKey } from '../
 
 export async function generateKeyPair(core: SoftwareCore, spec: AsymmetricKeySpec, ctx: OperationContext, trail: Trail): Promise<KeyHandle> {
   const attributes = keyPairAttributes(spec, ctx);
-  const pair = await generatePrivateKey(spec.algorithm, spec.size);
+  const pair = await generatePrivateKey(spec.algorithm, spec.size, spec.usage);
   try {
     const record = await core.vault.create(attributes, pair.der, publicKeyKcv(pair.spki), pair.spki);
     trail.key(record.id, record.kcv);

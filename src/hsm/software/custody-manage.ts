@@ -75,7 +75,7 @@ export async function rotateKey(core: SoftwareCore, id: string, ctx: OperationCo
   core.vault.withKey(record, () => undefined); // the old record must be intact before it is replaced
   let next;
   if (a.algorithm === 'R' || a.algorithm === 'E') {
-    const pair = await generatePrivateKey(a.algorithm, a.length);
+    const pair = await generatePrivateKey(a.algorithm, a.length, a.usage);
     try {
       next = await core.vault.create(attributes, pair.der, publicKeyKcv(pair.spki), pair.spki);
     } finally {

@@ -45,6 +45,11 @@ export function asymmetricTests(setup: HsmSetup): void {
       assert.equal(await t.hsm.verify(h.id, MESSAGE, new Uint8Array(8), 'ecdsa-sha256', t.ctx), false);
       await rejectsWith(t.hsm.generateKeyPair({ algorithm: 'E', size: 384, usage: 'S0', owner: t.ctx.tenant }, t.ctx), 'ERR_HSM_UNSUPPORTED');
       await rejectsWith(t.hsm.generateKeyPair({ algorithm: 'R', size: 1024, usage: 'S0', owner: t.ctx.tenant }, t.ctx), 'ERR_HSM_PARAM');
+      // EMV certification keys (S1) may be 1024–1984 bits (EMV Book 2 §5.1); 1000 is not a whole byte count.
+      const emvCa = await t.hsm.generateKeyPair({ algorithm: 'R', size: 1152, usage: 'S1', owner: t.ctx.tenant }, t.ctx);
+      assert.equal(createPublicKey({ key: Buffer.from(await t.hsm.exportPublicKey(emvCa.id, t.ctx)), format: 'der', type: 'spki' }).asymmetricKeyDetails?.modulusLength, 1152);
+      await rejectsWith(t.hsm.generateKeyPair({ algorithm: 'R', size: 1000, usage: 'S1', owner: t.ctx.tenant }, t.ctx), 'ERR_HSM_PARAM');
+      await rejectsWith(t.hsm.generateKeyPair({ algorithm: 'R', size: 1016, usage: 'S1', owner: t.ctx.tenant }, t.ctx), 'ERR_HSM_PARAM');
       await rejectsWith(t.hsm.sign(h.id, MESSAGE, 'rsa-pkcs1-sha256', t.ctx), 'ERR_HSM_USAGE');
     }));
 
