@@ -2,9 +2,9 @@
  * One card's ICC key pair for offline data authentication (EMV Book 2 §6.1: RSA, exponent 3 or
  * 2^16 + 1), generated in host memory for one call and handed out only as CRT components, each
  * encrypted on its own under the card's DEK for DGIs 8201–8205 (EMV CPS [M];
- * docs/payment-application.md §4). Both backends generate here: no PKCS#11 token (SoftHSM2
- * included) will reveal the CRT components of a key it generated, except by a wrap the card cannot
- * unwrap (docs/hsm.md §8).
+ * docs/payment-application.md §4). Both backends generate here: a PKCS#11 token gives a private
+ * key out only as one wrapped blob, never as the five components each encrypted under the card's
+ * DEK as the DGIs carry them (docs/hsm.md §8).
  *
  * The key comes out of node:crypto as PKCS#1 DER in a Buffer (never as a KeyObject or a JWK, whose
  * strings could not be wiped); the DER, the parser's copy and every padded component are wiped
