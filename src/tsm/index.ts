@@ -13,3 +13,7 @@ export {
 } from './issuer/issuer-service.ts';
 export { buildIssuerScript, ISSUER_SCRIPT_KINDS, SCRIPT_MAC_LENGTH, type IssuerScriptRequest, type ScriptTransactionKeys } from './issuer/issuer-scripts.ts';
 export { panIndex } from './issuer/pan-index.ts';
+export { preparePersonalization, type PreparedDgi, type PreparedPersonalization } from './personalization/prepare.ts';
+export { assertPaymentCardRecord, type PaymentCardRecord, type IssuerPersonalizationKeys } from './personalization/card-record.ts';
+export { createPaymentIssuer, type PaymentIssuerSetup } from './personalization/issuer-setup.ts';
+export { PAYMENT_AIP, PAYMENT_AFL, PAYMENT_PDOL, PAYMENT_CDOL1, staticDataToAuthenticate } from './personalization/records.ts';

@@ -28,7 +28,7 @@ async function fixture(setup: HsmSetup): Promise<Fixture> {
 }
 
 async function registerChain(f: Fixture, chain: EmvChain): Promise<string> {
-  const imk = async (spec: typeof SPECS.imkAc, hex: string) => (await importClear(f.t, spec, fromHex(hex))).id;
+  const imk = async (spec: Parameters<typeof importClear>[1], hex: string) => (await importClear(f.t, spec, fromHex(hex))).id;
   return f.service.registerCard({
     pan: chain.pan, psn: chain.psn, profile: chain.profile,
     imkAc: await imk(SPECS.imkAc, chain.imk.ac), imkSmi: await imk(SPECS.imkSmi, chain.imk.smi), imkSmc: await imk(SPECS.imkSmc, chain.imk.smc),
