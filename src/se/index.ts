@@ -27,6 +27,22 @@ export { ARA_TAG, type StoredRule } from './applets/ara-m/data-objects.ts';
 export { ARA_COMMAND } from './applets/ara-m/store-commands.ts';
 export { ARA_LIMITS, type AraState } from './applets/ara-m/ara-state.ts';
 export { UiccFileSystem, UICC_FS_ID } from './applets/uicc/uicc-file-system.ts';
+export { PaymentApplet } from './applets/payment/payment-applet.ts';
+export {
+  PAYMENT_LOAD_FILE_AID,
+  PAYMENT_MODULE_AID,
+  PPSE_MODULE_AID,
+  PPSE_AID,
+  VISA_STYLE_AID,
+  MASTERCARD_STYLE_AID,
+  paymentLoadFile,
+  ppseInstance,
+  withPaymentPackage,
+} from './applets/payment/payment-package.ts';
+export { type PaymentState, type StoredDgi, type LastCryptogram } from './applets/payment/payment-state.ts';
+export { CID, cardCvr, cardIad, acSessionKey as cardAcSessionKey, cryptogramInput, cardCryptogram, checkArpc, checkScriptMac, smSessionKey as cardSmSessionKey, type CardTransaction } from './applets/payment/profile-crypto.ts';
+export { PpseApplet } from './applets/ppse/ppse-applet.ts';
+export { PPSE_ENTRIES_DGI, PPSE_MAX_ENTRIES, type PpseState, type PpseEntry } from './applets/ppse/ppse-entries.ts';
 export { DEFAULT_APPLET_LIBRARY } from './applets/default-library.ts';
 export { manufactureBatch, cardFileName, type ManufactureBatchOptions, type ManufacturedBatch, type ManufacturedCard, type OtaKeyOptions } from './factory/batch.ts';
 export { KEY_FILE_FORMAT, KEY_BLOCK_USAGES, encodeKeyFile, type KeyFile, type KeyFileCard, type CheckValue } from './factory/key-file.ts';

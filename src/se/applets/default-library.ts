@@ -6,7 +6,12 @@
 import { AppletLibrary } from '../gp/applet-library.ts';
 import { AraMApplet } from './ara-m/ara-m-applet.ts';
 import { ARA_M_MODULE_AID } from './ara-m/ara-m-package.ts';
+import { PaymentApplet } from './payment/payment-applet.ts';
+import { PAYMENT_MODULE_AID, PPSE_MODULE_AID } from './payment/payment-package.ts';
+import { PpseApplet } from './ppse/ppse-applet.ts';
 
 export const DEFAULT_APPLET_LIBRARY: AppletLibrary = new AppletLibrary([
   [ARA_M_MODULE_AID, { name: 'ARA-M (GP Secure Element Access Control v1.1)', create: () => new AraMApplet() }],
+  [PAYMENT_MODULE_AID, { name: 'EMV contactless payment (docs/payment-application.md)', create: () => new PaymentApplet() }],
+  [PPSE_MODULE_AID, { name: 'PPSE 2PAY.SYS.DDF01 (EMV Book B)', create: () => new PpseApplet() }],
 ]);

@@ -4,13 +4,15 @@
  * Per card: a unique CIN, CPLC (unique IC serial) and KDD; ISD keys diversified from the batch
  * master keys with the card's KDD by the gp/ functions (KDF3 for SCP03, EMV CPG 2.04 or VISA2 for
  * SCP02 — gp.md §5.5); for OTA, random SCP80 key sets (KIc/KID, KVN 01–0F, counters at 0), the
- * TARs of the ISD and a random SCP81 PSK with its identity; optionally the ARA-M. The key file
+ * TARs of the ISD and a random SCP81 PSK with its identity; optionally the ARA-M; the payment load file with the PPSE (unless
+ * `withPayment: false`). The key file
  * carries the master keys once and every per-card random key, each as a TR-31 key block.
  */
 import { fromHex, readUintBe, toHex } from '../../bytes/index.ts';
 import { kcv, randomBytes } from '../../crypto/index.ts';
 import { diversifyKey, DIVERSIFICATION_METHODS, type DiversificationMethod, type KeyType } from '../../gp/index.ts';
 import { araMInstance, araMLoadFile } from '../applets/ara-m/ara-m-package.ts';
+import { paymentLoadFile, ppseInstance } from '../applets/payment/payment-package.ts';
 import { SeError } from '../errors.ts';
 import type { CardProfile } from '../profiles/card-profile.ts';
 import type { CardState, OtaState, Scp80KeySetState } from '../state/card-state.ts';
@@ -51,6 +53,11 @@ export interface ManufactureBatchOptions {
   /** TARs of the ISD (hex, 3 bytes); default 000000 (TS 101 220 Annex D) and B00000 (common RAM TAR). */
   readonly tars?: readonly string[];
   readonly withAraM?: boolean;
+  /**
+   * Preload the payment load file F04F50454E54534D50 (payment and PPSE modules) and preinstall the
+   * PPSE instance, associated with the ISD (docs/payment-application.md §1). Default true.
+   */
+  readonly withPayment?: boolean;
   /** Production date (CPLC dates, key file timestamp). Default now. */
   readonly date?: Date;
   /** Called after each card (progress display). */
@@ -193,8 +200,8 @@ function manufactureCard(o: ManufactureBatchOptions, r: ReturnType<typeof resolv
     kdd,
     iin,
     cin,
-    preloaded: o.withAraM === true ? [araMLoadFile(profile.isdAid)] : [],
-    preinstalled: o.withAraM === true ? [araMInstance(profile.isdAid)] : [],
+    preloaded: [...(o.withAraM === true ? [araMLoadFile(profile.isdAid)] : []), ...(o.withPayment !== false ? [paymentLoadFile(profile.isdAid)] : [])],
+    preinstalled: [...(o.withAraM === true ? [araMInstance(profile.isdAid)] : []), ...(o.withPayment !== false ? [ppseInstance(profile.isdAid)] : [])],
   });
   const ota = r.ota === undefined && iccid === undefined ? undefined : buildOta(r, iccid, cin, profile.isdAid);
   const state: CardState = ota === undefined ? base : { ...base, ota };
