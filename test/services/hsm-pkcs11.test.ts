@@ -156,6 +156,18 @@ describe('PKCS#11 backend on SoftHSM2', { skip, timeout: 600_000 }, () => {
         assert.equal(raw.secretObjects(m6.id).length, 1);
       }));
 
+    it('an ICC key pair for a card and a card PIN leave no object on the token (the ICC key is made on the host for one call, the SCP02 session DEK is destroyed)', () =>
+      withToken(async (t, raw) => {
+        const issuer = await t.hsm.generateKeyPair({ algorithm: 'R', size: 2048, usage: 'S1', owner: t.ctx.tenant }, t.ctx);
+        const dek = await importClear(t, { ...SPECS.gpDek, algorithm: 'T' }, fromHex('404142434445464748494A4B4C4D4E4F'));
+        const zpk = await importClear(t, SPECS.pinT, fromHex('C1D0F8FB4958670DBA40AB1F3752EF0D'));
+        const before = raw.objectCount();
+        const card = { dek: dek.id, scp: 2 as const, sequenceCounter: 7 };
+        await t.hsm.generateIccKeyPairForCard({ ...card, issuer: issuer.id, pan: '4761739001010119', expiry: '1229', serialNumber: fromHex('000001'), staticData: new Uint8Array(0) }, t.ctx);
+        await t.hsm.pinBlockForCard({ ...card, pin: { key: zpk.id, format: 1, block: new Uint8Array(8) } }, t.ctx).catch(() => undefined);
+        assert.equal(raw.objectCount(), before);
+      }));
+
     it('an M3 key without its companion is refused for the retail MAC, saying why, never computed on the host', () =>
       withToken(async (t, raw) => {
         const clear = fromHex('0123456789ABCDEFFEDCBA9876543210');

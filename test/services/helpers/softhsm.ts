@@ -67,6 +67,8 @@ export interface TokenInspector {
   privateObjects(id: string): Buffer[];
   /** Attribute `type` of `object`; a refusal comes back as its CKR_* name. */
   read(object: Buffer, type: number): { value: Buffer } | { refused: string };
+  /** How many objects the session sees (token and session objects, every class). */
+  objectCount(): number;
   /** A CK_BBOOL attribute. */
   flag(object: Buffer, type: number): boolean;
   destroy(object: Buffer): void;
@@ -113,6 +115,16 @@ export async function inspectToken(token: SoftHsmToken): Promise<TokenInspector>
     secretObjects: (id) => find([{ type: CKA.CLASS, value: CKO.SECRET_KEY }, { type: CKA.ID, value: Buffer.from(id, 'utf8') }]),
     privateObjects: (id) => find([{ type: CKA.CLASS, value: CKO.PRIVATE_KEY }, { type: CKA.ID, value: Buffer.from(id, 'utf8') }]),
     read,
+    objectCount() {
+      api.C_FindObjectsInit(session, []);
+      try {
+        let count = 0;
+        for (let batch = api.C_FindObjects(session, 64); batch.length > 0; batch = api.C_FindObjects(session, 64)) count += batch.length;
+        return count;
+      } finally {
+        api.C_FindObjectsFinal(session);
+      }
+    },
     flag(object, type) {
       const r = read(object, type);
       if (!('value' in r)) throw new Error(`attribute 0x${type.toString(16)}: ${r.refused}`);
