@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { registerCalc } from './calc.ts';
 import { registerGp } from './gp.ts';
 import { registerHsm } from './hsm.ts';
+import { registerIssuer } from './issuer.ts';
 import { registerSeCreate } from './se-create.ts';
 import { registerSeServe } from './se-serve.ts';
 
@@ -10,6 +11,7 @@ export function registerCommands(program: Command): void {
   registerCalc(program);
   registerGp(program);
   registerHsm(program);
+  registerIssuer(program);
   registerSeCreate(program);
   registerSeServe(program);
 }

@@ -163,6 +163,11 @@ export class HsmSession {
     this.ctx = cliContext(options);
   }
 
+  /** The store of the data directory (tsm/ services that share the HSM's database use it). */
+  get db(): StoreDb {
+    return this.#db;
+  }
+
   /** Loads the LMK file and opens the store (locationOf). */
   static async open(options: HsmOptions, out: Output): Promise<HsmSession> {
     const where = locationOf(options);
