@@ -17,6 +17,8 @@ import { MemoryAuditSink, Pkcs11Hsm, type OperationContext } from '../../src/hsm
 import { CKA, CKK, CKM } from '../../src/hsm/pkcs11/ck.ts';
 import { COMPANION_LABEL_PREFIX } from '../../src/hsm/pkcs11/retail-mac.ts';
 import { runHsmConformance } from '../hsm/conformance/suite.ts';
+import { issuerSuite } from '../tsm/issuer-suite.ts';
+import { personalizationSuite } from '../tsm/personalization-suite.ts';
 import { SPECS, approvals, importClear, rejectsWith, type HsmUnderTest, type OptionalOperation } from '../hsm/conformance/fixture.ts';
 import { CUSTODIANS, TEST_SCRYPT, softwareHsm } from '../hsm/software-setup.ts';
 import { loadVectors } from '../helpers/vectors.ts';
@@ -116,6 +118,8 @@ describe('PKCS#11 backend on SoftHSM2', { skip, timeout: 600_000 }, () => {
   });
 
   runHsmConformance('pkcs11', pkcs11Setup);
+  issuerSuite('PKCS#11 (SoftHSM2)', pkcs11Setup);
+  personalizationSuite('PKCS#11 (SoftHSM2)', pkcs11Setup);
 
   describe('what only the token shows', () => {
     it('every key object is sensitive: the token refuses CKA_VALUE of secret keys (M3 companions included) and private keys', () =>
