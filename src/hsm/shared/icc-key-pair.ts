@@ -71,6 +71,7 @@ export async function generateIccKey(bits: number, exponent: 3 | 65537): Promise
     privateKeyEncoding: { type: 'pkcs1', format: 'der' },
   });
   const der = pair.privateKey;
+  const made: Uint8Array[] = [];
   let parsed: ReturnType<typeof parseTlv> | undefined;
   try {
     parsed = parseTlv(new Uint8Array(der.buffer, der.byteOffset, der.byteLength));
@@ -79,11 +80,15 @@ export async function generateIccKey(bits: number, exponent: 3 | 65537): Promise
     const at = (i: number): Uint8Array => {
       const node = c[i];
       if (node === undefined || node.tag !== 0x02) throw new HsmError('ERR_HSM_BACKEND', 'the generated RSA key does not parse');
-      return leftPad(node.value, half);
+      const value = leftPad(node.value, half);
+      made.push(value);
+      return value;
     };
     const components = { p: at(4), q: at(5), dp: at(6), dq: at(7), qInv: at(8) };
-    const spki = new Uint8Array(pair.publicKey);
-    return { spki, components, wipe: () => wipe(...Object.values(components)) };
+    return { spki: new Uint8Array(pair.publicKey), components, wipe: () => wipe(...made) };
+  } catch (e) {
+    wipe(...made);
+    throw e;
   } finally {
     der.fill(0);
     if (parsed !== undefined) wipe(parsed.value); // the parser's private copy: every INTEGER is a view into it
