@@ -33,10 +33,11 @@ const bad = (what: string): never => {
 /** Reads the persistent data (empty before the first entry); damaged data is a memory failure. */
 export function loadPpseState(persistent: unknown): PpseState {
   if (persistent === undefined) return { format: 'ppse/1', entries: [] };
-  const s = persistent;
+  if (persistent === null || typeof persistent !== 'object') throw new CardException(SW.MEMORY_FAILURE, 'PPSE: persistent data is damaged');
+  const s = persistent as Record<string, unknown>;
   const isEntry = (e: unknown): boolean => e !== null && typeof e === 'object' && (e as PpseEntry).aid instanceof Uint8Array && (e as PpseEntry).entry instanceof Uint8Array;
-  const ok = s !== null && typeof s === 'object' && s.format === 'ppse/1' && Array.isArray(s.entries) && s.entries.every(isEntry);
-  if (!ok) throw new CardException(SW.MEMORY_FAILURE, 'PPSE: persistent data is damaged');
+  const entries: unknown = s.entries;
+  if (s.format !== 'ppse/1' || !Array.isArray(entries) || !entries.every(isEntry)) throw new CardException(SW.MEMORY_FAILURE, 'PPSE: persistent data is damaged');
   return persistent as PpseState;
 }
 
