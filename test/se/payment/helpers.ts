@@ -157,3 +157,26 @@ export function getData(card: VirtualSecureElement, tag: number): ResponseApdu {
 }
 
 export { parseTlvList };
+
+/** A card with one payment instance personalized (no SCP session left open); the basic channel is free. */
+export async function personalizedPaymentCard(o: Omit<PersoOptions, 'keys'> & { aid?: Uint8Array; keys?: PersoOptions['keys'] }) {
+  const { card, store } = paymentCard();
+  const aid = o.aid ?? fromHex('A0000000031010');
+  const keys = o.keys ?? iccKeys(o.profile);
+  const session = await isdSession(card);
+  assert.equal(await installPayment(session, aid), 0x9000);
+  assert.equal(await storeDgis(session, aid, paymentDgis({ ...o, keys })), 0x9000);
+  session.close();
+  card.reset();
+  return { card, store, keys, aid };
+}
+
+/** A tap up to the cryptogram: SELECT, GPO (and GENERATE AC in flow 2); returns the cryptogram's template. */
+export function tap(card: VirtualSecureElement, aid: Uint8Array, flow: 1 | 2, values = terminalValues(), p1 = 0x80): { sw: number; t: Record<string, Uint8Array>; un: Uint8Array } {
+  select(card, aid);
+  const g = gpo(card, values);
+  if (g.sw !== 0x9000) return { sw: g.sw, t: {}, un: values['9F37']! };
+  if (flow === 1) return { sw: g.sw, t: template77(g.data), un: values['9F37']! };
+  const r = generateAc(card, p1, values);
+  return { sw: r.sw, t: r.sw === 0x9000 ? template77(r.data) : {}, un: values['9F37']! };
+}
