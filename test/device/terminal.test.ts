@@ -139,8 +139,12 @@ describe('PosTerminal', () => {
 
   it('bad options and transactions are refused with ERR_DEVICE_PARAM; no error message holds the PAN', async () => {
     assert.throws(() => new PosTerminal({ caKeys: [], supportedAids: [hex`A0`], authorizer: new RecordingAuthorizer() }), (e) => e instanceof DeviceError && e.code === 'ERR_DEVICE_PARAM');
-    const t = terminal(new RecordingAuthorizer());
+    assert.throws(() => terminal(new RecordingAuthorizer(), { caKeys: [{ ...pki.caKey, rid: hex`A0` }] }), (e) => e instanceof DeviceError && e.code === 'ERR_DEVICE_PARAM');
     const card = new MockCard(await cardSpec(pki, 'gpo'));
+    for (const random of [() => new Uint8Array(3), () => { throw new Error('no entropy'); }]) {
+      await assert.rejects(terminal(new RecordingAuthorizer(), { random }).transact(card, TX), (e) => e instanceof DeviceError && e.code === 'ERR_DEVICE_PARAM');
+    }
+    const t = terminal(new RecordingAuthorizer());
     for (const bad of [{ ...TX, date: '261340' }, { ...TX, amount: -1 }, { ...TX, currency: 1000 }, { ...TX, amount: 1.5 }]) {
       await assert.rejects(t.transact(card, bad), (e) => e instanceof DeviceError && e.code === 'ERR_DEVICE_PARAM' && !e.message.includes(PAN));
     }

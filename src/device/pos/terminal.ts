@@ -47,11 +47,29 @@ function param(message: string): DeviceError {
 
 function checkOptions(o: PosTerminalOptions): void {
   if (typeof o !== 'object' || o === null) throw param('expected options');
-  if (!Array.isArray(o.caKeys)) throw param('caKeys: an array of CaPublicKey');
+  if (!Array.isArray(o.caKeys) || !o.caKeys.every(isCaKey)) throw param('caKeys: an array of CaPublicKey (caKeyFromSpki)');
   if (!Array.isArray(o.supportedAids) || !o.supportedAids.every((a: unknown) => a instanceof Uint8Array && a.length >= 5 && a.length <= 16)) throw param('supportedAids: AIDs of 5 to 16 bytes');
   if (typeof o.authorizer?.authorize !== 'function') throw param('authorizer: an Authorizer');
   if (o.ttq !== undefined && !(o.ttq instanceof Uint8Array && o.ttq.length === 4)) throw param('ttq: 4 bytes');
   if (o.tacDenial !== undefined && !(o.tacDenial instanceof Uint8Array && o.tacDenial.length === TVR_LENGTH)) throw param('tacDenial: 5 bytes');
+}
+
+function isCaKey(k: unknown): boolean {
+  if (typeof k !== 'object' || k === null) return false;
+  const c = k as Partial<CaPublicKey>;
+  return c.rid instanceof Uint8Array && c.rid.length === 5 && Number.isInteger(c.index) && c.modulus instanceof Uint8Array && c.exponent instanceof Uint8Array;
+}
+
+/** The unpredictable number 9F37 (4 bytes) from the terminal's random source. */
+function unpredictableNumber(random: RandomSource): Uint8Array {
+  let un: unknown;
+  try {
+    un = random(4);
+  } catch (cause) {
+    throw new DeviceError('ERR_DEVICE_PARAM', 'POS terminal: the random source failed', { cause });
+  }
+  if (!(un instanceof Uint8Array) || un.length !== 4) throw param('random source: expected 4 bytes');
+  return un.slice();
 }
 
 /** A contactless POS terminal. */
@@ -64,14 +82,12 @@ export class PosTerminal {
   }
 
   /**
-   * Runs one tap on `card`. A bad `transaction` throws ERR_DEVICE_PARAM; everything the card or the
+   * Runs one tap on `card`. A bad `transaction` (or a failing random source) throws ERR_DEVICE_PARAM; everything the card or the
    * authorizer does ends in an outcome (kind `error` with a DeviceError when it cannot complete).
    */
   async transact(card: ApduTransport, transaction: Transaction): Promise<TerminalOutcome> {
     const txData = transactionData(transaction);
-    const un = (this.#options.random ?? csprng)(4);
-    if (!(un instanceof Uint8Array) || un.length !== 4) throw param('random source: expected 4 bytes');
-    const terminal = { ...txData, '9F66': (this.#options.ttq ?? DEFAULT_TTQ).slice(), '9F37': un.slice() };
+    const terminal = { ...txData, '9F66': (this.#options.ttq ?? DEFAULT_TTQ).slice(), '9F37': unpredictableNumber(this.#options.random ?? csprng) };
     const tvr = newTvr();
     let aid: Uint8Array | undefined;
     try {
