@@ -72,7 +72,13 @@ function unpredictableNumber(random: RandomSource): Uint8Array {
   return un.slice();
 }
 
-/** A contactless POS terminal. */
+/**
+ * A contactless POS terminal.
+ * @example
+ * const pos = new PosTerminal({ caKeys: [caKeyFromSpki(hex`A000000003`, 0x92, spki)], supportedAids: [hex`A000000003`], authorizer });
+ * const outcome = await pos.transact(card, { amount: 1250, currency: 978, country: 250, date: '261127' });
+ * if (outcome.kind === 'approved') await deliverIssuerUpdate(card, outcome.aid, outcome.authorization);
+ */
 export class PosTerminal {
   readonly #options: PosTerminalOptions;
 

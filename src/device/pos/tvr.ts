@@ -18,10 +18,6 @@ export const TVR = {
   iccDataMissing: { byte: 0, mask: 0x20 },
   /** Byte 1 b4: DDA failed (fDDA is DDA's contactless form, EMV Book C-3). */
   ddaFailed: { byte: 0, mask: 0x08 },
-  /** Byte 1 b3: CDA failed. */
-  cdaFailed: { byte: 0, mask: 0x04 },
-  /** Byte 2 b7: expired application. */
-  expiredApplication: { byte: 1, mask: 0x40 },
 } as const satisfies Record<string, TvrBit>;
 
 /** The name of a bit of {@link TVR}. */
