@@ -150,6 +150,24 @@ export function emvPersonalizationTests(setup: HsmSetup): void {
     }
   });
 
+  it('the chain CA (1408) → issuer (1152) → ICC (1024), every key in the HSM, each certificate with a remainder, recovers as a terminal does', () =>
+    withHsm(setup, async (t) => {
+      const s1 = (size: number) => t.hsm.generateKeyPair({ algorithm: 'R', size, usage: 'S1', owner: t.ctx.tenant }, t.ctx);
+      const [ca, issuer, dek] = [await s1(1408), await s1(1152), await dekFor(t, 3)];
+      const issuerSpki = await t.hsm.exportPublicKey(issuer.id, t.ctx);
+      const issuerCert = await t.hsm.issueEmvCertificate(ca.id, { kind: 'issuer', issuerIdentifier: '47617390', expiry: '1230', serialNumber: SERIAL, subjectPublicKey: issuerSpki }, t.ctx);
+      assert.deepEqual([issuerCert.certificate.length, issuerCert.remainder.length, toHex(issuerCert.exponent)], [176, 144 - 140, '010001']);
+      const recovered = recover(await t.hsm.exportPublicKey(ca.id, t.ctx), issuerCert, 'issuer');
+      assert.equal(recovered.header.id, '47617390');
+      // the terminal's next step uses the issuer key as recovered, not as the HSM exported it
+      const issuerKey = createPublicKey({ key: { kty: 'RSA', n: b64(recovered.modulus), e: b64(issuerCert.exponent) }, format: 'jwk' });
+      const out = await t.hsm.generateIccKeyPairForCard({ issuer: issuer.id, pan: PAN, expiry: '1229', serialNumber: SERIAL, staticData: STATIC_DATA, dek: dek.id, scp: 3 }, t.ctx);
+      assert.deepEqual([out.certificate.length, out.remainder.length], [144, 128 - 102]);
+      const icc = recover(new Uint8Array(issuerKey.export({ format: 'der', type: 'spki' })), out, 'icc', STATIC_DATA);
+      assert.equal(toHex(icc.modulus), toHex(modulusOf(out.publicKey)));
+      rebuild(out, 3, 1024);
+    }));
+
   describe('pinBlockForCard', () => {
     const pin = '4321';
     const format2 = '244321FFFFFFFFFF'; // ISO 9564-1 §9.3: 2 ‖ N ‖ PIN ‖ F…
