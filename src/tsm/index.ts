@@ -16,4 +16,4 @@ export { panIndex } from './issuer/pan-index.ts';
 export { preparePersonalization, type PreparedDgi, type PreparedPersonalization } from './personalization/prepare.ts';
 export { assertPaymentCardRecord, type PaymentCardRecord, type IssuerPersonalizationKeys } from './personalization/card-record.ts';
 export { createPaymentIssuer, type PaymentIssuerSetup } from './personalization/issuer-setup.ts';
-export { PAYMENT_AIP, PAYMENT_AFL, PAYMENT_PDOL, PAYMENT_CDOL1, staticDataToAuthenticate } from './personalization/records.ts';
+export { PAYMENT_AIP, PAYMENT_AFL, PAYMENT_PDOL, PAYMENT_CDOL1, staticDataToAuthenticate, ppseEntryDgi } from './personalization/records.ts';

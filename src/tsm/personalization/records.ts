@@ -5,7 +5,7 @@
  * lists 82).
  */
 import { concat, fromHex } from '../../bytes/index.ts';
-import { encodeTlv, encodeTlvList, tlv } from '../../tlv/index.ts';
+import { encodeDgi, encodeTlv, encodeTlvList, tlv } from '../../tlv/index.ts';
 import type { EmvCertificate } from '../../hsm/index.ts';
 import type { PaymentCardRecord } from './card-record.ts';
 
@@ -87,4 +87,14 @@ export function fciProprietary(card: PaymentCardRecord): Uint8Array {
 /** DGI 9104: 82 AIP ‖ 94 AFL. */
 export function gpoData(): Uint8Array {
   return concat(t(0x82, PAYMENT_AIP), t(0x94, PAYMENT_AFL));
+}
+
+/**
+ * The PPSE's personalization for one payment application (EMV Book B §3.3; docs/payment-application.md
+ * §4): DGI 9102 with the Directory Entry 61{4F AID, 50 label, 87 priority}, sent to the PPSE through
+ * its security domain. An entry of the same AID replaces the stored one.
+ */
+export function ppseEntryDgi(aid: Uint8Array, card: Pick<PaymentCardRecord, 'label' | 'priority'>): Uint8Array {
+  const entry = t(0x61, concat(t(0x4f, aid), t(0x50, new TextEncoder().encode(card.label)), t(0x87, Uint8Array.of(card.priority))));
+  return encodeDgi(0x9102, entry);
 }
