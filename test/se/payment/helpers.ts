@@ -180,3 +180,10 @@ export function tap(card: VirtualSecureElement, aid: Uint8Array, flow: 1 | 2, va
   const r = generateAc(card, p1, values);
   return { sw: r.sw, t: r.sw === 0x9000 ? template77(r.data) : {}, un: values['9F37']! };
 }
+
+/** Rewrites the payment instance's persistent data in the card's memory (a test's way to reach e.g. ATC FFFE without 65534 taps). */
+export function editPaymentData(store: MemoryCardStore, aid: Uint8Array, change: (data: Record<string, unknown>) => Record<string, unknown>): void {
+  const state = store.load();
+  const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+  store.save({ ...state, applications: state.applications.map((a) => (hex(a.aid) === hex(aid) ? { ...a, data: change(a.data as Record<string, unknown>) } : a)) });
+}
