@@ -5,6 +5,7 @@
  */
 import { closeSync, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
+import { cachingStatements } from './sqlite-statements.ts';
 import { Kysely, PostgresAdapter, PostgresDialect, SqliteAdapter, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import { StoreError, sanitizeCause } from './errors.ts';
@@ -93,7 +94,7 @@ function openSqlite(path: string, options: OpenDatabaseOptions): StoreDb {
       cause: sanitizeCause(error),
     });
   }
-  return new Kysely<StoreSchema>({ dialect: new SqliteDialect({ database }) });
+  return new Kysely<StoreSchema>({ dialect: new SqliteDialect({ database: cachingStatements(database) }) });
 }
 
 /** PostgreSQL int8 (OID 20): a number, as SQLite gives, refused past 2^53 rather than rounded. */
