@@ -40,7 +40,8 @@ export {
   withPaymentPackage,
 } from './applets/payment/payment-package.ts';
 export { type PaymentState, type StoredDgi, type LastCryptogram } from './applets/payment/payment-state.ts';
-export { CID, cardCvr, cardIad, acSessionKey as cardAcSessionKey, cryptogramInput, cardCryptogram, checkArpc, checkScriptMac, smSessionKey as cardSmSessionKey, type CardTransaction } from './applets/payment/profile-crypto.ts';
+export { CID, cardCvr, cardIad, acSessionKey as cardAcSessionKey, cryptogramInput, cardCryptogram, checkArpc, checkScriptMac, smSessionKey as cardSmSessionKey, decipherScriptData as cardDecipherScriptData, type CardTransaction } from './applets/payment/profile-crypto.ts';
+export { newPinBlock as cardNewPinBlock } from './applets/payment/pin-commands.ts';
 export { PpseApplet } from './applets/ppse/ppse-applet.ts';
 export { PPSE_ENTRIES_DGI, PPSE_MAX_ENTRIES, type PpseState, type PpseEntry } from './applets/ppse/ppse-entries.ts';
 export { DEFAULT_APPLET_LIBRARY } from './applets/default-library.ts';

@@ -6,7 +6,7 @@
 import { SW } from '../../../apdu/index.ts';
 import { CardException } from '../../runtime/card-exception.ts';
 import { readCardData, type CardData } from './card-data.ts';
-import type { PaymentState } from './payment-state.ts';
+import type { PaymentState, StoredDgi } from './payment-state.ts';
 import type { CardTransaction } from './profile-crypto.ts';
 
 /** Per logical channel, cleared by every SELECT and deselection (volatile memory). */
@@ -32,13 +32,24 @@ export interface CommandEnv {
 }
 
 /**
+ * Card data read from a DGI list, kept while the list is the same object: personalization data
+ * never changes after completion, and reading it builds the RSA key (volatile, like a card's
+ * RAM copy of its key objects).
+ */
+const cardDataCache = new WeakMap<readonly StoredDgi[], CardData>();
+
+/**
  * The personalized card data, or 6985 before personalization completed (docs/payment-application.md
  * §4.2: every transaction command is refused). Data that stopped reading back is a memory failure.
  */
 export function personalizedCard(state: PaymentState): CardData {
   if (!state.personalized) throw new CardException(SW.CONDITIONS_OF_USE_NOT_SATISFIED, 'payment: not personalized');
+  const cached = cardDataCache.get(state.dgis);
+  if (cached !== undefined) return cached;
   try {
-    return readCardData(state);
+    const data = readCardData(state);
+    cardDataCache.set(state.dgis, data);
+    return data;
   } catch {
     throw new CardException(SW.MEMORY_FAILURE, 'payment: personalization data is damaged');
   }

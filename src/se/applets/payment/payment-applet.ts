@@ -49,6 +49,10 @@ function baseCla(cla: number): number | undefined {
   return (cla & 0x80) | ((cla & 0x20) !== 0 ? 0x04 : 0x00);
 }
 
+/**
+ * One payment application instance (bound to module `F04F50454E54534D5001` in the default applet
+ * library). Volatile per logical channel: the transaction in progress and the script window.
+ */
 export class PaymentApplet implements Applet {
   readonly #sessions = new Map<number, ChannelSession>();
   readonly #perso = new DgiStream();

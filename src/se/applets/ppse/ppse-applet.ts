@@ -10,6 +10,7 @@ import { CardException } from '../../runtime/card-exception.ts';
 import { DgiStream, parseDgiStoreData } from '../payment/dgi-stream.ts';
 import { PPSE_ENTRIES_DGI, loadPpseState, mergeEntries, ppseFci } from './ppse-entries.ts';
 
+/** The PPSE instance (module `F04F50454E54534D5002`; instance AID 2PAY.SYS.DDF01). */
 export class PpseApplet implements Applet {
   /** Several readers (the NFC controller, a wallet) may read the directory at once. */
   readonly multiselectable = true;
