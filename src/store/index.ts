@@ -10,7 +10,7 @@
  * await closeDatabase(db);
  */
 export { StoreError, STORE_ERROR_CODES, type StoreErrorCode } from './errors.ts';
-export type { StoreDb, StoreSchema, KeyRecordsTable, CustodiansTable, AuditEventsTable, AuditEventKeysTable, IssuerCardsTable } from './schema.ts';
+export type { StoreDb, StoreSchema, KeyRecordsTable, CustodiansTable, AuditEventsTable, AuditEventKeysTable, IssuerCardsTable, ApiClientsTable } from './schema.ts';
 export {
   openDatabase,
   closeDatabase,
@@ -58,3 +58,11 @@ export {
   assertIssuerCard,
   type StoredIssuerCard,
 } from './issuer-cards.ts';
+export {
+  insertApiClient,
+  getApiClient,
+  listApiClients,
+  setApiClientDisabled,
+  assertApiClient,
+  type StoredApiClient,
+} from './api-clients.ts';

@@ -14,6 +14,7 @@ import * as keyRecords from './migrations/2026-11-27T0500-key-records.ts';
 import * as custodians from './migrations/2026-11-27T0510-custodians.ts';
 import * as auditEvents from './migrations/2026-11-27T0520-audit-events.ts';
 import * as issuerCards from './migrations/2026-11-27T0530-issuer-cards.ts';
+import * as apiClients from './migrations/2026-11-27T1100-api-clients.ts';
 
 /** Every migration, by name (= its file name without `.ts`); names sort in the order they run. */
 const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -21,6 +22,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026-11-27T0510-custodians': custodians,
   '2026-11-27T0520-audit-events': auditEvents,
   '2026-11-27T0530-issuer-cards': issuerCards,
+  '2026-11-27T1100-api-clients': apiClients,
 };
 
 /** The migration names, in the order they run. */

@@ -75,6 +75,17 @@ export interface IssuerCardsTable {
   updated_at: string;
 }
 
+/** A client of the TSM service's HTTP API; the secret only as a salted, keyed hash. */
+export interface ApiClientsTable {
+  id: string;
+  tenant: string;
+  role: string;
+  secret_hash: string;
+  created_at: string;
+  /** 0 enabled, 1 disabled (an integer on both dialects). */
+  disabled: number;
+}
+
 /** Every table of the store. */
 export interface StoreSchema {
   key_records: KeyRecordsTable;
@@ -82,6 +93,7 @@ export interface StoreSchema {
   audit_events: AuditEventsTable;
   audit_event_keys: AuditEventKeysTable;
   issuer_cards: IssuerCardsTable;
+  api_clients: ApiClientsTable;
 }
 
 /** An open store database (or a transaction on one: `Transaction<StoreSchema>` is one too). */

@@ -9,6 +9,7 @@ import { keyRecordTests } from './suite/key-records.ts';
 import { migrationTests } from './suite/migrations.ts';
 import { auditTests, custodianTests } from './suite/custodians-audit.ts';
 import { issuerCardTests } from './suite/issuer-cards.ts';
+import { apiClientTests } from './suite/api-clients.ts';
 import { concurrencyTests, hostileStringTests, repositoryTests, transactionTests } from './suite/robustness.ts';
 
 export type { StoreFactory } from './suite/fixtures.ts';
@@ -28,5 +29,6 @@ export function storeSuite(name: string, open: StoreFactory, options: { readonly
     transactionTests(open);
     repositoryTests(open);
     issuerCardTests(open);
+    apiClientTests(open);
   });
 }
