@@ -41,7 +41,7 @@ describe('payment personalization', () => {
       const fci = select(c.card, AID);
       assert.equal(fci.sw, 0x9000);
       assert.equal(toHex(fci.data), toHex(encodeTlv(tlv(0x6f, [tlv(0x84, AID)]))));
-      assert.equal(toHex(getData(c.card, 0xdf70).data), 'DF700F00' + '0D01' + '8000' + '8010' + '9000' + '9010' + '9102' + '9104');
+      assert.equal(toHex(getData(c.card, 0xdf70).data), 'DF700B00' + '0D01' + '8000' + '9000' + '9102' + '9104');
       assert.equal(gpo(c.card, terminalValues()).sw, 0x6985);
       assert.equal(send(c.card, 0x00, 0xb2, 1, 0x0c, undefined, 256).sw, 0x6985);
       assert.equal(send(c.card, 0x80, 0xae, 0x80, 0, new Uint8Array(29), 256).sw, 0x6985);
@@ -52,16 +52,29 @@ describe('payment personalization', () => {
   it('a missing DGI: 6A88, DF70 lists it; sending it completes personalization', async () => {
     const c = await installed();
     const all = paymentDgis(OPTIONS);
-    assert.equal(await c.store(all.filter((d) => d.dgi !== 0x9010)), 0x6a88);
+    assert.equal(await c.store(all.filter((d) => d.dgi !== 0x9000)), 0x6a88);
     const status = await c.between(() => toHex(getData(c.card, 0xdf70).data));
-    assert.ok(status.startsWith('DF70') && status.slice(6, 8) === '00' && status.includes('9010'), status);
+    assert.ok(status.startsWith('DF70') && status.slice(6, 8) === '00' && status.includes('9000'), status);
     // the refused last block kept nothing: send again what DF70 lists
     const missing = new Set(status.slice(8).match(/.{4}/g)!.map((h) => parseInt(h, 16)));
-    assert.equal(await c.store(all.filter((d) => missing.has(d.dgi) && d.dgi !== 0x9010)), 0x6a88);
+    assert.equal(await c.store(all.filter((d) => missing.has(d.dgi) && d.dgi !== 0x9000)), 0x6a88);
     assert.equal(await c.store(all.filter((d) => missing.has(d.dgi))), 0x9000);
     assert.equal(await c.between(() => toHex(getData(c.card, 0xdf70).data)), 'DF700101');
     // personalized: no more STORE DATA
     assert.equal(await c.store(all.filter((d) => d.dgi === 0x9010)), 0x6985);
+  });
+
+  it('the offline PIN is optional, but 8010 and 9010 come together; without it VERIFY and GET DATA 9F17 answer 6A88', async () => {
+    const half = await installed();
+    assert.equal(await half.store(paymentDgis(OPTIONS).filter((d) => d.dgi !== 0x9010)), 0x6a88);
+    const c = await installed();
+    assert.equal(await c.store(paymentDgis(OPTIONS).filter((d) => d.dgi !== 0x8010 && d.dgi !== 0x9010)), 0x9000);
+    await c.between(() => {
+      assert.equal(toHex(getData(c.card, 0xdf70).data), 'DF700101');
+      assert.equal(send(c.card, 0x00, 0x20, 0x00, 0x80, fromHex('241234FFFFFFFFFF')).sw, 0x6a88);
+      assert.equal(getData(c.card, 0x9f17).sw, 0x6a88);
+      assert.equal(gpo(c.card, terminalValues()).sw, 0x9000);
+    });
   });
 
   it('a record the AFL names is required too, and the RSA key when the AIP says DDA', async () => {

@@ -31,7 +31,9 @@ export interface CardData {
 }
 
 /** The DGIs required in any case (§4). */
-const BASE_DGIS = [PAYMENT_DGI.INTERNAL, PAYMENT_DGI.ICC_KEYS, PAYMENT_DGI.ICC_KEY_KCVS, PAYMENT_DGI.PIN, PAYMENT_DGI.PIN_COUNTERS, PAYMENT_DGI.FCI, PAYMENT_DGI.GPO];
+const BASE_DGIS = [PAYMENT_DGI.INTERNAL, PAYMENT_DGI.ICC_KEYS, PAYMENT_DGI.ICC_KEY_KCVS, PAYMENT_DGI.FCI, PAYMENT_DGI.GPO];
+/** The offline PIN: optional for an online-only card (§3), but 8010 and 9010 come together. */
+const PIN_DGIS = [PAYMENT_DGI.PIN, PAYMENT_DGI.PIN_COUNTERS];
 const RSA_DGIS = [PAYMENT_DGI.ICC_PRIVATE_QINV, PAYMENT_DGI.ICC_PRIVATE_DQ, PAYMENT_DGI.ICC_PRIVATE_DP, PAYMENT_DGI.ICC_PRIVATE_Q, PAYMENT_DGI.ICC_PRIVATE_P];
 /** The cryptogram-input elements the card supplies itself; every other one comes from the terminal. */
 const CARD_ELEMENTS = new Set(['82', '9F36', '9F10']);
@@ -90,6 +92,7 @@ export function aipWantsDda(aip: Uint8Array): boolean {
 /** The required DGIs not stored yet, in order (GET DATA DF70, §4.3). */
 export function missingDgis(state: PaymentState): number[] {
   const required: number[] = [...BASE_DGIS];
+  if (hasOfflinePin(state)) required.push(...PIN_DGIS);
   const gpo = dgiValue(state, PAYMENT_DGI.GPO);
   const parts = gpo === undefined ? undefined : gpoParts(gpo);
   if (parts !== undefined) {
@@ -146,7 +149,7 @@ export function readCardData(state: PaymentState): CardData {
   }
   const keys = get(PAYMENT_DGI.ICC_KEYS);
   checkKcvs(keys, get(PAYMENT_DGI.ICC_KEY_KCVS));
-  readPin(state);
+  if (hasOfflinePin(state)) readPin(state);
   // §4.2: the DOL of the flow must give every terminal element of the cryptogram input
   const txnDol = flow === PAYMENT_FLOW.GPO ? pdol : (cdol1 ?? []);
   for (const e of profile.acData) {
@@ -168,6 +171,11 @@ export function readCardData(state: PaymentState): CardData {
     keys: { ac: keys.slice(0, 16), smi: keys.slice(16, 32), smc: keys.slice(32, 48) },
     rsa,
   };
+}
+
+/** Whether the card has an offline PIN (either PIN DGI stored; the other is then required). */
+export function hasOfflinePin(state: PaymentState): boolean {
+  return PIN_DGIS.some((d) => dgiValue(state, d) !== undefined);
 }
 
 /** The reference PIN block (DGI 8010 or a later PIN CHANGE) and the try counters of DGI 9010, checked. */

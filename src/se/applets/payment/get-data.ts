@@ -27,6 +27,7 @@ export function getData(command: CommandApdu, env: CommandEnv): ResponseApdu {
   else if (tag === 0x9f36 || tag === 0x9f17 || tag === 0x9f13) {
     personalizedCard(env.state);
     const { state } = env;
+    if (tag === 0x9f17 && state.pinBlock === undefined) throw new CardException(SW.REFERENCED_DATA_NOT_FOUND, 'payment: no offline PIN');
     value = tag === 0x9f36 ? atcBytes(state.atc) : tag === 0x9f13 ? atcBytes(state.lastOnlineAtc) : Uint8Array.of(state.pinTries);
   } else throw new CardException(SW.REFERENCED_DATA_NOT_FOUND);
   return responseApdu(encodeTlv(tlv(tag, value)), SW.OK);

@@ -55,6 +55,8 @@ export function issuerScript(command: CommandApdu, env: CommandEnv): ResponseApd
   const card = personalizedCard(env.state);
   const txn = env.session.script;
   if (txn === undefined) throw new CardException(SW.CONDITIONS_OF_USE_NOT_SATISFIED, 'payment: script without EXTERNAL AUTHENTICATE');
+  // PIN scripts need an offline PIN to act on (a card personalized without one refuses them)
+  if (pin && env.state.pinBlock === undefined) throw new CardException(SW.CONDITIONS_OF_USE_NOT_SATISFIED, 'payment: no offline PIN');
   const enciphered = pin && command.p2 !== 0;
   const m = macLength(command.data, enciphered);
   if (m === undefined) throw new CardException(SW.WRONG_LENGTH);

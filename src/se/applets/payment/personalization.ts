@@ -9,7 +9,7 @@ import { concat } from '../../../bytes/index.ts';
 import { PAYMENT_DGI, isEncryptedDgi } from '../../../emv/index.ts';
 import type { PersonalizationContext } from '../../runtime/applet.ts';
 import { CardException } from '../../runtime/card-exception.ts';
-import { checkKcvs, missingDgis, readCardData, readPin } from './card-data.ts';
+import { checkKcvs, hasOfflinePin, missingDgis, readCardData, readPin } from './card-data.ts';
 import { parseDgiStoreData, type DgiStream } from './dgi-stream.ts';
 import { dgiValue, loadPaymentState, withDgi, type PaymentState, type StoredDgi } from './payment-state.ts';
 import { inconsistent } from './perso-refusal.ts';
@@ -53,6 +53,7 @@ function complete(state: PaymentState): PaymentState {
   const missing = missingDgis(state);
   if (missing.length > 0) throw new CardException(SW.REFERENCED_DATA_NOT_FOUND, `payment personalization: ${missing.length} required DGI(s) missing`);
   readCardData(state);
+  if (!hasOfflinePin(state)) return { ...state, personalized: true };
   const pin = readPin(state);
   return { ...state, personalized: true, pinBlock: pin.block.slice(), pinTries: pin.tries, pinTryLimit: pin.limit };
 }

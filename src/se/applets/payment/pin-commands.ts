@@ -17,6 +17,8 @@ export function verifyPin(command: CommandApdu, env: CommandEnv): ResponseApdu {
   if (command.data.length !== 8) throw new CardException(SW.WRONG_LENGTH);
   personalizedCard(env.state);
   const { state } = env;
+  // ISO/IEC 7816-4 §11.5.6: no reference data (a card personalized without offline PIN) → 6A88
+  if (state.pinBlock === undefined) throw new CardException(SW.REFERENCED_DATA_NOT_FOUND, 'payment: no offline PIN');
   if (state.pinTries === 0) throw new CardException(SW.AUTHENTICATION_METHOD_BLOCKED, 'payment: PIN try limit exceeded');
   try {
     decodePinBlock(command.data, { format: 2 });
@@ -24,7 +26,7 @@ export function verifyPin(command: CommandApdu, env: CommandEnv): ResponseApdu {
     throw new CardException(SW.INCORRECT_DATA, 'payment: not a format 2 PIN block');
   }
   // both blocks are canonical format 2 blocks (F fill): equal blocks ⇔ equal PINs
-  if (state.pinBlock !== undefined && equalCt(state.pinBlock, command.data)) {
+  if (equalCt(state.pinBlock, command.data)) {
     env.save({ ...state, pinTries: state.pinTryLimit });
     return responseApdu(new Uint8Array(0), SW.OK);
   }
