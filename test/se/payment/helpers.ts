@@ -100,17 +100,17 @@ export async function installPayment(session: SecureChannelSession, aid: Uint8Ar
 }
 
 /** §4: each 8xxx value enciphered on its own under the DEK (8000: each key on its own), 80-padded to the block. */
-async function encipher(session: SecureChannelSession, dgi: number, value: Uint8Array): Promise<Uint8Array> {
+async function encipher(session: SecureChannelSession, dgi: number, value: Uint8Array, block: 8 | 16): Promise<Uint8Array> {
   if ((dgi & 0xf000) !== 0x8000) return value;
   if (dgi === PAYMENT_DGI.ICC_KEYS) return concat(...(await Promise.all([0, 16, 32].map((o) => session.encryptSensitive(value.subarray(o, o + 16))))));
-  return session.encryptSensitive(value.length % 16 === 0 ? value : padMethod2(value, 16));
+  return session.encryptSensitive(value.length % block === 0 ? value : padMethod2(value, block));
 }
 
 /** INSTALL [for personalization] of `aid`, then the DGIs in STORE DATA blocks; the status word of the first refusal or of the last block. */
-export async function storeDgis(session: SecureChannelSession, aid: Uint8Array, dgis: readonly { dgi: number; value: Uint8Array }[], blockSize = 200): Promise<number> {
+export async function storeDgis(session: SecureChannelSession, aid: Uint8Array, dgis: readonly { dgi: number; value: Uint8Array }[], blockSize = 200, cipherBlock: 8 | 16 = 16): Promise<number> {
   const install = await session.transmit(buildInstall({ kind: 'personalization', applicationAid: aid }));
   if (install.sw !== 0x9000) return install.sw;
-  const stream = concat(...(await Promise.all(dgis.map(async (d) => encodeDgi(d.dgi, await encipher(session, d.dgi, d.value))))));
+  const stream = concat(...(await Promise.all(dgis.map(async (d) => encodeDgi(d.dgi, await encipher(session, d.dgi, d.value, cipherBlock))))));
   let sw = 0x9000;
   for (const cmd of buildStoreData(stream, { format: 'dgi', encryption: 'application' }, blockSize)) {
     sw = (await session.transmit(cmd)).sw;
