@@ -13,6 +13,12 @@ export const TSM_ERROR_CODES = [
   'ERR_TSM_CONFLICT',
   // The operation is not allowed in the record's current state (a script for a terminated card).
   'ERR_TSM_STATE',
+  // HTTP API: no credentials, unknown client, wrong secret or a disabled client (one fixed message).
+  'ERR_TSM_AUTH',
+  // HTTP API: an authenticated client whose role may not call this route.
+  'ERR_TSM_FORBIDDEN',
+  // The service configuration (file, environment, flags) cannot work; the message names the setting.
+  'ERR_TSM_CONFIG',
 ] as const;
 export type TsmErrorCode = (typeof TSM_ERROR_CODES)[number];
 

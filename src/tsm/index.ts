@@ -17,3 +17,9 @@ export { preparePersonalization, type PreparedDgi, type PreparedPersonalization 
 export { assertPaymentCardRecord, type PaymentCardRecord, type IssuerPersonalizationKeys } from './personalization/card-record.ts';
 export { createPaymentIssuer, type PaymentIssuerSetup } from './personalization/issuer-setup.ts';
 export { PAYMENT_AIP, PAYMENT_AFL, PAYMENT_PDOL, PAYMENT_CDOL1, staticDataToAuthenticate, ppseEntryDgi } from './personalization/records.ts';
+export { buildApp, registeredRoutes, API_VERSION, type AppDeps, type TsmApp } from './http/app.ts';
+export { addApiClient, authenticate, API_ROLES, type ApiRole, type Principal } from './http/api-clients.ts';
+export { parseAuthorization, credentialKey, OPERATOR_TENANT, CREDENTIAL_KEY_LABEL } from './http/credentials.ts';
+export { ERROR_REGISTRY, FRAMEWORK_ERRORS, PUBLIC_CODES, mapError, type HttpErrorMapping, type PublicErrorCode } from './http/error-registry.ts';
+export { createLogger, loggerOptions, REDACT_PATHS, LOG_LEVELS, type LogLevel } from './http/logger.ts';
+export { PAN_INDEX_LABEL, PanIndexKeys } from './http/tenant-keys.ts';

@@ -1,0 +1,119 @@
+/**
+ * The TSM service's HTTP app (docs/service.md): Fastify, JSON only, versioned under /v1, every
+ * route declared as data (route.ts) with JSON Schemas that validate requests, shape responses and
+ * make the OpenAPI 3.1 document at /openapi.json. One log line per request (logger.ts), one error
+ * registry (error-registry.ts), credentials per route (auth.ts).
+ */
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import type { Hsm } from '../../hsm/index.ts';
+import type { StoreDb } from '../../store/index.ts';
+import { authHook } from './auth.ts';
+import { handleError, handleNotFound } from './error-handler.ts';
+import { createLogger, type LogLevel } from './logger.ts';
+import { buildOpenApi } from './openapi.ts';
+import { requestContext, type RequestServices } from './request-context.ts';
+import type { RouteSpec } from './route.ts';
+import { healthRoutes } from './routes/health.ts';
+import { issuerRoutes } from './routes/issuer.ts';
+import { PanIndexKeys } from './tenant-keys.ts';
+
+/** The service version the OpenAPI document states. */
+export const API_VERSION = '0.1.0';
+
+export interface AppDeps {
+  readonly db: StoreDb;
+  readonly hsm: Hsm;
+  readonly config: {
+    /** Largest request body, in bytes; larger gets 413. */
+    readonly bodyLimit: number;
+    readonly logLevel: LogLevel;
+  };
+  readonly clock?: () => Date;
+  /** The logger (default: pino to stdout at `config.logLevel`); tests pass one writing to a capture. */
+  readonly logger?: Logger;
+  /** TLS key and certificate (PEM): the app then serves HTTPS. */
+  readonly https?: { readonly key: string | Uint8Array; readonly cert: string | Uint8Array };
+}
+
+/** The app's Fastify instance (HTTP or HTTPS). */
+export type TsmApp = FastifyInstance;
+
+const REGISTERED = new WeakMap<FastifyInstance, { method: string; url: string }[]>();
+
+/** Every method and path the app registered (HEAD routes included), for the OpenAPI coverage test. */
+export function registeredRoutes(app: TsmApp): readonly { readonly method: string; readonly url: string }[] {
+  return REGISTERED.get(app) ?? [];
+}
+
+function logRequest(request: FastifyRequest, reply: FastifyReply, done: () => void): void {
+  request.log.info({
+    method: request.method,
+    route: request.routeOptions.url ?? 'unmatched',
+    status: reply.statusCode,
+    latencyMs: Math.round(reply.elapsedTime * 100) / 100,
+    tenant: request.principal?.tenant,
+    client: request.principal?.clientId,
+  }, 'request');
+  done();
+}
+
+function register(app: FastifyInstance, route: RouteSpec, deps: AppDeps): void {
+  const response = Object.fromEntries(Object.entries(route.schema.response).filter(([, s]) => s !== null));
+  app.route({
+    method: route.method,
+    url: route.url,
+    schema: {
+      ...(route.schema.params === undefined ? {} : { params: route.schema.params }),
+      ...(route.schema.body === undefined ? {} : { body: route.schema.body }),
+      response,
+    },
+    ...(route.roles === 'public' ? {} : { onRequest: authHook(deps.db, deps.hsm, route.roles) }),
+    handler: route.handler,
+  });
+}
+
+/** Builds the app; call `ready()` / `listen()` / `inject()` on it, and `close()` when done. */
+export function buildApp(deps: AppDeps): TsmApp {
+  const logger = deps.logger ?? createLogger(deps.config.logLevel);
+  const app = Fastify({
+    loggerInstance: logger,
+    disableRequestLogging: true,
+    bodyLimit: deps.config.bodyLimit,
+    genReqId: () => randomUUID(),
+    requestIdHeader: false,
+    requestIdLogLabel: 'requestId',
+    requestTimeout: 30_000,
+    return503OnClosing: true,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false } },
+    ...(deps.https === undefined ? {} : { https: { key: Buffer.from(deps.https.key), cert: Buffer.from(deps.https.cert), minVersion: 'TLSv1.2' as const } }),
+  }) as unknown as FastifyInstance;
+  const registered: { method: string; url: string }[] = [];
+  REGISTERED.set(app, registered);
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) registered.push({ method, url: route.url });
+  });
+  app.decorateRequest('principal', null);
+  app.addHook('onRequest', (request, reply, done) => {
+    reply.header('x-request-id', request.id);
+    done();
+  });
+  app.addHook('onResponse', logRequest);
+  app.setErrorHandler(handleError);
+  app.setNotFoundHandler(handleNotFound);
+
+  const services: RequestServices = {
+    db: deps.db, hsm: deps.hsm, now: deps.clock ?? (() => new Date()), panIndexKeys: new PanIndexKeys(deps.hsm), ctx: requestContext,
+  };
+  const routes: RouteSpec[] = [...healthRoutes(deps.db, deps.hsm), ...issuerRoutes(services)];
+  const openapi: RouteSpec = {
+    method: 'GET', url: '/openapi.json', operationId: 'GetOpenApiDocument', tags: ['operations'], roles: 'public',
+    summary: 'This API as an OpenAPI 3.1 document', schema: { response: { 200: { type: 'object', additionalProperties: true } } },
+    handler: () => Promise.resolve(document),
+  };
+  routes.push(openapi);
+  const document = buildOpenApi(routes, API_VERSION);
+  for (const route of routes) register(app, route, deps);
+  return app;
+}
