@@ -21,7 +21,6 @@ export function validationMessage(context: string | undefined, errors: readonly 
   const path = [context ?? 'request', ...(e.instancePath ?? '').split('/').filter((s) => s !== '').map(safeName)];
   if (e.keyword === 'required') return `${[...path, safeName(e.params?.['missingProperty'])].join('.')}: is required`;
   if (e.keyword === 'additionalProperties') return `${[...path, safeName(e.params?.['additionalProperty'])].join('.')}: is not allowed`;
-  if (e.keyword === 'propertyNames') return `${path.join('.')}: every key must be a hex tag`;
   return `${path.join('.')}: ${e.message ?? 'not valid'}`;
 }
 
