@@ -21,7 +21,7 @@ import type { CardPinRequest, EmvCertificate, EmvCertificateRequest, IccKeyPairF
 import type { Trail } from '../shared/audit-trail.ts';
 import { cardChannel, cardPinBlock, checkCardDek, checkCardPinSource, padForCard, type CardChannel } from '../shared/card-data.ts';
 import { checkCertificationKey, issueWith } from '../shared/emv-certificate.ts';
-import { encryptComponents, generateIccKey, iccKeyParameters } from '../shared/icc-key-pair.ts';
+import { iccKeyParameters, makeIccKeyPair } from '../shared/icc-key-pair.ts';
 import { HsmError } from '../errors.ts';
 import { signIso9796InToken } from './asymmetric.ts';
 import { encryptForCardInToken } from './card-wrap.ts';
@@ -61,18 +61,9 @@ export async function generateIccKeyPairForCard(core: Pkcs11Core, request: IccKe
   checkCardDek(dek.meta.attributes.algorithm, dek.meta.attributes.length, channel); // before any key is made
   const issuer = core.keys.usable(request.issuer, 'emv-certify', ctx, trail);
   const { bits, exponent } = iccKeyParameters(request, checkCertificationKey(issuer.meta));
-  // HOST MEMORY: the clear ICC private key, from here until `key.wipe()` (see the file header)
-  const key = await generateIccKey(bits, exponent);
-  let privateKey;
-  try {
-    privateKey = encryptComponents(key, (values) => encryptPadded(core, dek, values, channel));
-  } finally {
-    key.wipe();
-  }
-  const { pan, expiry, serialNumber, staticData } = request;
-  const certificate = certify(core, issuer, { kind: 'icc', pan, expiry, serialNumber, staticData, subjectPublicKey: key.spki });
-  trail.detail = `ICC key pair (${bits} bits, e = ${exponent}) certified, private key under the SCP0${channel.scp} DEK`;
-  return Object.freeze({ ...certificate, publicKey: key.spki, privateKey });
+  const { result, detail } = await makeIccKeyPair(request, { bits, exponent, scp: channel.scp }, (values) => encryptPadded(core, dek, values, channel), (r) => certify(core, issuer, r));
+  trail.detail = detail;
+  return result;
 }
 
 /** The card's offline PIN (DGI 8010): the SP's PIN block turned into a format 2 block under the card's DEK. */

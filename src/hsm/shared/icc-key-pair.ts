@@ -15,7 +15,7 @@ import { promisify } from 'node:util';
 import { wipe } from '../../bytes/index.ts';
 import { parseTlv } from '../../tlv/index.ts';
 import { HsmError } from '../errors.ts';
-import type { EncryptedIccPrivateKey, IccKeyPairRequest } from '../hsm.ts';
+import type { EmvCertificate, EmvCertificateRequest, EncryptedIccPrivateKey, IccKeyPairForCard, IccKeyPairRequest } from '../hsm.ts';
 import { MAX_EMV_KEY_BYTES, checkIccFields } from './emv-certificate.ts';
 
 const generatePair = promisify(nodeGenerateKeyPair);
@@ -101,4 +101,32 @@ export function encryptComponents(key: ClearIccKey, encrypt: (values: readonly U
   if (out.length !== ICC_CRT_ORDER.length) throw new HsmError('ERR_HSM_BACKEND', 'the DEK encryption lost a CRT component');
   const [qInv, dq, dp, q, p] = out as [Uint8Array, Uint8Array, Uint8Array, Uint8Array, Uint8Array];
   return Object.freeze({ qInv, dq, dp, q, p });
+}
+
+/**
+ * The ICC key pair flow both backends share: generate the key for this call, encrypt its CRT
+ * components with the backend's DEK encryption, wipe it, have the backend certify the public key
+ * (EMV Book 2 §6.4 Table 14). Returns the result and the audit detail.
+ */
+export async function makeIccKeyPair(
+  request: IccKeyPairRequest,
+  parameters: { readonly bits: number; readonly exponent: 3 | 65537; readonly scp: 2 | 3 },
+  encrypt: (values: readonly Uint8Array[]) => Uint8Array[],
+  certify: (request: EmvCertificateRequest) => EmvCertificate,
+): Promise<{ readonly result: IccKeyPairForCard; readonly detail: string }> {
+  const { bits, exponent } = parameters;
+  // HOST MEMORY: the clear ICC private key, from here until `key.wipe()` (docs/hsm.md §8)
+  const key = await generateIccKey(bits, exponent);
+  let privateKey: EncryptedIccPrivateKey;
+  try {
+    privateKey = encryptComponents(key, encrypt);
+  } finally {
+    key.wipe();
+  }
+  const { pan, expiry, serialNumber, staticData } = request;
+  const certificate = certify({ kind: 'icc', pan, expiry, serialNumber, staticData, subjectPublicKey: key.spki });
+  return {
+    result: Object.freeze({ ...certificate, publicKey: key.spki, privateKey }),
+    detail: `ICC key pair (${bits} bits, e = ${exponent}) certified, private key under the SCP0${parameters.scp} DEK`,
+  };
 }

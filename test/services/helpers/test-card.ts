@@ -12,9 +12,9 @@ import {
   type AppletContext,
   type AppletDirectory,
   type CardPort,
-  type CardTransactions,
   type SelectableEntry,
 } from '../../../src/se/index.ts';
+import { MemoryTransactions } from '../../helpers/memory-transactions.ts';
 
 /** AID of the test applet: F0 (proprietary, unregistered RID) ‖ "OPENTSM" ‖ 01. */
 export const TEST_APPLET_AID = hex`F0 4F 50 45 4E 54 53 4D 01`;
@@ -82,26 +82,3 @@ class TestApplet implements Applet {
   }
 }
 
-/** Persistent applet data in memory, one transaction per command (CardTransactions contract). */
-class MemoryTransactions implements CardTransactions {
-  readonly #committed = new Map<string, unknown>();
-  #staged = new Map<string, unknown>();
-
-  begin(): void {
-    this.#staged = new Map();
-  }
-  commit(): void {
-    for (const [k, v] of this.#staged) this.#committed.set(k, v);
-    this.#staged = new Map();
-  }
-  rollback(): void {
-    this.#staged = new Map();
-  }
-  appletData(aid: Uint8Array): unknown {
-    const key = toHex(aid);
-    return this.#staged.has(key) ? this.#staged.get(key) : this.#committed.get(key);
-  }
-  stageAppletData(aid: Uint8Array, data: unknown): void {
-    this.#staged.set(toHex(aid), data);
-  }
-}
