@@ -23,3 +23,4 @@ export { parseAuthorization, credentialKey, OPERATOR_TENANT, CREDENTIAL_KEY_LABE
 export { ERROR_REGISTRY, FRAMEWORK_ERRORS, PUBLIC_CODES, mapError, type HttpErrorMapping, type PublicErrorCode } from './http/error-registry.ts';
 export { createLogger, loggerOptions, REDACT_PATHS, LOG_LEVELS, type LogLevel } from './http/logger.ts';
 export { PAN_INDEX_LABEL, PanIndexKeys } from './http/tenant-keys.ts';
+export { resolveConfig, isLoopback, envLayer, fileLayer, readTls, CONFIG_ENV, DEFAULT_CONFIG, type ServiceConfig, type HsmConfig, type ConfigLayer } from './config/index.ts';

@@ -5,6 +5,7 @@ import { registerHsm } from './hsm.ts';
 import { registerIssuer } from './issuer.ts';
 import { registerSeCreate } from './se-create.ts';
 import { registerSeServe } from './se-serve.ts';
+import { registerServe } from './serve.ts';
 
 /** Adds every subcommand to `program`. Each subcommand lives in its own file and adds one line here. */
 export function registerCommands(program: Command): void {
@@ -14,4 +15,5 @@ export function registerCommands(program: Command): void {
   registerIssuer(program);
   registerSeCreate(program);
   registerSeServe(program);
+  registerServe(program);
 }

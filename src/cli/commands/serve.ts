@@ -1,0 +1,176 @@
+/**
+ * `opentsm serve`: the TSM service (docs/service.md) on a data directory — HTTPS with --cert/--key
+ * (or plain HTTP on loopback with --insecure-http, for development), the software HSM of the data
+ * directory or a PKCS#11 token, SQLite or PostgreSQL. `opentsm serve client add|list|disable`
+ * manages the API clients; a new client's secret is printed once and stored only as a keyed hash.
+ */
+import type { Command } from 'commander';
+import type { Hsm } from '../../hsm/index.ts';
+import { Pkcs11Hsm } from '../../hsm/index.ts';
+import { appendAuditEvent, closeDatabase, keyRecordStore, listApiClients, migrateToLatest, openDatabase, setApiClientDisabled, type StoreDb } from '../../store/index.ts';
+import { addApiClient, buildApp, envLayer, fileLayer, readTls, resolveConfig, type ConfigLayer, type ServiceConfig, type TsmApp } from '../../tsm/index.ts';
+import { CliError } from '../errors.ts';
+import { processOutput } from '../gp/output.ts';
+import { HsmSession, narrowKeyAttributes, storeUrl } from '../hsm/context.ts';
+
+/** The flags of `opentsm serve` (commander's camel-cased names). */
+export interface ServeFlags {
+  readonly config?: string;
+  readonly dataDir?: string;
+  readonly db?: string;
+  readonly lmkFile?: string;
+  readonly host?: string;
+  readonly port?: string;
+  readonly cert?: string;
+  readonly key?: string;
+  readonly insecureHttp?: boolean;
+  readonly bodyLimit?: string;
+  readonly logLevel?: string;
+}
+
+/**
+ * The configuration of a run: defaults < file (--config or OPENTSM_CONFIG) < environment < flags.
+ * `admin`: for the client commands, which open the backends but never listen (TLS settings ignored).
+ */
+export function serveConfig(flags: ServeFlags, env: Readonly<Record<string, string | undefined>> = process.env, admin = false): ServiceConfig {
+  const file = flags.config ?? (env['OPENTSM_CONFIG'] || undefined);
+  const num = (text: string | undefined, flag: string): number | undefined => {
+    if (text === undefined) return undefined;
+    if (!/^\d{1,9}$/.test(text)) throw new CliError('ERR_CLI_USAGE', `${flag}: expected an integer`);
+    return Number(text);
+  };
+  const listen = { ...(flags.host === undefined ? {} : { host: flags.host }), ...(flags.port === undefined ? {} : { port: num(flags.port, '--port') }) };
+  const tls = flags.cert === undefined && flags.key === undefined ? undefined : { cert: flags.cert, key: flags.key };
+  const flagLayer: ConfigLayer = {
+    ...(Object.keys(listen).length === 0 ? {} : { listen }),
+    ...(tls === undefined ? {} : { tls }),
+    ...(flags.insecureHttp === true ? { insecureHttp: true } : {}),
+    ...(flags.dataDir === undefined ? {} : { dataDir: flags.dataDir }),
+    ...(flags.db === undefined ? {} : { db: flags.db }),
+    ...(flags.lmkFile === undefined ? {} : { hsm: { lmkFile: flags.lmkFile } }),
+    ...(flags.bodyLimit === undefined ? {} : { bodyLimit: num(flags.bodyLimit, '--body-limit') }),
+    ...(flags.logLevel === undefined ? {} : { logLevel: flags.logLevel }),
+  };
+  const layers = [...(file === undefined ? [] : [fileLayer(file)]), envLayer(env), flagLayer];
+  if (!admin) return resolveConfig(...layers);
+  const withoutListening = layers.map(({ tls: _tls, insecureHttp: _insecure, listen: _listen, ...rest }) => rest);
+  return resolveConfig(...withoutListening, { insecureHttp: true });
+}
+
+/** The HSM and store a configuration names, and how to close both. */
+export interface ServiceBackends {
+  readonly hsm: Hsm;
+  readonly db: StoreDb;
+  close(): Promise<void>;
+}
+
+/** Opens the configured HSM and store (migrated). */
+export async function openBackends(config: ServiceConfig): Promise<ServiceBackends> {
+  if (config.hsm.backend === 'software') {
+    const session = await HsmSession.open({ dataDir: config.dataDir, db: config.db, lmkFile: config.hsm.lmkFile, tenant: 'operator' }, processOutput());
+    return { hsm: session.hsm, db: session.db, close: () => session.close() };
+  }
+  const db = await openDatabase(config.db ?? storeUrl(config.dataDir!));
+  try {
+    await migrateToLatest(db);
+    const hsm = await Pkcs11Hsm.open({
+      ...(config.hsm.module === undefined ? {} : { module: config.hsm.module }),
+      tokenLabel: config.hsm.token, pin: { file: config.hsm.pinFile },
+      audit: { record: async (event) => void (await appendAuditEvent(db, event)) }, store: keyRecordStore(db, narrowKeyAttributes),
+    });
+    return { hsm, db, close: async () => { hsm.close(); await closeDatabase(db); } };
+  } catch (e) {
+    await closeDatabase(db);
+    throw e;
+  }
+}
+
+/** A running service: its URL, and `close()` that stops taking requests, drains and closes the backends. */
+export interface RunningService {
+  readonly url: string;
+  readonly app: TsmApp;
+  close(): Promise<void>;
+}
+
+/** Starts the service of `config` and resolves once it listens. */
+export async function startService(config: ServiceConfig): Promise<RunningService> {
+  const backends = await openBackends(config);
+  try {
+    const https = config.tls === undefined ? undefined : readTls(config.tls);
+    const app = buildApp({ db: backends.db, hsm: backends.hsm, config, ...(https === undefined ? {} : { https }) });
+    const address = await app.listen({ host: config.listen.host, port: config.listen.port });
+    const url = new URL(address);
+    if (https !== undefined) url.protocol = 'https:';
+    return { url: url.toString().replace(/\/$/, ''), app, close: async () => { await app.close(); await backends.close(); } };
+  } catch (e) {
+    await backends.close();
+    throw e;
+  }
+}
+
+async function serve(flags: ServeFlags): Promise<void> {
+  const service = await startService(serveConfig(flags));
+  process.stderr.write(`opentsm serve: listening on ${service.url} (OpenAPI at ${service.url}/openapi.json); Ctrl-C to stop\n`);
+  await new Promise<void>((done) => {
+    process.once('SIGINT', () => done());
+    process.once('SIGTERM', () => done());
+  });
+  await service.close();
+}
+
+/** Runs `fn` on the backends of the flags' configuration, without TLS or listening checks. */
+async function withBackends<T>(flags: ServeFlags, fn: (b: ServiceBackends) => Promise<T>): Promise<T> {
+  const backends = await openBackends(serveConfig(flags, process.env, true));
+  try {
+    return await fn(backends);
+  } finally {
+    await backends.close();
+  }
+}
+
+function print(json: boolean | undefined, value: Record<string, unknown>, lines: readonly string[]): void {
+  const out = processOutput();
+  if (json === true) out.out(JSON.stringify(value));
+  else for (const line of lines) out.out(line);
+}
+
+export function registerServe(program: Command): void {
+  const serveCmd = program.command('serve').description('run the TSM service: HTTPS JSON API under /v1 (docs/service.md)')
+    .option('--config <file>', 'a JSON configuration file (or env OPENTSM_CONFIG)')
+    .option('--data-dir <dir>', 'the data directory of `opentsm hsm init` (or env OPENTSM_DATA_DIR)')
+    .option('--db <url>', 'the store, sqlite:FILE or postgres://… (or env OPENTSM_DB)')
+    .option('--lmk-file <file>', 'the software HSM\'s LMK file (or env OPENTSM_LMK_FILE)')
+    .option('--host <address>', 'listen address (default 127.0.0.1)')
+    .option('--port <n>', 'listen port (default 8443; 0 picks a free one)')
+    .option('--cert <file>', 'TLS certificate chain, PEM')
+    .option('--key <file>', 'TLS private key, PEM')
+    .option('--insecure-http', 'plain HTTP, only on a loopback address: development only')
+    .option('--body-limit <bytes>', 'largest request body (default 65536)')
+    .option('--log-level <level>', 'fatal, error, warn, info (default), debug, trace, silent')
+    .option('--json', 'client commands: print JSON')
+    .addHelpText('after', '\nExamples:\n  opentsm serve --data-dir /srv/opentsm --cert tls/cert.pem --key tls/key.pem --host 0.0.0.0\n  opentsm serve --data-dir ./data --insecure-http --port 8080\n  opentsm serve client add --data-dir ./data --tenant bank-a --role issuer')
+    .action((_o: unknown, cmd: Command) => serve(cmd.opts<ServeFlags>()));
+  const client = serveCmd.command('client').description('API clients of the service');
+  client.command('add').description('add a client; prints its id and secret ONCE (only a keyed hash is stored)')
+    .requiredOption('--tenant <name>', 'the tenant it acts for (e.g. bank-a)')
+    .requiredOption('--role <role>', 'sp, mno, admin or issuer')
+    .action(async (o: { tenant: string; role: string }, cmd: Command) => {
+      const flags = cmd.optsWithGlobals<ServeFlags & { json?: boolean }>();
+      const added = await withBackends(flags, (b) => addApiClient(b.db, b.hsm, o));
+      print(flags.json, { clientId: added.clientId, tenant: o.tenant, role: o.role, token: added.token },
+        [`client ${added.clientId} (tenant ${o.tenant}, role ${o.role})`, `Authorization: Bearer ${added.token}`, 'the secret is shown only now: store it in your secret manager']);
+    });
+  client.command('list').description('every client: id, tenant, role, created, disabled (never a secret)')
+    .action(async (_o: unknown, cmd: Command) => {
+      const flags = cmd.optsWithGlobals<ServeFlags & { json?: boolean }>();
+      const clients = await withBackends(flags, (b) => listApiClients(b.db));
+      const rows = clients.map((c) => ({ clientId: c.id, tenant: c.tenant, role: c.role, createdAt: c.createdAt, disabled: c.disabled }));
+      print(flags.json, { clients: rows }, rows.map((r) => `${r.clientId}  ${r.tenant}  ${r.role}  ${r.createdAt}${r.disabled ? '  disabled' : ''}`));
+    });
+  client.command('disable <clientId>').description('disable a client: its requests get 401 from now on')
+    .action(async (id: string, _o: unknown, cmd: Command) => {
+      const flags = cmd.optsWithGlobals<ServeFlags & { json?: boolean }>();
+      if (!(await withBackends(flags, (b) => setApiClientDisabled(b.db, id, true)))) throw new CliError('ERR_CLI_USAGE', 'no client with this id (opentsm serve client list)');
+      print(flags.json, { clientId: id, disabled: true }, [`client ${id} disabled`]);
+    });
+}
