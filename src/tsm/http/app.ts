@@ -5,7 +5,7 @@
  * registry (error-registry.ts), credentials per route (auth.ts).
  */
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Hsm } from '../../hsm/index.ts';
 import type { StoreDb } from '../../store/index.ts';
@@ -79,11 +79,11 @@ export function buildApp(deps: AppDeps): TsmApp {
   const logger = deps.logger ?? createLogger(deps.config.logLevel);
   const app = Fastify({
     loggerInstance: logger,
-    disableRequestLogging: true,
+    // Fastify's own request lines are off: logRequest writes the one line per request.
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
     bodyLimit: deps.config.bodyLimit,
     genReqId: () => randomUUID(),
     requestIdHeader: false,
-    requestIdLogLabel: 'requestId',
     requestTimeout: 30_000,
     return503OnClosing: true,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false } },

@@ -104,6 +104,22 @@ describe('issuer routes', () => {
       assert.equal(own.json<{ decision: string }>().decision, 'approved');
     }));
 
+  it('every HSM call of a request runs as the client\'s tenant, with the client id as actor and the request id', () =>
+    withApp(async (f) => {
+      const chain = CHAINS[0]!;
+      await registerCard(f, chain);
+      const before = f.t.audit.events.length;
+      const r = await f.app.inject({ method: 'POST', url: '/v1/authorizations', headers: bearer(f.tokens.issuerA), payload: authorizationBody(chain) });
+      const requestId = r.headers['x-request-id'];
+      const events = f.t.audit.events.slice(before).filter((e) => e.requestId === requestId);
+      const clientId = f.tokens.issuerA.split('.')[0]!;
+      const issuerCalls = events.filter((e) => e.tenant === 'bank-a');
+      assert.ok(issuerCalls.some((e) => e.operation === 'verifyArqc'), JSON.stringify(events.map((e) => e.operation)));
+      for (const e of issuerCalls) assert.equal(e.actor, clientId);
+      // The credential check runs as the operator, attributed to the same request.
+      assert.ok(events.some((e) => e.tenant === 'operator' && e.actor === `auth:${clientId}`));
+    }));
+
   it('a tampered cryptogram is declined cryptogram-invalid without an ARPC', () =>
     withApp(async (f) => {
       const chain = CHAINS[0]!;

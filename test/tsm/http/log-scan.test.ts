@@ -4,6 +4,7 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { createLogger } from '../../../src/tsm/index.ts';
 import { authorizationBody, bearer, CHAINS, registerBody, registerCard, vector, withApp } from './fixture.ts';
 
 describe('request log', () => {
@@ -44,4 +45,13 @@ describe('request log', () => {
       const text = f.logs.join('\n');
       for (const s of secrets) assert.ok(!text.toUpperCase().includes(s.toUpperCase()), `the log holds a secret: ${s.slice(0, 4)}…`);
     }));
+
+  it('redaction censors headers, bodies and secret-named fields should anything ever log them', () => {
+    const lines: string[] = [];
+    const log = createLogger('info', { write: (l: string) => void lines.push(l) });
+    log.info({ req: { headers: { authorization: 'Bearer cl_1.s3cr3t' } }, body: { pan: '4111111111111111' }, card: { pan: '4111111111111111', pin: '1234' }, key: 'K3Y' }, 'oops');
+    const text = lines.join('');
+    for (const s of ['s3cr3t', '4111111111111111', '1234', 'K3Y']) assert.ok(!text.includes(s), s);
+    assert.ok(text.includes('[redacted]'));
+  });
 });
