@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { registerCalc } from './calc.ts';
+import { registerDemo } from './demo.ts';
 import { registerGp } from './gp.ts';
 import { registerHsm } from './hsm.ts';
 import { registerIssuer } from './issuer.ts';
@@ -10,6 +11,7 @@ import { registerServe } from './serve.ts';
 /** Adds every subcommand to `program`. Each subcommand lives in its own file and adds one line here. */
 export function registerCommands(program: Command): void {
   registerCalc(program);
+  registerDemo(program);
   registerGp(program);
   registerHsm(program);
   registerIssuer(program);

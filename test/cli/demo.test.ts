@@ -1,0 +1,25 @@
+/**
+ * `opentsm demo`: the whole chain on a handful of phones — every card deployed, every tap approved
+ * with fDDA verified — and nothing printed carries a PAN.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { runCli } from './cli-helpers.ts';
+
+describe('opentsm demo', () => {
+  it('deploys a payment card to each phone and every tap is approved', { timeout: 120_000 }, async () => {
+    const r = await runCli(['demo', '--phones', '6', '--concurrency', '3', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const summary = JSON.parse(r.stdout) as Record<string, unknown>;
+    assert.deepEqual([summary['phones'], summary['deployed'], summary['failed'], summary['approved'], summary['fddaVerified'], summary['declined']], [6, 6, 0, 6, 6, 0]);
+    assert.match(r.stderr, /key ceremony/);
+    assert.match(r.stderr, /deploying payment cards: 6\/6/);
+    assert.doesNotMatch(`${r.stdout}${r.stderr}`, /476173\d{10}/, 'no PAN in the output');
+  });
+
+  it('refuses a bad phone count with a usage error', async () => {
+    const r = await runCli(['demo', '--phones', '0']);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /--phones/);
+  });
+});
