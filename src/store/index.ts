@@ -10,7 +10,7 @@
  * await closeDatabase(db);
  */
 export { StoreError, STORE_ERROR_CODES, type StoreErrorCode } from './errors.ts';
-export type { StoreDb, StoreSchema, KeyRecordsTable, CustodiansTable, AuditEventsTable, AuditEventKeysTable, IssuerCardsTable, ApiClientsTable } from './schema.ts';
+export type { StoreDb, StoreSchema, KeyRecordsTable, CustodiansTable, AuditEventsTable, AuditEventKeysTable, IssuerCardsTable, ApiClientsTable, AuditLogsTable, AuditChainTable } from './schema.ts';
 export {
   openDatabase,
   closeDatabase,
@@ -66,3 +66,14 @@ export {
   assertApiClient,
   type StoredApiClient,
 } from './api-clients.ts';
+export {
+  createAuditLog,
+  listAuditLogs,
+  insertAuditChainRecord,
+  getAuditChainHead,
+  readAuditChain,
+  assertAuditChainRecord,
+  MAX_AUDIT_CHAIN_PAGE,
+  type StoredAuditChainRecord,
+  type StoredAuditLog,
+} from './audit-chain.ts';

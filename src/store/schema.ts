@@ -86,6 +86,33 @@ export interface ApiClientsTable {
   disabled: number;
 }
 
+/** A chained audit log (docs/audit.md): its id, which the genesis MAC and every record bind. */
+export interface AuditLogsTable {
+  log_id: string;
+  created_at: string;
+}
+
+/** One record of a chained audit log; (log_id, seq) is the primary key, so appends cannot fork. */
+export interface AuditChainTable {
+  log_id: string;
+  seq: number;
+  at: string;
+  tenant: string;
+  actor: string;
+  kind: string;
+  action: string;
+  request_id: string | null;
+  /** JSON array of subject ids, MACed as stored. */
+  subjects: string;
+  result: string;
+  /** JSON object (redacted by tsm/ before it arrives), MACed as stored. */
+  detail: string;
+  /** The HSM key (usage M7) whose HMAC `mac` is. */
+  mac_key: string;
+  prev_mac: Uint8Array;
+  mac: Uint8Array;
+}
+
 /** Every table of the store. */
 export interface StoreSchema {
   key_records: KeyRecordsTable;
@@ -94,6 +121,8 @@ export interface StoreSchema {
   audit_event_keys: AuditEventKeysTable;
   issuer_cards: IssuerCardsTable;
   api_clients: ApiClientsTable;
+  audit_logs: AuditLogsTable;
+  audit_chain: AuditChainTable;
 }
 
 /** An open store database (or a transaction on one: `Transaction<StoreSchema>` is one too). */

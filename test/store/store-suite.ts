@@ -10,6 +10,7 @@ import { migrationTests } from './suite/migrations.ts';
 import { auditTests, custodianTests } from './suite/custodians-audit.ts';
 import { issuerCardTests } from './suite/issuer-cards.ts';
 import { apiClientTests } from './suite/api-clients.ts';
+import { auditChainTests } from './suite/audit-chain.ts';
 import { concurrencyTests, hostileStringTests, repositoryTests, transactionTests } from './suite/robustness.ts';
 
 export type { StoreFactory } from './suite/fixtures.ts';
@@ -30,5 +31,6 @@ export function storeSuite(name: string, open: StoreFactory, options: { readonly
     repositoryTests(open);
     issuerCardTests(open);
     apiClientTests(open);
+    auditChainTests(open);
   });
 }
