@@ -24,3 +24,4 @@ export { ERROR_REGISTRY, FRAMEWORK_ERRORS, PUBLIC_CODES, mapError, type HttpErro
 export { createLogger, loggerOptions, REDACT_PATHS, LOG_LEVELS, type LogLevel } from './http/logger.ts';
 export { PAN_INDEX_LABEL, PanIndexKeys } from './http/tenant-keys.ts';
 export { resolveConfig, isLoopback, envLayer, fileLayer, readTls, CONFIG_ENV, DEFAULT_CONFIG, type ServiceConfig, type HsmConfig, type ConfigLayer } from './config/index.ts';
+export { HttpAuthorizer, type HttpAuthorizerOptions } from './http/authorizer-client.ts';
