@@ -10,7 +10,7 @@
  * await closeDatabase(db);
  */
 export { StoreError, STORE_ERROR_CODES, type StoreErrorCode } from './errors.ts';
-export type { StoreDb, StoreSchema, KeyRecordsTable, CustodiansTable, AuditEventsTable, AuditEventKeysTable, IssuerCardsTable, ApiClientsTable, AuditLogsTable, AuditChainTable } from './schema.ts';
+export type { StoreDb, StoreSchema, KeyRecordsTable, CustodiansTable, AuditEventsTable, AuditEventKeysTable, IssuerCardsTable, ApiClientsTable, AuditLogsTable, AuditChainTable, JobsTable, JobStepsTable, SeLocksTable } from './schema.ts';
 export {
   openDatabase,
   closeDatabase,
@@ -77,3 +77,18 @@ export {
   type StoredAuditChainRecord,
   type StoredAuditLog,
 } from './audit-chain.ts';
+export {
+  insertJob,
+  getJob,
+  findJobByKey,
+  findJobByWaitToken,
+  listJobs,
+  updateJob,
+  assertJob,
+  MAX_JOB_PAGE,
+  type StoredJob,
+  type JobChange,
+  type JobGuard,
+} from './jobs.ts';
+export { appendJobStep, listJobSteps, assertJobStep, type JobStepRecord, type StoredJobStep } from './job-steps.ts';
+export { acquireSeLock, releaseSeLocks, releaseSeLocksOfJobsIn, getSeLock, listSeLocks, type SeLock } from './se-locks.ts';

@@ -16,6 +16,7 @@ import * as auditEvents from './migrations/2026-11-27T0520-audit-events.ts';
 import * as issuerCards from './migrations/2026-11-27T0530-issuer-cards.ts';
 import * as apiClients from './migrations/2026-11-27T1100-api-clients.ts';
 import * as auditChain from './migrations/2026-11-27T1220-audit-chain.ts';
+import * as jobs from './migrations/2026-11-27T1210-jobs.ts';
 
 /** Every migration, by name (= its file name without `.ts`); names sort in the order they run. */
 const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -25,6 +26,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026-11-27T0530-issuer-cards': issuerCards,
   '2026-11-27T1100-api-clients': apiClients,
   '2026-11-27T1220-audit-chain': auditChain,
+  '2026-11-27T1210-jobs': jobs,
 };
 
 /** The migration names, in the order they run. */

@@ -113,6 +113,61 @@ export interface AuditChainTable {
   mac: Uint8Array;
 }
 
+/** A durable job (docs/jobs.md); `seq` is assigned by the database and orders the queue. */
+export interface JobsTable {
+  seq: Generated<number>;
+  id: string;
+  tenant: string;
+  se_id: string;
+  kind: string;
+  state: string;
+  step_index: number;
+  step_name: string | null;
+  step_status: string;
+  idempotency_key: string;
+  request_hash: string;
+  /** JSON text: the request's non-sensitive parameters. */
+  params: string;
+  /** The request's payload: sealed by tsm/'s PayloadCipher when `payload_sealed` is 1. */
+  payload: Uint8Array | null;
+  payload_sealed: number;
+  expires_at: string | null;
+  attempt: number;
+  owner: string | null;
+  wait_token: string | null;
+  delivery: string | null;
+  outputs: string;
+  result: string | null;
+  error_step: string | null;
+  error_code: string | null;
+  error_sw: number | null;
+  error_message: string | null;
+  created_at: string;
+  updated_at: string;
+  started_at: string | null;
+  ended_at: string | null;
+}
+
+/** One entry of a job's append-only step history. */
+export interface JobStepsTable {
+  seq: Generated<number>;
+  job_id: string;
+  /** Null for job-level entries (queued, retry, expired, terminated…). */
+  step: string | null;
+  step_index: number | null;
+  outcome: string;
+  attempt: number;
+  at: string;
+  detail: string | null;
+}
+
+/** The lock that keeps one job at a time on an SE: one row per busy SE. */
+export interface SeLocksTable {
+  se_id: string;
+  job_id: string;
+  at: string;
+}
+
 /** Every table of the store. */
 export interface StoreSchema {
   key_records: KeyRecordsTable;
@@ -123,6 +178,9 @@ export interface StoreSchema {
   api_clients: ApiClientsTable;
   audit_logs: AuditLogsTable;
   audit_chain: AuditChainTable;
+  jobs: JobsTable;
+  job_steps: JobStepsTable;
+  se_locks: SeLocksTable;
 }
 
 /** An open store database (or a transaction on one: `Transaction<StoreSchema>` is one too). */

@@ -10,6 +10,7 @@ import { migrationTests } from './suite/migrations.ts';
 import { auditTests, custodianTests } from './suite/custodians-audit.ts';
 import { issuerCardTests } from './suite/issuer-cards.ts';
 import { apiClientTests } from './suite/api-clients.ts';
+import { jobTests } from './suite/jobs.ts';
 import { auditChainTests } from './suite/audit-chain.ts';
 import { concurrencyTests, hostileStringTests, repositoryTests, transactionTests } from './suite/robustness.ts';
 
@@ -31,6 +32,7 @@ export function storeSuite(name: string, open: StoreFactory, options: { readonly
     repositoryTests(open);
     issuerCardTests(open);
     apiClientTests(open);
+    jobTests(open);
     auditChainTests(open);
   });
 }
