@@ -72,6 +72,9 @@ describe('HTTP errors', () => {
       }
       const basic = await f.app.inject({ method: 'GET', url: '/v1/issuer/cards/card_x', headers: { authorization: `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}` } });
       assert.equal(basic.statusCode, 404, 'authenticated: the card does not exist');
+      // Credentials are checked before the body is read: an unauthenticated caller gets 401, not 413 or 400.
+      const unread = await f.app.inject({ method: 'POST', url: '/v1/authorizations', headers: { 'content-type': 'application/json' }, payload: `{"pad":"${'A'.repeat(40_000)}"` });
+      assert.equal(unread.statusCode, 401);
       await setApiClientDisabled(f.db, id, true);
       assert.equal((await f.app.inject({ method: 'GET', url: '/v1/issuer/cards/card_x', headers: bearer(f.tokens.issuerA) })).statusCode, 401);
     }));
