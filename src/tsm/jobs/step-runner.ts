@@ -63,6 +63,10 @@ async function confirm(rt: EngineRuntime, job: StoredJob, kind: JobKind, index: 
   return next;
 }
 
+function isDone(value: unknown): value is 'done' | { readonly done: JsonValue } {
+  return value === 'done' || (typeof value === 'object' && value !== null && 'done' in value);
+}
+
 function isOutcome(value: unknown): value is StepOutcome {
   if (value === 'done') return true;
   if (typeof value !== 'object' || value === null) return false;
@@ -88,12 +92,16 @@ async function runStep(rt: EngineRuntime, job: StoredJob, kind: JobKind, outputs
       return void (await fail(rt, job, index, step, failureOf(error), 'started'));
     }
     checkAlive(rt);
-    if (verdict === 'done') return confirm(rt, job, kind, index, outputs, 'verified-done');
+    if (isDone(verdict)) {
+      if (verdict !== 'done') outputs[step.name] = parseJson(canonicalJson(verdict.done), 'output');
+      return confirm(rt, job, kind, index, outputs, 'verified-done');
+    }
     if (verdict !== 'not-done') return void (await fail(rt, job, index, step, { code: 'BAD_VERIFY', message: 'verify answered neither done nor not-done' }, 'started'));
     job = await transition(rt, job, mine(rt), {}, { step: step.name, stepIndex: index, outcome: 'verified-not-done' });
   }
   job = await transition(rt, job, mine(rt), { stepStatus: 'started', stepName: step.name }, { step: step.name, stepIndex: index, outcome: 'started' });
   rt.emit({ type: 'step-started', job: jobInfo(job), at: job.updatedAt, step: step.name });
+  checkAlive(rt);
   let outcome: unknown;
   try {
     outcome = await step.run(context(rt, job, index, step, outputs));

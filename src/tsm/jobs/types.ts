@@ -42,8 +42,11 @@ export interface JobFailure extends StepFailure {
  */
 export type StepOutcome = 'done' | { readonly done: JsonValue } | { readonly wait: string } | { readonly fail: StepFailure };
 
-/** What `verify` answers about a step whose outcome is unknown: it already happened, or it did not. */
-export type VerifyOutcome = 'done' | 'not-done';
+/**
+ * What `verify` answers about a step whose outcome is unknown: it already happened (with the output
+ * `run` would have given, read back from the card), or it did not.
+ */
+export type VerifyOutcome = 'done' | { readonly done: JsonValue } | 'not-done';
 
 /** Who a job is: handed to every step. */
 export interface JobInfo {
