@@ -25,3 +25,4 @@ export { createLogger, loggerOptions, REDACT_PATHS, LOG_LEVELS, type LogLevel } 
 export { PAN_INDEX_LABEL, PanIndexKeys } from './http/tenant-keys.ts';
 export { resolveConfig, isLoopback, envLayer, fileLayer, readTls, CONFIG_ENV, DEFAULT_CONFIG, type ServiceConfig, type HsmConfig, type ConfigLayer } from './config/index.ts';
 export { HttpAuthorizer, type HttpAuthorizerOptions } from './http/authorizer-client.ts';
+export * from './audit/index.ts';
