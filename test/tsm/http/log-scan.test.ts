@@ -4,6 +4,9 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { createCipheriv } from 'node:crypto';
+import { fromHex, toHex } from '../../../src/bytes/index.ts';
+import { importClear, SPECS } from '../../hsm/conformance/fixture.ts';
 import { createLogger } from '../../../src/tsm/index.ts';
 import { authorizationBody, bearer, CHAINS, registerBody, registerCard, vector, withApp } from './fixture.ts';
 
@@ -44,6 +47,27 @@ describe('request log', () => {
       ];
       const text = f.logs.join('\n');
       for (const s of secrets) assert.ok(!text.toUpperCase().includes(s.toUpperCase()), `the log holds a secret: ${s.slice(0, 4)}…`);
+    }));
+
+  it('a PIN change through the routes: the script goes out enciphered; neither the PIN block nor the PIN field is logged', () =>
+    withApp(async (f) => {
+      const chain = CHAINS.find((c) => c.profile === 'visa-10')!;
+      const pinKey = fromHex('00112233445566778899AABBCCDDEEFF');
+      await importClear(f.t, { ...SPECS.pinT, label: 'SP PIN key' }, pinKey);
+      // ISO 9564-1 format 0 of PIN 9876 for the PAN, enciphered under the SP's PIN key (the SP's side).
+      const pinField = fromHex('049876FFFFFFFFFF');
+      const panField = fromHex(`0000${chain.pan.slice(-13, -1)}`);
+      const block = toHex(new Uint8Array(createCipheriv('des-ede-ecb', pinKey, null).setAutoPadding(false).update(pinField.map((b, i) => b ^ panField[i]!))));
+      const cardId = await registerCard(f, chain);
+      const auth = bearer(f.tokens.issuerA);
+      const queued = await f.app.inject({ method: 'POST', url: `/v1/issuer/cards/${cardId}/scripts`, headers: auth, payload: { kind: 'pin-change', pin: { key: 'SP PIN key', format: 0, block } } });
+      assert.equal(queued.statusCode, 202, queued.body);
+      const r = await f.app.inject({ method: 'POST', url: '/v1/authorizations', headers: auth, payload: authorizationBody(chain) });
+      const scripts = r.json<{ scripts: string[] }>().scripts;
+      assert.equal(scripts.length, 1);
+      assert.match(scripts[0]!, /^8424000218[0-9A-F]{48}$/, 'PIN CHANGE/UNBLOCK P2 02 with 16 enciphered bytes and an 8-byte MAC');
+      const text = f.logs.join('\n').toUpperCase();
+      for (const s of [block, '049876FFFFFFFFFF', toHex(pinKey), chain.pan, scripts[0]!]) assert.ok(!text.includes(s.toUpperCase()), `the log holds ${s.slice(0, 4)}…`);
     }));
 
   it('redaction censors headers, bodies and secret-named fields should anything ever log them', () => {
