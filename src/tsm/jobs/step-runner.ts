@@ -43,7 +43,9 @@ async function fail(rt: EngineRuntime, job: StoredJob, index: number, step: JobS
   const ended = await transition(
     rt, job, mine(rt),
     {
-      state: 'failed', stepStatus, owner: null, errorStep: step.name, errorCode: failure.code.slice(0, 256), errorSw: failure.sw ?? null,
+      state: 'failed', stepStatus, owner: null, errorStep: step.name,
+      errorCode: failure.code.slice(0, 256), errorSw: failure.sw ?? null,
+      ...(stepStatus === 'failed' ? { delivery: null } : {}), // a refused answer was consumed: a retry asks again
       errorMessage: failure.message.slice(0, MAX_MESSAGE), endedAt: rt.now().toISOString(),
     },
     { step: step.name, stepIndex: index, outcome: 'failed', detail: canonicalJson({ code: failure.code.slice(0, 256), sw: failure.sw ?? null }) },

@@ -4,6 +4,9 @@
  */
 import { describe } from 'node:test';
 import { faultTests } from './faults.ts';
+import { idempotencyTests } from './idempotency.ts';
+import { lifecycleTests } from './lifecycle.ts';
+import { serializationTests } from './serialization.ts';
 import type { StoreFactory } from './harness.ts';
 
 export type { StoreFactory } from './harness.ts';
@@ -12,5 +15,8 @@ export type { StoreFactory } from './harness.ts';
 export function jobEngineSuite(name: string, open: StoreFactory, options: { readonly skip?: string | false } = {}): void {
   describe(`job engine: ${name}`, { skip: options.skip ?? false }, () => {
     faultTests(open);
+    idempotencyTests(open);
+    serializationTests(open);
+    lifecycleTests(open);
   });
 }
