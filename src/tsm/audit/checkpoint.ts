@@ -67,20 +67,21 @@ export interface CheckpointScheduleOptions {
 }
 
 /**
- * Writes a checkpoint every `intervalMs` while the log grows (an unchanged head is not signed
- * again). The timer does not keep the process alive.
+ * Writes a checkpoint every `intervalMs` while the log grows: a head that has not moved since the
+ * last checkpoint (and the record of its signing) is not signed again. The timer does not keep the
+ * process alive.
  */
 export function startCheckpoints(log: AuditLog, hsm: Hsm, signingKey: string, directory: CheckpointDirectory, options: CheckpointScheduleOptions): CheckpointSchedule {
   let running: Promise<unknown> = Promise.resolve();
-  let lastSeq = -1;
+  let lastSeen = -1;
   const write = async (): Promise<WrittenCheckpoint> => {
     const written = await writeCheckpoint(log, hsm, signingKey, directory);
-    lastSeq = written.checkpoint.seq;
+    lastSeen = (await log.head()).seq; // past the record of this checkpoint's own signing, when the HSM is chained
     options.onCheckpoint?.(written);
     return written;
   };
   const tick = async (): Promise<void> => {
-    if ((await log.head()).seq === lastSeq) return;
+    if ((await log.head()).seq === lastSeen) return;
     await write();
   };
   const timer = setInterval(() => {

@@ -1,8 +1,8 @@
 /**
  * Redaction at entry (CONVENTIONS.md §8): no PAN, PIN or key reaches the audit log. Two nets: a
  * field whose name says it holds a secret loses its value whatever it is; and any string value
- * (detail values, subject ids, HSM event details) has PAN-like digit runs and key-like hex runs
- * replaced. The detail is then written as canonical JSON (sorted keys), bounded in size and depth.
+ * (detail values, subject ids, HSM event details) has PAN-like digit runs, key-like hex runs and
+ * secrets named in free text (`passphrase X`, `PIN 1234`) replaced. The detail is then written as canonical JSON (sorted keys), bounded in size and depth.
  */
 import { AuditError } from './errors.ts';
 import type { AuditJson } from './record.ts';
@@ -17,7 +17,9 @@ const SECRET_NAMES: ReadonlySet<string> = new Set([
 ]);
 const SECRET_SUFFIXES = ['secret', 'password', 'passphrase', 'privatekey', 'pinblock', 'clearkey'] as const;
 /** 12–19 digits, optionally grouped by spaces or dashes: a PAN (or part of one). */
-const PAN_LIKE = /(?<![0-9])[0-9](?:[ -]?[0-9]){11,18}(?![0-9])/g;
+const PAN_LIKE = /(?<![0-9A-Fa-f])[0-9](?:[ -]?[0-9]){11,18}(?![0-9A-Fa-f])/g;
+/** A secret named in free text: `passphrase X`, `password: X`, `secret=X`, `PIN 1234`. */
+const LABELLED = /\b(pass(?:word|phrase)|secret)(\s*[:=]\s*|\s+)[^\s,;]+|\b(pin)(\s*[:=]\s*|\s+)[0-9]{4,12}\b/gi;
 /** 16 or more hex digits (8+ bytes): a key, PIN block or cryptogram. KCVs (6) and UUID groups (≤ 12) stay. */
 const HEX_LIKE = /(?<![0-9A-Fa-f])[0-9A-Fa-f]{16,}(?![0-9A-Fa-f])/g;
 
@@ -31,9 +33,12 @@ export function isSecretName(name: string): boolean {
   return SECRET_NAMES.has(n) || SECRET_SUFFIXES.some((s) => n.endsWith(s));
 }
 
-/** A string with PAN-like and key-like runs replaced by `[redacted]`. */
+/** A string with PAN-like runs, key-like runs and labelled secrets (`passphrase X`, `PIN 1234`) replaced by `[redacted]`. */
 export function redactText(value: string): string {
-  return value.replace(PAN_LIKE, REDACTED).replace(HEX_LIKE, REDACTED);
+  return value
+    .replace(LABELLED, (_m, word?: string, sep?: string, pin?: string, pinSep?: string) => `${word ?? pin ?? ''}${sep ?? pinSep ?? ''}${REDACTED}`)
+    .replace(PAN_LIKE, REDACTED)
+    .replace(HEX_LIKE, REDACTED);
 }
 
 function redactValue(value: unknown, depth: number, where: string): AuditJson {

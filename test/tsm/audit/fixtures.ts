@@ -3,17 +3,18 @@
  * the sink and a checkpoint directory — and a writer of a few hundred mixed records (API calls,
  * job steps, notifications, admin actions and the HSM's own key operations).
  */
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { sql } from 'kysely';
 import { fromHex } from '../../../src/bytes/index.ts';
-import type { SoftwareHsm } from '../../../src/hsm/index.ts';
+import { Lmk, SoftwareHsm, type AuditSink } from '../../../src/hsm/index.ts';
 import { closeDatabase, migrateToLatest, openDatabase, type StoreDb } from '../../../src/store/index.ts';
 import {
   AUDIT_KINDS, ChainAuditSink, CheckpointDirectory, findAuditKeys, openAuditLog, writeCheckpoint, type AuditKeys, type AuditLog, type WrittenCheckpoint,
 } from '../../../src/tsm/audit/index.ts';
-import { CTX, softwareHsm } from '../../hsm/software-setup.ts';
+import { CTX, softwareHsm, TEST_SCRYPT } from '../../hsm/software-setup.ts';
 
 export interface AuditFixture {
   readonly dir: string;
@@ -25,6 +26,8 @@ export interface AuditFixture {
   readonly keys: AuditKeys;
   readonly checkpoints: CheckpointDirectory;
   checkpoint(): Promise<WrittenCheckpoint>;
+  /** Another HSM on the same LMK and key store (a second process), auditing to `sink`. */
+  secondHsm(sink: AuditSink): SoftwareHsm;
   close(): Promise<void>;
 }
 
@@ -35,7 +38,8 @@ export async function auditFixture(): Promise<AuditFixture> {
   const db = await openDatabase(dbPath);
   await migrateToLatest(db);
   const sink = new ChainAuditSink();
-  const { hsm } = await softwareHsm({ audit: sink });
+  const lmkKey = new Uint8Array(randomBytes(32));
+  const { hsm } = await softwareHsm({ audit: sink, lmk: new Lmk(lmkKey) });
   const log = await openAuditLog(db, hsm);
   await sink.bind(log);
   const keys = await findAuditKeys(hsm);
@@ -43,6 +47,7 @@ export async function auditFixture(): Promise<AuditFixture> {
   return {
     dir, dbPath, db, hsm, sink, log, keys, checkpoints,
     checkpoint: () => writeCheckpoint(log, hsm, keys.signingKey, checkpoints),
+    secondHsm: (audit) => new SoftwareHsm({ lmk: new Lmk(lmkKey), store: hsm.store, audit, scrypt: TEST_SCRYPT }),
     close: async () => {
       hsm.close();
       await closeDatabase(db);
