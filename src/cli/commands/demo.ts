@@ -9,7 +9,7 @@ import { processOutput } from '../gp/output.ts';
 import { runDemo } from '../demo/run-demo.ts';
 
 const HELP = `
-What happens, all in this process on loopback-free in-memory links:
+What happens, all in this process:
   1. key ceremony: custodians alice and bob form the software HSM's LMK from two components;
      the card manufacturer's transport KEK is entered as two components; the payment scheme's CA
      key and the bank's issuer keys (IMK-AC/SMI/SMC, RSA issuer key and its CA certificate) are
@@ -18,9 +18,11 @@ What happens, all in this process on loopback-free in-memory links:
      master keys come into the HSM as TR-31 blocks under the transport KEK
   3. each phone gets a payment card (Visa-style and Mastercard-style alternate): ISD keys
      diversified in the HSM, SCP03 with host keys in the HSM, INSTALL, STORE DATA of DGIs the HSM
-     prepared (ICC keys, ICC RSA key only under the ISD's DEK), the PPSE entry, issuer registration
-  4. each phone taps a POS terminal (fDDA, ARQC), the issuer verifies in the HSM, the wallet
-     delivers the ARPC to the card
+     prepared (ICC keys, ICC RSA key only under the ISD's DEK), the PPSE entry
+  4. the TSM service (opentsm serve's app) listens on a loopback port; cards are registered with
+     the issuer through POST /v1/issuer/cards
+  5. each phone taps a POS terminal (fDDA, ARQC) that authorizes through POST /v1/authorizations;
+     the issuer verifies in the HSM; the wallet delivers the ARPC to the card
 The store is a SQLite file in a temporary directory, removed at the end. Until the TSM service's
 security-domain key handover exists, the TSM holds the SE keys and the issuer's keys in one tenant.
 

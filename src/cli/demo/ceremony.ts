@@ -10,7 +10,7 @@ import { toHex, xor } from '../../bytes/index.ts';
 import { kcv } from '../../crypto/index.ts';
 import { SoftwareHsm, assembleLmk, generateLmk, type AuditSink, type CustodianCredential, type KeyComponentInput, type OperationContext } from '../../hsm/index.ts';
 import { appendAuditEvent, keyRecordStore, type StoreDb } from '../../store/index.ts';
-import { createPaymentIssuer, type IssuerPersonalizationKeys } from '../../tsm/index.ts';
+import { PAN_INDEX_LABEL, createPaymentIssuer, type IssuerPersonalizationKeys } from '../../tsm/index.ts';
 import { narrowKeyAttributes } from '../hsm/context.ts';
 
 /**
@@ -68,7 +68,8 @@ export async function holdCeremony(db: StoreDb): Promise<DemoParties> {
   const issuer = await createPaymentIssuer(hsm, ctx(DEMO_TENANTS.tsm), {
     ca: { key: ca.id, ctx: ctx(DEMO_TENANTS.scheme), index: caIndex }, issuerIdentifier: DEMO_BIN, expiry: '1230', label: 'demo bank',
   });
-  const panIndexKey = await hsm.generateKey({ usage: 'M7', algorithm: 'H', modeOfUse: 'C', exportability: 'N', length: 32, owner: DEMO_TENANTS.tsm, label: 'PAN index' }, ctx(DEMO_TENANTS.tsm));
+  // Made beforehand, as docs/service.md §1 advises: the service finds it by label.
+  const panIndexKey = await hsm.generateKey({ usage: 'M7', algorithm: 'H', modeOfUse: 'C', exportability: 'N', length: 32, owner: DEMO_TENANTS.tsm, label: PAN_INDEX_LABEL }, ctx(DEMO_TENANTS.tsm));
   return { hsm, lmkKcv, ctx, manufacturerKek, transportKek: transportKek.id, issuer, caSpki, caIndex, panIndexKey: panIndexKey.id };
 }
 

@@ -28,12 +28,11 @@ export interface DemoFleet {
 }
 
 /** Manufactures `count` phones' SEs and imports the batch master keys into the operator's HSM. */
-export async function manufacturePhones(parties: DemoParties, count: number, onProgress: (done: number) => void): Promise<DemoFleet> {
+export async function manufacturePhones(parties: DemoParties, count: number): Promise<DemoFleet> {
   const batch = manufactureBatch({
     profile: STRICT_ESE, count, withPayment: true,
     batchMasterKeys: { enc: new Uint8Array(randomBytes(16)), mac: new Uint8Array(randomBytes(16)), dek: new Uint8Array(randomBytes(16)) },
     transportKek: { algorithm: 'aes', key: parties.manufacturerKek },
-    onProgress,
   });
   const ctx = parties.ctx(DEMO_TENANTS.tsm);
   const blocks = batch.keyFile.isd.masterKeys;

@@ -3,24 +3,29 @@
  * form): the phone's ISD keys diversified in the HSM from the batch masters, the ISD's SCP03 channel
  * opened with host keys that stay in the HSM, the payment instance installed, personalized with the
  * DGIs the HSM prepared (secrets only under the ISD's DEK), listed in the PPSE, and registered with
- * the issuer.
+ * the issuer through the service's API.
  */
 import { encodeCommand, parseResponse, type CommandApdu } from '../../apdu/index.ts';
 import { VISA_STYLE_AID, MASTERCARD_STYLE_AID, PAYMENT_LOAD_FILE_AID, PAYMENT_MODULE_AID, PPSE_AID } from '../../se/index.ts';
 import { buildInstall, buildSelect, buildStoreData, encodeInstallParameters, encodePrivileges, openScp03, type SecureChannelSession } from '../../gp/index.ts';
-import { ppseEntryDgi, preparePersonalization, type IssuerService, type PaymentCardRecord } from '../../tsm/index.ts';
+import { ppseEntryDgi, preparePersonalization, type PaymentCardRecord } from '../../tsm/index.ts';
 import { CliError } from '../errors.ts';
 import { DEMO_BIN, DEMO_TENANTS, type DemoParties } from './ceremony.ts';
 import type { DemoFleet, DemoPhone } from './phones.ts';
+import type { DemoService } from './service.ts';
 
-/** The demo's two card products: every other phone gets the Mastercard-style one. */
+/** The demo's two card products (docs/payment-application.md §2); phones alternate between them. */
+export const DEMO_PRODUCTS = [
+  { aid: VISA_STYLE_AID, profile: 'visa-18', flow: 'gpo', label: 'DEMO BANK VISA' },
+  { aid: MASTERCARD_STYLE_AID, profile: 'mastercard-17', flow: 'generate-ac', label: 'DEMO BANK MC' },
+] as const;
+
+/** The card record of `phone`'s payment card. */
 export function cardFor(phone: DemoPhone): PaymentCardRecord & { readonly aid: Uint8Array } {
-  const visa = phone.index % 2 === 0;
+  const product = DEMO_PRODUCTS[phone.index % DEMO_PRODUCTS.length]!;
   const account = String(phone.index + 1).padStart(9, '0');
   return {
-    aid: visa ? VISA_STYLE_AID : MASTERCARD_STYLE_AID,
-    pan: luhn(`${DEMO_BIN}${account}`), psn: '01', expiry: '301231', issuerCountry: '250', priority: 1, keyDerivationIndex: 1,
-    ...(visa ? { profile: 'visa-18', flow: 'gpo', label: 'DEMO BANK VISA' } as const : { profile: 'mastercard-17', flow: 'generate-ac', label: 'DEMO BANK MC' } as const),
+    ...product, pan: luhn(`${DEMO_BIN}${account}`), psn: '01', expiry: '301231', issuerCountry: '250', priority: 1, keyDerivationIndex: 1,
   };
 }
 
@@ -41,7 +46,7 @@ async function send(session: SecureChannelSession, command: CommandApdu, what: s
 }
 
 /** Deploys the phone's payment card; returns the issuer's card id. */
-export async function deployCard(parties: DemoParties, fleet: DemoFleet, issuer: IssuerService, phone: DemoPhone): Promise<string> {
+export async function deployCard(parties: DemoParties, fleet: DemoFleet, service: DemoService, phone: DemoPhone): Promise<string> {
   const ctx = parties.ctx(DEMO_TENANTS.tsm);
   const card = cardFor(phone);
   const isd = await parties.hsm.diversifyGpKeys(fleet.masters, phone.kdd, 'kdf3', { owner: DEMO_TENANTS.tsm }, ctx);
@@ -58,5 +63,5 @@ export async function deployCard(parties: DemoParties, fleet: DemoFleet, issuer:
   for (const c of buildStoreData(prepared.stream, { format: 'dgi', encryption: 'application' }, 200)) await send(session, c, 'STORE DATA');
   await send(session, buildInstall({ kind: 'personalization', applicationAid: PPSE_AID }), 'INSTALL [for personalization] of the PPSE');
   for (const c of buildStoreData(ppseEntryDgi(card.aid, card), { format: 'dgi' }, 200)) await send(session, c, 'STORE DATA to the PPSE');
-  return issuer.registerCard({ pan: card.pan, psn: card.psn, profile: card.profile, imkAc: parties.issuer.imkAc, imkSmi: parties.issuer.imkSmi, imkSmc: parties.issuer.imkSmc });
+  return service.registerCard(card, { imkAc: parties.issuer.imkAc, imkSmi: parties.issuer.imkSmi, imkSmc: parties.issuer.imkSmc });
 }
