@@ -6,12 +6,10 @@
 import { readFileSync } from 'node:fs';
 import { fromHex } from '../../bytes/index.ts';
 import type { AuthorizationRequest } from '../../emv/index.ts';
-import { IssuerService } from '../../tsm/index.ts';
+import { IssuerService, PAN_INDEX_LABEL } from '../../tsm/index.ts';
 import { CliError } from '../errors.ts';
 import type { HsmSession } from '../hsm/context.ts';
 
-/** Label of the tenant's PAN-index key (HMAC, M7); created on first use. */
-export const PAN_INDEX_LABEL = 'PAN index';
 
 /** The issuer service of a session, its PAN-index key found by label or generated. */
 export async function issuerService(session: HsmSession): Promise<IssuerService> {
