@@ -3,6 +3,7 @@
  * SQLite by test/tsm/jobs/sqlite.test.ts and on PostgreSQL by the services run.
  */
 import { describe } from 'node:test';
+import { engineApiTests } from './engine-api.ts';
 import { faultTests } from './faults.ts';
 import { idempotencyTests } from './idempotency.ts';
 import { lifecycleTests } from './lifecycle.ts';
@@ -18,5 +19,6 @@ export function jobEngineSuite(name: string, open: StoreFactory, options: { read
     idempotencyTests(open);
     serializationTests(open);
     lifecycleTests(open);
+    engineApiTests(open);
   });
 }
