@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { registerAudit } from './audit.ts';
 import { registerCalc } from './calc.ts';
 import { registerDemo } from './demo.ts';
 import { registerGp } from './gp.ts';
@@ -10,6 +11,7 @@ import { registerServe } from './serve.ts';
 
 /** Adds every subcommand to `program`. Each subcommand lives in its own file and adds one line here. */
 export function registerCommands(program: Command): void {
+  registerAudit(program);
   registerCalc(program);
   registerDemo(program);
   registerGp(program);
