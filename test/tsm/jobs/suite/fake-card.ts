@@ -33,6 +33,8 @@ export class FakeCard {
   maxActivePerSe = 0;
   maxActive = 0;
   crash: CrashPoint | undefined;
+  /** Crash while verifying this effect (a second crash, during recovery). */
+  crashOnVerify: { readonly effect: string; readonly kill: () => void } | undefined;
 
   constructor(readonly delayMs = 0) {}
 
@@ -63,6 +65,12 @@ export class FakeCard {
   has(seId: string, effect: string): boolean {
     const key = `${seId}:${effect}`;
     this.verifies.set(key, (this.verifies.get(key) ?? 0) + 1);
+    const crash = this.crashOnVerify;
+    if (crash !== undefined && crash.effect === effect) {
+      this.crashOnVerify = undefined;
+      crash.kill();
+      throw new SimulatedCrash(`verifying ${effect}`);
+    }
     return this.present.get(seId)?.has(effect) ?? false;
   }
 

@@ -92,6 +92,35 @@ export function faultTests(open: StoreFactory): void {
         }));
     }
 
+    for (const step of EFFECT_STEPS) {
+      it(`killed after the effect of ${step}, then again while verifying it: the third engine finishes, once`, () =>
+        withDb(open, async (db) => {
+          const card = new FakeCard();
+          const log = new EventLog();
+          const kinds = [deployKind(card)];
+          const ref1: { engine?: JobEngine } = {};
+          const armed = arm(card, { at: 'effect', step, when: 'after' }, ref1);
+          const first = (ref1.engine = engineOn(db, log, { kinds }));
+          const job = await first.submit({ tenant: 'bank-a', seId: 'se-1', kind: 'deploy', params: {} }, { idempotencyKey: 'v1' });
+          await armed.killed;
+          let killedAgain!: () => void;
+          const again = new Promise<void>((r) => (killedAgain = r));
+          const second = engineOn(db, log, { kinds });
+          card.crashOnVerify = { effect: step, kill: () => (void second.close({ abandon: true }), killedAgain()) };
+          await second.resume();
+          await again;
+          const third = engineOn(db, log, { kinds });
+          await third.resume();
+          await third.idle();
+          assert.equal((await third.get(job.id, 'bank-a')).state, 'succeeded');
+          assert.equal(log.ended(job.id).length, 1);
+          for (const effect of EFFECT_STEPS) assert.equal(card.count('se-1', effect), 1, effect);
+          assert.equal(card.verifies.get(`se-1:${step}`), 2, 'verified by the second and the third engine');
+          await assertCompleteHistory(db, job.id);
+          await third.close();
+        }));
+    }
+
     it('a chain of restarts, each killed after the next effect: still once each, history complete', () =>
       withDb(open, async (db) => {
         const card = new FakeCard();
