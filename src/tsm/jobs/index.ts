@@ -10,6 +10,7 @@
  */
 export { JobEngine, type JobEngineOptions } from './engine.ts';
 export { defineJobKind } from './define.ts';
+export { executionStatusOf, EXECUTION_STATUSES, type ExecutionStatus, type JobExecutionStatus } from './execution-status.ts';
 export { canonicalJson, MAX_PARAMS_JSON } from './request-hash.ts';
 export { MAX_PAYLOAD, MAX_VALIDITY_SECONDS } from './submit.ts';
 export type { PayloadCipher } from './payload-cipher.ts';

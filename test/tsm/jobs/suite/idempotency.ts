@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { getJob, listJobSteps } from '../../../../src/store/index.ts';
 import { TsmError } from '../../../../src/tsm/index.ts';
-import { defineJobKind, type JobRequest } from '../../../../src/tsm/jobs/index.ts';
+import { defineJobKind, executionStatusOf, type JobRequest } from '../../../../src/tsm/jobs/index.ts';
 import { deployKind, EFFECT_STEPS } from './deploy-kind.ts';
 import { FakeCard } from './fake-card.ts';
 import { engineOn, EventLog, withDb, type StoreFactory } from './harness.ts';
@@ -85,6 +85,7 @@ export function idempotencyTests(open: StoreFactory): void {
         const view = await engine.get(late.id, 'bank-a');
         assert.equal(view.state, 'expired');
         assert.equal(view.startedAt, null);
+        assert.deepEqual(executionStatusOf(view), { status: 'EXPIRED' });
         assert.deepEqual((await listJobSteps(db, late.id)).map((h) => h.outcome), ['queued', 'expired']);
         assert.equal(card.log.filter((e) => e.startsWith('se-1:')).length, 0, 'nothing ran on se-1');
         assert.equal((await engine.get(fine.id, 'bank-a')).state, 'succeeded', 'a job that started in time finishes');

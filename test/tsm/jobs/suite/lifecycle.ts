@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { listJobSteps } from '../../../../src/store/index.ts';
 import { TsmError } from '../../../../src/tsm/index.ts';
 import { ApduError } from '../../../../src/apdu/index.ts';
-import { defineJobKind, type JobKind } from '../../../../src/tsm/jobs/index.ts';
+import { defineJobKind, executionStatusOf, type JobKind } from '../../../../src/tsm/jobs/index.ts';
 import { deployKind, EFFECT_STEPS } from './deploy-kind.ts';
 import { FakeCard } from './fake-card.ts';
 import { engineOn, EventLog, withDb, type StoreFactory } from './harness.ts';
@@ -103,6 +103,9 @@ export function lifecycleTests(open: StoreFactory): void {
         assert.equal(failed.state, 'failed');
         assert.deepEqual(failed.error, { step: 'push-script', code: 'SCRIPT', sw: 0x6a84, message: 'the card refused the script' });
         assert.equal(failed.step.index, 1, 'stays at the failed step');
+        assert.deepEqual(executionStatusOf(failed), {
+          status: 'FAILED', statusCodeData: { subject: 'push-script', reason: 'SCRIPT', sw: 0x6a84, message: 'the card refused the script' },
+        });
         await rejectsCode(engine.terminate(job.id, 'other'), 'ERR_TSM_NOT_FOUND');
         const retried = await engine.retry(job.id, 'mno-x');
         assert.equal(retried.attempt, 2);
@@ -112,6 +115,7 @@ export function lifecycleTests(open: StoreFactory): void {
         const done = await engine.get(job.id, 'mno-x');
         assert.equal(done.state, 'succeeded');
         assert.equal(done.error, null);
+        assert.deepEqual(executionStatusOf(done), { status: 'EXECUTED_SUCCESS' });
         const history = (await listJobSteps(db, job.id)).map((h) => `${h.step ?? '-'}:${h.outcome}:${h.attempt}`);
         assert.equal(history.filter((h) => h === 'prepare:done:1').length, 1, 'prepare is not run again');
         assert.ok(history.includes('push-script:failed:1') && history.includes('-:retry:2') && history.includes('push-script:done:2'), history.join(' '));
@@ -158,8 +162,10 @@ export function lifecycleTests(open: StoreFactory): void {
         const job = await engine.submit({ tenant: 'mno-x', seId: 'se-1', kind: 'script' }, { idempotencyKey: 's1' });
         const queued = await engine.submit({ tenant: 'bank-a', seId: 'se-1', kind: 'deploy', params: {} }, { idempotencyKey: 'd1' });
         await engine.idle();
+        assert.equal(executionStatusOf(await engine.get(queued.id, 'bank-a')), undefined, 'not ended yet');
         const ended = await engine.terminate(job.id, 'mno-x');
         assert.equal(ended.state, 'terminated');
+        assert.deepEqual(executionStatusOf(ended), { status: 'FAILED', statusCodeData: { subject: 'push-script', reason: 'TERMINATED' } });
         assert.equal(await engine.deliver(`por-${job.id}-1`, { sw: '9000' }), false);
         await engine.idle();
         assert.equal((await engine.get(queued.id, 'bank-a')).state, 'succeeded');
