@@ -161,10 +161,10 @@ export async function findJobByWaitToken(db: StoreDb, token: string): Promise<St
   return row === undefined ? undefined : fromRow(row);
 }
 
-/** Jobs in one of `states` (optionally of one SE), oldest first (queue order), at most `limit`. */
+/** Jobs in one of `states` (optionally of one SE, or only those no engine owns), oldest first (queue order), at most `limit`. */
 export async function listJobs(
   db: StoreDb,
-  filter: { readonly states: readonly string[]; readonly seId?: string; readonly limit: number },
+  filter: { readonly states: readonly string[]; readonly seId?: string; readonly unowned?: boolean; readonly limit: number },
 ): Promise<readonly StoredJob[]> {
   assertObject(filter, 'listJobs filter');
   assertLimit(filter.limit, 'listJobs limit', MAX_JOB_PAGE);
@@ -174,6 +174,7 @@ export async function listJobs(
   const rows = await storeOperation('listJobs', () => {
     let query = db.selectFrom('jobs').selectAll().where('state', 'in', filter.states);
     if (filter.seId !== undefined) query = query.where('se_id', '=', filter.seId);
+    if (filter.unowned === true) query = query.where('owner', 'is', null);
     return query.orderBy('seq').limit(filter.limit).execute();
   });
   return rows.map(fromRow);

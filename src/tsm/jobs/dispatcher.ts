@@ -64,9 +64,7 @@ async function claimUnowned(rt: EngineRuntime, job: StoredJob): Promise<StoredJo
 export async function claimJobs(rt: EngineRuntime, room: number): Promise<StoredJob[]> {
   const claimed: StoredJob[] = [];
   if (room <= 0) return claimed;
-  for (const job of await listJobs(rt.db, { states: ['running'], limit: Math.min(1000, room * 4 + 16) })) {
-    if (claimed.length >= room) return claimed;
-    if (job.owner !== null) continue;
+  for (const job of await listJobs(rt.db, { states: ['running'], unowned: true, limit: room })) {
     const mine = await claimUnowned(rt, job);
     if (mine !== undefined) claimed.push(mine);
   }

@@ -50,6 +50,7 @@ export function jobTests(open: StoreFactory): void {
         assert.deepEqual((await listJobs(db, { states: ['queued', 'running'], limit: 10 })).map((j) => j.id), ['j1', 'j0']);
         assert.deepEqual((await listJobs(db, { states: ['running'], limit: 10 })).map((j) => j.id), ['j0']);
         assert.deepEqual((await listJobs(db, { states: ['queued', 'running'], seId: 'se-2', limit: 10 })).map((j) => j.id), ['j0']);
+        assert.deepEqual((await listJobs(db, { states: ['queued', 'running'], unowned: true, limit: 10 })).map((j) => j.id), ['j1']);
         assert.equal(await getJob(db, 'x\u0000'), undefined);
       }));
 
