@@ -55,16 +55,16 @@ export function checkAlive(rt: EngineRuntime): void {
 }
 
 /**
- * Applies `change` to `job` under `guard` and appends `entry`, in one transaction; releases the
- * job's SE lock in it too when `release`. Throws `Fenced` (nothing written) when the guard fails.
- * Returns the job as it now is.
+ * Applies `change` to `job` under `guard` and appends `entry` (or several, in order), in one
+ * transaction; releases the job's SE lock in it too when `release`. Throws `Fenced` (nothing
+ * written) when the guard fails. Returns the job as it now is.
  */
 export async function transition(
   rt: EngineRuntime,
   job: StoredJob,
   guard: JobGuard,
   change: Omit<JobChange, 'updatedAt'>,
-  entry: HistoryEntry,
+  entry: HistoryEntry | readonly HistoryEntry[],
   release = false,
 ): Promise<StoredJob> {
   checkAlive(rt);
@@ -72,10 +72,11 @@ export async function transition(
   const full: JobChange = { ...change, updatedAt: at };
   await rt.db.transaction().execute(async (trx) => {
     if (!(await updateJob(trx, job.id, guard, full))) throw new Fenced(job.id);
-    await appendJobStep(trx, {
-      jobId: job.id, step: entry.step, stepIndex: entry.stepIndex, outcome: entry.outcome, attempt: change.attempt ?? job.attempt, at,
-      detail: entry.detail ?? null,
-    });
+    for (const e of Array.isArray(entry) ? (entry as readonly HistoryEntry[]) : [entry as HistoryEntry]) {
+      await appendJobStep(trx, {
+        jobId: job.id, step: e.step, stepIndex: e.stepIndex, outcome: e.outcome, attempt: change.attempt ?? job.attempt, at, detail: e.detail ?? null,
+      });
+    }
     if (release) await releaseSeLocks(trx, job.id);
   });
   return { ...job, ...full };

@@ -54,16 +54,41 @@ async function fail(rt: EngineRuntime, job: StoredJob, index: number, step: JobS
   rt.emit({ type: 'ended', job: jobInfo(ended), at: ended.updatedAt, state: 'failed' });
 }
 
-async function confirm(rt: EngineRuntime, job: StoredJob, kind: JobKind, index: number, outputs: Record<string, JsonValue>, outcome: string): Promise<StoredJob> {
+/**
+ * Confirms step `index` and, in the same transaction, marks the next step started (one write per
+ * step instead of two) — or, after the last step, ends the job `succeeded`. Returns the job, or
+ * undefined when it ended. While the engine is closing, the next step is left pending.
+ */
+async function confirm(rt: EngineRuntime, job: StoredJob, kind: JobKind, index: number, outputs: Record<string, JsonValue>, outcome: string): Promise<StoredJob | undefined> {
   const step = kind.steps[index]!;
-  const next = await transition(
+  const next = kind.steps[index + 1];
+  const done = { step: step.name, stepIndex: index, outcome };
+  if (next === undefined) {
+    const ended = await transition(
+      rt, job, mine(rt),
+      { stepIndex: index + 1, stepName: null, stepStatus: 'pending', outputs: canonicalJson(outputs), delivery: null, state: 'succeeded', owner: null,
+        result: canonicalJson(outputs), payload: null, endedAt: rt.now().toISOString() },
+      [done, { step: null, stepIndex: null, outcome: 'succeeded' }],
+      true,
+    );
+    rt.emit({ type: 'step-done', job: jobInfo(ended), at: ended.updatedAt, step: step.name });
+    rt.emit({ type: 'ended', job: jobInfo(ended), at: ended.updatedAt, state: 'succeeded' });
+    return undefined;
+  }
+  const start = !rt.life.closing;
+  const after = await transition(
     rt, job, mine(rt),
-    { stepIndex: index + 1, stepName: kind.steps[index + 1]?.name ?? null, stepStatus: 'pending', outputs: canonicalJson(outputs), delivery: null },
-    { step: step.name, stepIndex: index, outcome },
+    { stepIndex: index + 1, stepName: next.name, stepStatus: start ? 'started' : 'pending', outputs: canonicalJson(outputs), delivery: null },
+    start ? [done, { step: next.name, stepIndex: index + 1, outcome: 'started' }] : [done],
   );
-  rt.emit({ type: 'step-done', job: jobInfo(next), at: next.updatedAt, step: step.name });
-  return next;
+  rt.emit({ type: 'step-done', job: jobInfo(after), at: after.updatedAt, step: step.name });
+  if (start) rt.emit({ type: 'step-started', job: jobInfo(after), at: after.updatedAt, step: next.name });
+  started.add(after);
+  return after;
 }
+
+/** Jobs whose current step this driver itself just marked started (so it runs without verifying). */
+const started = new WeakSet<StoredJob>();
 
 function isDone(value: unknown): value is 'done' | { readonly done: JsonValue } {
   return value === 'done' || (typeof value === 'object' && value !== null && 'done' in value);
@@ -85,7 +110,7 @@ function isOutcome(value: unknown): value is StepOutcome {
 async function runStep(rt: EngineRuntime, job: StoredJob, kind: JobKind, outputs: Record<string, JsonValue>): Promise<StoredJob | undefined> {
   const index = job.stepIndex;
   const step = kind.steps[index]!;
-  if (job.stepStatus === 'started' && step.verify !== undefined) {
+  if (job.stepStatus === 'started' && !started.has(job) && step.verify !== undefined) {
     let verdict: unknown;
     try {
       verdict = await step.verify(context(rt, job, index, step, outputs));
@@ -101,8 +126,10 @@ async function runStep(rt: EngineRuntime, job: StoredJob, kind: JobKind, outputs
     if (verdict !== 'not-done') return void (await fail(rt, job, index, step, { code: 'BAD_VERIFY', message: 'verify answered neither done nor not-done' }, 'started'));
     job = await transition(rt, job, mine(rt), {}, { step: step.name, stepIndex: index, outcome: 'verified-not-done' });
   }
-  job = await transition(rt, job, mine(rt), { stepStatus: 'started', stepName: step.name }, { step: step.name, stepIndex: index, outcome: 'started' });
-  rt.emit({ type: 'step-started', job: jobInfo(job), at: job.updatedAt, step: step.name });
+  if (!started.has(job) || job.stepStatus !== 'started') {
+    job = await transition(rt, job, mine(rt), { stepStatus: 'started', stepName: step.name }, { step: step.name, stepIndex: index, outcome: 'started' });
+    rt.emit({ type: 'step-started', job: jobInfo(job), at: job.updatedAt, step: step.name });
+  }
   checkAlive(rt);
   let outcome: unknown;
   try {
@@ -142,6 +169,7 @@ async function drive(rt: EngineRuntime, job: StoredJob): Promise<void> {
     current = await runStep(rt, current, kind, outputs);
     if (current === undefined) return;
   }
+  // Only a job resumed after its last step was confirmed gets here (a crash between the two writes of an older engine).
   const ended = await transition(
     rt, current, mine(rt),
     { state: 'succeeded', owner: null, result: canonicalJson(outputs), payload: null, stepName: null, endedAt: rt.now().toISOString() },
