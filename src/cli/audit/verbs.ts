@@ -4,6 +4,7 @@
  * advice and progress to stderr. A verification with any finding ends in ERR_TSM_AUDIT_TAMPERED,
  * so the exit code is non-zero.
  */
+import { join } from 'node:path';
 import { toHex } from '../../bytes/index.ts';
 import { AuditError, findAuditKeys, openAuditLog, verifyAuditLog, writeCheckpoint, type AuditVerification } from '../../tsm/index.ts';
 import { printResult } from '../calc/result.ts';
@@ -58,6 +59,6 @@ export async function auditCheckpoint(options: AuditOptions, out: Output): Promi
     await s.sink?.bind(log);
     const keys = await findAuditKeys(s.hsm);
     const { file, checkpoint } = await writeCheckpoint(log, s.hsm, keys.signingKey, s.checkpoints);
-    printResult(out, { logId: checkpoint.logId, seq: checkpoint.seq, at: checkpoint.at, file: `${s.checkpoints.path}/${file}`, signingKey: checkpoint.keyId }, options.json === true);
+    printResult(out, { logId: checkpoint.logId, seq: checkpoint.seq, at: checkpoint.at, file: join(s.checkpoints.path, file), signingKey: checkpoint.keyId }, options.json === true);
   });
 }
