@@ -89,6 +89,7 @@ export {
   type StoredJob,
   type JobChange,
   type JobGuard,
+  type JobFilter,
 } from './jobs.ts';
 export { appendJobStep, listJobSteps, assertJobStep, type JobStepRecord, type StoredJobStep } from './job-steps.ts';
 export { acquireSeLock, releaseSeLocks, releaseSeLocksOfJobsIn, getSeLock, listSeLocks, type SeLock } from './se-locks.ts';

@@ -161,20 +161,34 @@ export async function findJobByWaitToken(db: StoreDb, token: string): Promise<St
   return row === undefined ? undefined : fromRow(row);
 }
 
-/** Jobs in one of `states` (optionally of one SE, or only those no engine owns), oldest first (queue order), at most `limit`. */
-export async function listJobs(
-  db: StoreDb,
-  filter: { readonly states: readonly string[]; readonly seId?: string; readonly unowned?: boolean; readonly limit: number },
-): Promise<readonly StoredJob[]> {
+/** What `listJobs` selects: jobs in one of `states`, narrowed by the optional fields. */
+export interface JobFilter {
+  readonly states: readonly string[];
+  /** Only this SE's jobs. */
+  readonly seId?: string;
+  /** Only jobs no engine owns. */
+  readonly unowned?: boolean;
+  /** Only jobs whose SE has no lock row (docs/jobs.md: one job at a time per SE). */
+  readonly seFree?: boolean;
+  /** Only jobs that expire at or before this ISO 8601 time. */
+  readonly expiredAt?: string;
+  readonly limit: number;
+}
+
+/** Jobs matching `filter`, oldest first (queue order), at most `filter.limit`. */
+export async function listJobs(db: StoreDb, filter: JobFilter): Promise<readonly StoredJob[]> {
   assertObject(filter, 'listJobs filter');
   assertLimit(filter.limit, 'listJobs limit', MAX_JOB_PAGE);
   if (!Array.isArray(filter.states) || filter.states.length === 0) throw new StoreError('ERR_STORE_PARAM', 'listJobs states: expected a non-empty array');
   for (const s of filter.states) assertLookup(s, 'listJobs state');
   if (filter.seId !== undefined) assertLookup(filter.seId, 'listJobs seId');
+  if (filter.expiredAt !== undefined) assertLookup(filter.expiredAt, 'listJobs expiredAt');
   const rows = await storeOperation('listJobs', () => {
     let query = db.selectFrom('jobs').selectAll().where('state', 'in', filter.states);
     if (filter.seId !== undefined) query = query.where('se_id', '=', filter.seId);
     if (filter.unowned === true) query = query.where('owner', 'is', null);
+    if (filter.seFree === true) query = query.where('se_id', 'not in', db.selectFrom('se_locks').select('se_id'));
+    if (filter.expiredAt !== undefined) query = query.where('expires_at', 'is not', null).where('expires_at', '<=', filter.expiredAt);
     return query.orderBy('seq').limit(filter.limit).execute();
   });
   return rows.map(fromRow);

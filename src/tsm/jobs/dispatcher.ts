@@ -7,7 +7,7 @@
 import { acquireSeLock, appendJobStep, listJobs, releaseSeLocks, updateJob, type StoredJob } from '../../store/index.ts';
 import { checkAlive, Fenced, jobInfo, transition, type EngineRuntime } from './runtime.ts';
 
-/** Queued jobs read per claiming round. */
+/** Expired queued jobs ended per claiming round. */
 const QUEUE_WINDOW = 200;
 
 /** Whether a queued job's validity (GP ValidityPeriod) has passed. */
@@ -68,13 +68,15 @@ export async function claimJobs(rt: EngineRuntime, room: number): Promise<Stored
     const mine = await claimUnowned(rt, job);
     if (mine !== undefined) claimed.push(mine);
   }
+  for (const job of await listJobs(rt.db, { states: ['queued'], expiredAt: rt.now().toISOString(), limit: QUEUE_WINDOW })) await expireJob(rt, job);
   const triedSe = new Set<string>();
-  for (const job of await listJobs(rt.db, { states: ['queued'], limit: QUEUE_WINDOW })) {
+  for (const job of await listJobs(rt.db, { states: ['queued'], seFree: true, limit: (room - claimed.length) * 2 + 8 })) {
+    if (claimed.length >= room) break;
     if (isExpired(job, rt.now())) {
       await expireJob(rt, job);
       continue;
     }
-    if (claimed.length >= room || triedSe.has(job.seId)) continue; // keep expiring; one try per SE, oldest first
+    if (triedSe.has(job.seId)) continue; // one try per SE per round, oldest first
     triedSe.add(job.seId);
     const mine = await claimQueued(rt, job);
     if (mine !== undefined) claimed.push(mine);

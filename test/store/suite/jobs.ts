@@ -51,6 +51,10 @@ export function jobTests(open: StoreFactory): void {
         assert.deepEqual((await listJobs(db, { states: ['running'], limit: 10 })).map((j) => j.id), ['j0']);
         assert.deepEqual((await listJobs(db, { states: ['queued', 'running'], seId: 'se-2', limit: 10 })).map((j) => j.id), ['j0']);
         assert.deepEqual((await listJobs(db, { states: ['queued', 'running'], unowned: true, limit: 10 })).map((j) => j.id), ['j1']);
+        assert.deepEqual((await listJobs(db, { states: ['queued', 'running'], expiredAt: '2026-11-27T13:00:00.000Z', limit: 10 })).map((j) => j.id), ['j1', 'j0']);
+        assert.deepEqual((await listJobs(db, { states: ['queued', 'running'], expiredAt: '2026-11-27T12:59:59.999Z', limit: 10 })), []);
+        await acquireSeLock(db, 'se-1', 'j1', at);
+        assert.deepEqual((await listJobs(db, { states: ['queued', 'running'], seFree: true, limit: 10 })).map((j) => j.id), ['j0']);
         assert.equal(await getJob(db, 'x\u0000'), undefined);
       }));
 
