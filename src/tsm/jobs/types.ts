@@ -128,7 +128,7 @@ export interface JobEvent {
   readonly type: 'started' | 'step-started' | 'step-done' | 'waiting' | 'ended';
   readonly job: JobInfo;
   readonly at: string;
-  /** The step, for step-started, step-done and waiting. */
+  /** The step: for step-started, step-done and waiting; for started, the step the job starts at. */
   readonly step?: string;
   /** The end state, for ended. */
   readonly state?: JobState;

@@ -66,6 +66,34 @@ export function engineApiTests(open: StoreFactory): void {
         await full.close();
       }));
 
+    it('terminating a running job: its step finishes, nothing more is written for it, the SE is freed for the next job', () =>
+      withDb(open, async (db) => {
+        const card = new FakeCard();
+        const log = new EventLog();
+        let release!: () => void;
+        const gate = new Promise<void>((r) => (release = r));
+        let entered!: () => void;
+        const inStep = new Promise<void>((r) => (entered = r));
+        const slow = defineJobKind('slow', [
+          { name: 'block', run: async () => (entered(), await gate, 'done') },
+          { name: 'after', run: async (ctx) => (await card.apply(ctx.job.seId, 'after'), 'done') },
+        ]);
+        const engine = engineOn(db, log, { kinds: [slow, deployKind(card)] });
+        const job = await engine.submit({ tenant: 'bank-a', seId: 'se-1', kind: 'slow' }, { idempotencyKey: 't1' });
+        const next = await engine.submit({ tenant: 'bank-a', seId: 'se-1', kind: 'deploy', params: {} }, { idempotencyKey: 't2' });
+        await inStep;
+        assert.equal((await engine.terminate(job.id, 'bank-a')).state, 'terminated');
+        release();
+        await engine.idle();
+        assert.equal(card.count('se-1', 'after'), 0, 'no step after the terminate');
+        assert.equal((await engine.get(job.id, 'bank-a')).state, 'terminated');
+        assert.equal((await engine.get(next.id, 'bank-a')).state, 'succeeded', 'the SE was freed');
+        assert.equal(log.ended(job.id).length, 1);
+        const history = (await engine.history(job.id, 'bank-a')).map((h) => h.outcome);
+        assert.deepEqual(history.slice(-1), ['terminated']);
+        await engine.close();
+      }));
+
     it('refuses a bad configuration: duplicate kinds, concurrency out of range', () =>
       withDb(open, (db) => {
         throwsCode(() => new JobEngine({ db, kinds: [defineJobKind('k', [ok]), defineJobKind('k', [ok])] }), 'ERR_TSM_CONFIG');
