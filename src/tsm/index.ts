@@ -1,7 +1,8 @@
 /**
- * tsm/: the service (ARCHITECTURE.md §2): issuer authorization and personalization data preparation
- * today; the three-party API, durable jobs and audit come with the TSM service issue. Never imports
- * se/ or device/: tests, cli/ and the fleet wire cards and terminals to it.
+ * tsm/: the service (ARCHITECTURE.md §2). Today: issuer authorization, personalization data
+ * preparation, the HTTP service (issuer routes), durable jobs and the chained audit log; the SP and
+ * MNO APIs and the provisioning jobs built on them come next. Never imports se/ or device/: tests,
+ * cli/ and the fleet wire cards and terminals to it.
  */
 export { TsmError, TSM_ERROR_CODES, type TsmErrorCode } from './errors.ts';
 export {
@@ -26,3 +27,4 @@ export { PAN_INDEX_LABEL, PanIndexKeys } from './http/tenant-keys.ts';
 export { resolveConfig, isLoopback, envLayer, fileLayer, readTls, CONFIG_ENV, DEFAULT_CONFIG, type ServiceConfig, type HsmConfig, type ConfigLayer } from './config/index.ts';
 export { HttpAuthorizer, type HttpAuthorizerOptions } from './http/authorizer-client.ts';
 export * from './audit/index.ts';
+export * from './jobs/index.ts';

@@ -10,6 +10,7 @@ import { sql } from 'kysely';
 import { closeDatabase, dialectOf, getKey, migrateToLatest, openDatabase, putKey, queryAuditEvents, appendAuditEvent, type StoreDb } from '../../src/store/index.ts';
 import { sanitizeCause } from '../../src/store/errors.ts';
 import { storeSuite } from '../store/store-suite.ts';
+import { jobEngineSuite } from '../tsm/jobs/suite/index.ts';
 import { auditEvent, keyBlock, keyRecord, rejectsWithCode } from '../store/suite/fixtures.ts';
 
 const baseUrl = process.env.OPENTSM_PG_URL;
@@ -49,6 +50,8 @@ after(async () => {
 });
 
 storeSuite('PostgreSQL', async () => openDatabase(await emptiedDatabase()), { skip });
+// The job engine suite on PostgreSQL: a database of its own per test (engines reopen it after a crash).
+jobEngineSuite('PostgreSQL', async () => openDatabase(await createDatabase()), { skip });
 
 describe('store on PostgreSQL', { skip, timeout: 60_000 }, () => {
   it('opens a pool on a postgres:// URL; two pools write one record concurrently and a whole writer wins', async () => {
