@@ -19,15 +19,34 @@ export function isEmvExponent(exponent: Uint8Array): boolean {
   return e === '03' || e === '010001';
 }
 
+/**
+ * Public keys already built, by exponent and modulus (most recently used last): building a KeyObject
+ * costs more than the RSA operation, and a terminal meets the same CA and issuer keys all day.
+ * Public keys only — nothing secret is kept.
+ */
+const KEY_OBJECTS = new Map<string, KeyObject>();
+const KEY_OBJECT_CACHE_SIZE = 256;
+
 function keyObject(key: RsaPublicKey): KeyObject | undefined {
   // a modulus with a leading zero byte is not N bytes long; an even modulus is not an RSA modulus
   if (key.modulus.length < 64 || key.modulus[0] === 0 || (key.modulus[key.modulus.length - 1]! & 1) === 0 || !isEmvExponent(key.exponent)) return undefined;
+  const id = `${toHex(key.exponent)}:${toHex(key.modulus)}`;
+  const cached = KEY_OBJECTS.get(id);
+  if (cached !== undefined) {
+    KEY_OBJECTS.delete(id);
+    KEY_OBJECTS.set(id, cached);
+    return cached;
+  }
+  let built: KeyObject;
   try {
     const b64 = (bytes: Uint8Array): string => Buffer.from(bytes).toString('base64url');
-    return createPublicKey({ key: { kty: 'RSA', n: b64(key.modulus), e: b64(key.exponent) }, format: 'jwk' });
+    built = createPublicKey({ key: { kty: 'RSA', n: b64(key.modulus), e: b64(key.exponent) }, format: 'jwk' });
   } catch {
     return undefined;
   }
+  if (KEY_OBJECTS.size >= KEY_OBJECT_CACHE_SIZE) KEY_OBJECTS.delete(KEY_OBJECTS.keys().next().value!);
+  KEY_OBJECTS.set(id, built);
+  return built;
 }
 
 /**
