@@ -6,27 +6,15 @@
  */
 import { createHash } from 'node:crypto';
 import { concat } from '../../bytes/index.ts';
-import { AUDIT_MAC_LENGTH } from './record.ts';
+import { AUDIT_MAC_LENGTH, type AuditRecord } from './record.ts';
 
 const RECORD_TAG = 'OpenTSM audit record v1';
 const GENESIS_TAG = 'OpenTSM audit genesis v1';
 const CHECKPOINT_TAG = 'OpenTSM audit checkpoint v1';
 const utf8 = new TextEncoder();
 
-/** The fields of a record that its MAC covers, in order. */
-export interface MacedFields {
-  readonly logId: string;
-  readonly seq: number;
-  readonly at: string;
-  readonly tenant: string;
-  readonly actor: string;
-  readonly kind: string;
-  readonly action: string;
-  readonly requestId?: string | undefined;
-  readonly subjects: string;
-  readonly result: string;
-  readonly detail: string;
-}
+/** The fields of a record that its MAC covers (encoded in the order `encodeRecord` writes them). */
+export type MacedFields = Omit<AuditRecord, 'macKey' | 'prevMac' | 'mac'>;
 
 function u32(n: number): Uint8Array {
   const out = new Uint8Array(4);

@@ -3,6 +3,7 @@
  * result, with a redacted JSON detail. An `AuditEntry` is what callers append; an `AuditRecord` is
  * an entry with its place in the chain (seq, time, the MAC of the record before it and its own).
  */
+import type { StoredAuditChainRecord } from '../../store/index.ts';
 
 /** The kinds of record: API calls, job steps, HSM key operations, notifications, operator actions. */
 export const AUDIT_KINDS = ['api-call', 'job-step', 'key-operation', 'notification', 'admin'] as const;
@@ -28,27 +29,12 @@ export interface AuditEntry {
   readonly detail?: { readonly [key: string]: unknown };
 }
 
-/** A record of the chain as read back (subjects and detail as the exact JSON text that was MACed). */
-export interface AuditRecord {
-  readonly logId: string;
-  readonly seq: number;
-  /** ISO 8601 time of the append. */
-  readonly at: string;
-  readonly tenant: string;
-  readonly actor: string;
-  readonly kind: string;
-  readonly action: string;
-  readonly requestId?: string | undefined;
-  readonly subjects: string;
-  readonly result: string;
-  readonly detail: string;
-  /** The HSM key (usage M7) under which `mac` was computed. */
-  readonly macKey: string;
-  /** MAC_{seq−1}; for seq 1 the genesis value of the log. */
-  readonly prevMac: Uint8Array;
-  /** MAC_seq = HMAC-SHA-256(key, encode(record) ‖ prevMac). */
-  readonly mac: Uint8Array;
-}
+/**
+ * A record of the chain as read back (subjects and detail as the exact JSON text that was MACed;
+ * `macKey` the HSM key, usage M7, under which `mac` = HMAC-SHA-256(key, encode(record) ‖ prevMac)
+ * was computed; `prevMac` the genesis value for seq 1): the store's row shape, unchanged.
+ */
+export type AuditRecord = StoredAuditChainRecord;
 
 /** Length of every MAC in the chain (HMAC-SHA-256). */
 export const AUDIT_MAC_LENGTH = 32;
