@@ -4,6 +4,7 @@
  * src/cli/audit/.
  */
 import type { Command } from 'commander';
+import { addLocationOptions } from '../hsm/location-options.ts';
 import { processOutput } from '../gp/output.ts';
 import { auditCheckpoint, auditVerify } from '../audit/verbs.ts';
 import type { AuditOptions } from '../audit/session.ts';
@@ -23,10 +24,7 @@ Examples:
   opentsm audit verify --data-dir /srv/opentsm --json | jq .findings`;
 
 function options(cmd: Command): Command {
-  return cmd
-    .option('--data-dir <dir>', 'the data directory: lmk.key and opentsm.db (or env OPENTSM_DATA_DIR)')
-    .option('--lmk-file <file>', 'the LMK file, instead of DATA_DIR/lmk.key (or env OPENTSM_LMK_FILE)')
-    .option('--db <url>', 'the store: sqlite:FILE or postgres://…, instead of sqlite:DATA_DIR/opentsm.db (or env OPENTSM_DB)')
+  return addLocationOptions(cmd)
     .option('--checkpoints <dir>', 'the checkpoint directory (default DATA_DIR/audit-checkpoints, or env OPENTSM_AUDIT_CHECKPOINTS)')
     .option('--json', 'print the result as JSON');
 }

@@ -11,6 +11,7 @@ import { collect, type CalcOptions } from '../calc/input.ts';
 import { printResult, type CalcResult } from '../calc/result.ts';
 import { processOutput, type Output } from '../gp/output.ts';
 import { withHsm, type HsmOptions, type HsmSession } from '../hsm/context.ts';
+import { addLocationOptions } from '../hsm/location-options.ts';
 import { custodianAdd, custodianList, hsmComponent } from '../hsm/custody.ts';
 import { hsmInit } from '../hsm/init.ts';
 import { hsmLmkChange } from '../hsm/lmk-change.ts';
@@ -20,11 +21,7 @@ const STORE_GROUP = 'HSM options:';
 
 /** The data-directory, tenant (where keys are touched) and prompt options of a verb. */
 function addHsmOptions(cmd: Command, options: { readonly secrets: boolean; readonly tenant: boolean }): Command {
-  cmd
-    .optionsGroup(STORE_GROUP)
-    .option('--data-dir <dir>', 'the HSM\'s data directory: lmk.key and opentsm.db (or env OPENTSM_DATA_DIR)')
-    .option('--lmk-file <file>', 'the LMK file, instead of DATA_DIR/lmk.key (or env OPENTSM_LMK_FILE)')
-    .option('--db <url>', 'the store: sqlite:FILE or postgres://…, instead of sqlite:DATA_DIR/opentsm.db (or env OPENTSM_DB)');
+  addLocationOptions(cmd.optionsGroup(STORE_GROUP));
   if (options.tenant) cmd.option('--tenant <name>', 'the tenant whose keys to use (default: operator)');
   if (options.secrets) cmd.option('--stdin-secrets', 'read passphrases and components from stdin, one per line, instead of a terminal (scripted ceremonies)');
   return cmd.option('--json', 'print the result as JSON').optionsGroup('Options:');

@@ -4,6 +4,7 @@
  * queue issuer scripts. Card data is read from JSON files or stdin, never from argv.
  */
 import type { Command } from 'commander';
+import { addLocationOptions } from '../hsm/location-options.ts';
 import { printResult } from '../calc/result.ts';
 import { processOutput } from '../gp/output.ts';
 import { withHsm, type HsmOptions } from '../hsm/context.ts';
@@ -33,10 +34,8 @@ Card JSON (register):
 export function registerIssuer(program: Command): void {
   const issuer = program
     .command('issuer')
-    .description('issuer host: register cards, verify ARQCs (decision, ARPC, scripts), queue issuer scripts')
-    .option('--data-dir <dir>', 'the HSM\'s data directory (or env OPENTSM_DATA_DIR)')
-    .option('--lmk-file <file>', 'the LMK file (or env OPENTSM_LMK_FILE)')
-    .option('--db <url>', 'the store, sqlite:FILE or postgres://… (or env OPENTSM_DB)')
+    .description('issuer host: register cards, verify ARQCs (decision, ARPC, scripts), queue issuer scripts');
+  addLocationOptions(issuer)
     .option('--tenant <name>', 'the issuer tenant whose keys and cards to use (default: operator)')
     .option('--json', 'print the result as JSON')
     .addHelpText('after', HELP);

@@ -12,6 +12,7 @@ import { addApiClient, buildApp, envLayer, fileLayer, readTls, resolveConfig, ty
 import { CliError } from '../errors.ts';
 import { processOutput } from '../gp/output.ts';
 import { HsmSession, narrowKeyAttributes, storeUrl } from '../hsm/context.ts';
+import { addLocationOptions } from '../hsm/location-options.ts';
 
 /** The flags of `opentsm serve` (commander's camel-cased names). */
 export interface ServeFlags {
@@ -135,11 +136,8 @@ function print(json: boolean | undefined, value: Record<string, unknown>, lines:
 }
 
 export function registerServe(program: Command): void {
-  const serveCmd = program.command('serve').description('run the TSM service: HTTPS JSON API under /v1 (docs/service.md)')
-    .option('--config <file>', 'a JSON configuration file (or env OPENTSM_CONFIG)')
-    .option('--data-dir <dir>', 'the data directory of `opentsm hsm init` (or env OPENTSM_DATA_DIR)')
-    .option('--db <url>', 'the store, sqlite:FILE or postgres://… (or env OPENTSM_DB)')
-    .option('--lmk-file <file>', 'the software HSM\'s LMK file (or env OPENTSM_LMK_FILE)')
+  const serveCmd = addLocationOptions(program.command('serve').description('run the TSM service: HTTPS JSON API under /v1 (docs/service.md)')
+    .option('--config <file>', 'a JSON configuration file (or env OPENTSM_CONFIG)'))
     .option('--host <address>', 'listen address (default 127.0.0.1)')
     .option('--port <n>', 'listen port (default 8443; 0 picks a free one)')
     .option('--cert <file>', 'TLS certificate chain, PEM')
