@@ -7,6 +7,7 @@ export const APDU_ERROR_CODES = [
   'ERR_APDU_MALFORMED',
   'ERR_APDU_STATUS',
   'ERR_APDU_TRANSPORT',
+  'ERR_APDU_RELAY_FRAME',
 ] as const;
 export type ApduErrorCode = (typeof APDU_ERROR_CODES)[number];
 

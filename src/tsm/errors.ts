@@ -19,6 +19,8 @@ export const TSM_ERROR_CODES = [
   'ERR_TSM_FORBIDDEN',
   // The service configuration (file, environment, flags) cannot work; the message names the setting.
   'ERR_TSM_CONFIG',
+  // The SE's bearer went away (relay disconnect or batch timeout); the job waits for the SE to come back.
+  'ERR_TSM_UNREACHABLE',
 ] as const;
 export type TsmErrorCode = (typeof TSM_ERROR_CODES)[number];
 

@@ -44,6 +44,7 @@ export const ERROR_REGISTRY: Readonly<Record<TsmErrorCode | HsmErrorCode | Store
   ERR_TSM_AUTH: m(401, 'UNAUTHORIZED', 'missing or invalid credentials'),
   ERR_TSM_FORBIDDEN: m(403, 'NOT_ALLOWED', 'this client\'s role may not call this operation'),
   ERR_TSM_CONFIG: INTERNAL,
+  ERR_TSM_UNREACHABLE: m(503, 'UNAVAILABLE', 'the secure element is not reachable now; retry later'),
   // A key of another tenant answers exactly as a missing one (no oracle on other tenants' ids).
   ERR_HSM_KEY_NOT_FOUND: KEY_NOT_FOUND,
   ERR_HSM_TENANT: KEY_NOT_FOUND,
