@@ -93,3 +93,51 @@ export {
 } from './jobs.ts';
 export { appendJobStep, listJobSteps, assertJobStep, type JobStepRecord, type StoredJobStep } from './job-steps.ts';
 export { acquireSeLock, releaseSeLocks, releaseSeLocksOfJobsIn, getSeLock, listSeLocks, type SeLock } from './se-locks.ts';
+export {
+  insertServiceInstance, getServiceInstance, listServiceInstances, updateServiceInstanceState, assertServiceInstance, type StoredServiceInstance,
+} from './service-instances.ts';
+export { putSpSecurityDomain, getSpSecurityDomain, assertSpSecurityDomain, type StoredSpSecurityDomain } from './sp-security-domains.ts';
+export { replaceRegistryMirror, getRegistryMirror, MIRROR_KINDS, type MirrorKind, type MirrorEntry } from './registry-mirror.ts';
+export {
+  insertWebhookEndpoint,
+  getWebhookEndpoint,
+  listWebhookEndpoints,
+  deleteWebhookEndpoint,
+  insertWebhookDeliveries,
+  getWebhookDelivery,
+  listWebhookDeliveries,
+  listDueWebhookDeliveries,
+  nextWebhookDeliveryAt,
+  claimWebhookDelivery,
+  finishWebhookDelivery,
+  assertWebhookEndpoint,
+  assertWebhookDelivery,
+  MAX_WEBHOOK_PAGE,
+  type StoredWebhookEndpoint,
+  type StoredWebhookDelivery,
+  type WebhookDeliveryChange,
+  type WebhookTables,
+  type WebhookEndpointsTable,
+  type WebhookDeliveriesTable,
+} from './webhooks.ts';
+export type { SecureElementsTable, SeBatchesTable, SubscriptionsTable, SeNotificationsTable, ServicesTable } from './registry-tables.ts';
+export {
+  insertSeBatch,
+  getSeBatch,
+  insertSecureElement,
+  getSecureElement,
+  updateSecureElementStatus,
+  insertSubscription,
+  getSubscription,
+  liveSubscriptionsOf,
+  updateSubscription,
+  insertSeNotification,
+  listSeNotifications,
+  inRegistryTransaction,
+  type StoredSecureElement,
+  type StoredSeBatch,
+  type StoredSubscription,
+  type StoredSeNotification,
+  type SubscriptionKey,
+} from './registry.ts';
+export { insertService, getService, listServices, updateServiceRecord, type StoredService } from './services.ts';

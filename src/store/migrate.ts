@@ -17,6 +17,10 @@ import * as issuerCards from './migrations/2026-11-27T0530-issuer-cards.ts';
 import * as apiClients from './migrations/2026-11-27T1100-api-clients.ts';
 import * as auditChain from './migrations/2026-11-27T1220-audit-chain.ts';
 import * as jobs from './migrations/2026-11-27T1210-jobs.ts';
+import * as webhooks from './migrations/2026-11-27T1300-webhooks.ts';
+import * as registry from './migrations/2026-11-27T1305-registry.ts';
+import * as services from './migrations/2026-11-27T1310-services.ts';
+import * as provisioning from './migrations/2026-11-27T1300-provisioning.ts';
 
 /** Every migration, by name (= its file name without `.ts`); names sort in the order they run. */
 const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -27,6 +31,10 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026-11-27T1100-api-clients': apiClients,
   '2026-11-27T1220-audit-chain': auditChain,
   '2026-11-27T1210-jobs': jobs,
+  '2026-11-27T1300-webhooks': webhooks,
+  '2026-11-27T1305-registry': registry,
+  '2026-11-27T1310-services': services,
+  '2026-11-27T1300-provisioning': provisioning,
 };
 
 /** The migration names, in the order they run. */

@@ -5,6 +5,7 @@
  * to a number, see database.ts).
  */
 import type { Generated, Kysely } from 'kysely';
+import type { SecureElementsTable, SeBatchesTable, SeNotificationsTable, ServicesTable, SubscriptionsTable } from './registry-tables.ts';
 
 /** One key record of the software HSM: attributes as columns, the secret only as a wrapped TR-31 block. */
 export interface KeyRecordsTable {
@@ -168,6 +169,44 @@ export interface SeLocksTable {
   at: string;
 }
 
+/** A service deployed (or being deployed) to an SE (docs/provisioning.md). */
+export interface ServiceInstancesTable {
+  instance_id: string;
+  sp: string;
+  service_id: string;
+  se_id: string;
+  aid: string;
+  state: string;
+  card_id: string | null;
+  job_id: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** An SP's Supplementary Security Domain on an SE: its AID, KVN and the HSM ids of its keys. */
+export interface SpSecurityDomainsTable {
+  se_id: string;
+  aid: string;
+  sp: string;
+  kvn: number;
+  enc_key: string;
+  mac_key: string;
+  dek_key: string;
+  created_at: string;
+}
+
+/** One entry of an SE's GlobalPlatform registry as last read (GET STATUS). */
+export interface SeRegistryMirrorTable {
+  se_id: string;
+  aid: string;
+  /** 'sd' | 'app' | 'load-file' */
+  kind: string;
+  lifecycle: number;
+  privileges: string | null;
+  sd_aid: string | null;
+  read_at: string;
+}
+
 /** Every table of the store. */
 export interface StoreSchema {
   key_records: KeyRecordsTable;
@@ -181,6 +220,14 @@ export interface StoreSchema {
   jobs: JobsTable;
   job_steps: JobStepsTable;
   se_locks: SeLocksTable;
+  service_instances: ServiceInstancesTable;
+  sp_security_domains: SpSecurityDomainsTable;
+  se_registry_mirror: SeRegistryMirrorTable;
+  secure_elements: SecureElementsTable;
+  se_batches: SeBatchesTable;
+  subscriptions: SubscriptionsTable;
+  se_notifications: SeNotificationsTable;
+  services: ServicesTable;
 }
 
 /** An open store database (or a transaction on one: `Transaction<StoreSchema>` is one too). */

@@ -70,23 +70,33 @@ export class IssuerService implements Authorizer {
     return (this.#o.now?.() ?? new Date()).toISOString();
   }
 
-  /** Registers a card; returns its id. ERR_TSM_CONFLICT if the owner already has this PAN/PSN. */
-  async registerCard(card: IssuerCardRegistration): Promise<string> {
+  /**
+   * Registers a card; returns its id. ERR_TSM_CONFLICT if the owner already has this PAN/PSN —
+   * unless `options.id` is given and is the id it was registered under: a deploy job registering
+   * its card again after a crash gets the same id back (idempotent by the caller's id).
+   */
+  async registerCard(card: IssuerCardRegistration, options: { readonly id?: string } = {}): Promise<string> {
     assertPanPsn(card?.pan, card.psn);
     if (!isProfile(card.profile)) throw new TsmError('ERR_TSM_REQUEST', `profile: one of ${Object.keys(CVN_PROFILES).join(', ')}`);
     for (const k of ['imkAc', 'imkSmi', 'imkSmc'] as const) {
       if (typeof card[k] !== 'string' || card[k].length === 0) throw new TsmError('ERR_TSM_REQUEST', `${k}: expected an HSM key id`);
     }
-    const id = `card_${randomUUID()}`;
+    if (options.id !== undefined && (typeof options.id !== 'string' || !/^card_[\x21-\x7e]{1,120}$/.test(options.id))) throw new TsmError('ERR_TSM_REQUEST', 'card id: card_ and 1 to 120 printable characters');
+    const id = options.id ?? `card_${randomUUID()}`;
     const at = this.#now();
+    const index = await panIndex(this.#o.hsm, this.#o.panIndexKey, card.pan, card.psn, this.#o.ctx);
     try {
       await insertIssuerCard(this.#o.db, {
-        id, owner: this.#o.ctx.tenant, panIndex: await panIndex(this.#o.hsm, this.#o.panIndexKey, card.pan, card.psn, this.#o.ctx),
+        id, owner: this.#o.ctx.tenant, panIndex: index,
         profile: card.profile, imkAc: card.imkAc, imkSmi: card.imkSmi, imkSmc: card.imkSmc,
         status: 'active', lastAtc: -1, pendingScripts: '[]', createdAt: at, updatedAt: at,
       });
     } catch (e) {
-      if (e instanceof StoreError && e.code === 'ERR_STORE_CONFLICT') throw new TsmError('ERR_TSM_CONFLICT', 'this PAN and PSN are already registered', { cause: e });
+      if (e instanceof StoreError && e.code === 'ERR_STORE_CONFLICT') {
+        const existing = options.id === undefined ? undefined : await findIssuerCard(this.#o.db, this.#o.ctx.tenant, index);
+        if (existing !== undefined && existing.id === id && existing.status !== 'terminated') return id;
+        throw new TsmError('ERR_TSM_CONFLICT', 'this PAN and PSN are already registered', { cause: e });
+      }
       throw e;
     }
     return id;
