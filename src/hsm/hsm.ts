@@ -165,13 +165,22 @@ export interface Hsm {
   importComponents(spec: KeySpec, components: readonly KeyComponentInput[], ctx: OperationContext): Promise<KeyHandle>;
   /** Imports a TR-31 key block (versions A–D) under a key-block protection key (usage K1) held by this HSM. */
   importKeyBlock(kbpk: string, block: string, meta: { readonly owner: string; readonly label?: string }, ctx: OperationContext): Promise<KeyHandle>;
-  /** Exports a key as a TR-31 block (version B for TDES KBPKs, D for AES) under a KBPK; only exportable keys; two custodians. */
+  /**
+   * Generates a key and returns it also as a TR-31 block under a KBPK (K1, usable by the caller for
+   * 'kbpk-wrap'): "generate and export under a KEK" (payShield A0 mode 1). No custodians: the key
+   * is fresh, so nobody else has used it. The spec's exportability must be E or S; the block's
+   * header is exportKeyBlock's. For a Security Domain's initial keys handed to another tenant
+   * (docs/hsm.md §"Keys generated for export"), usually with class `transient`.
+   * @example const { key, block } = await hsm.generateKeyForExport({ ...GP_KEY_ROLES['GP-ENC'], algorithm: 'A', length: 16, exportability: 'S', owner, label: 'GP-ENC', class: 'transient' }, kbpk, ctx)
+   */
+  generateKeyForExport(spec: KeySpec, kbpk: string, ctx: OperationContext): Promise<{ readonly key: KeyHandle; readonly block: string }>;
+  /** Exports a key as a TR-31 block (version B for TDES KBPKs, D for AES) under a KBPK; only exportable, non-transient keys; two custodians. */
   exportKeyBlock(kbpk: string, key: string, approvals: readonly CustodianCredential[], ctx: OperationContext): Promise<string>;
   getKey(id: string, ctx: OperationContext): Promise<KeyHandle>;
   listKeys(filter: { readonly usage?: string; readonly label?: string }, ctx: OperationContext): Promise<readonly KeyHandle[]>;
   /** A new version of the key (same attributes, version + 1); the old one becomes `retired`. */
   rotateKey(id: string, ctx: OperationContext): Promise<KeyHandle>;
-  /** Destroys a key irrecoverably; two custodians. */
+  /** Destroys a key irrecoverably; two custodians — none for a `transient` key destroyed by its owner (approvals may be empty). */
   destroyKey(id: string, approvals: readonly CustodianCredential[], ctx: OperationContext): Promise<void>;
   /** Reads a `protocol-memory` key (the SCP81 PSK) for the protocol stack that needs it in clear; refused for every other key class. */
   revealProtocolKey(id: string, ctx: OperationContext): Promise<Uint8Array>;

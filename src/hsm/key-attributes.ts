@@ -6,11 +6,21 @@
 import type { Exportability, KeyAlgorithm, KeyUsage, ModeOfUse } from '../crypto/index.ts';
 
 /**
- * Where a key may live. `hsm`: only inside the HSM (every key but one). `protocol-memory`: a key a
- * protocol stack needs in clear in its own memory — the SCP81 TLS-PSK, which node:tls reads
- * synchronously during the handshake. Only such keys can be read out (`revealProtocolKey`).
+ * Where a key may live and how long. `hsm`: only inside the HSM (every key but two classes).
+ * `protocol-memory`: a key a protocol stack needs in clear in its own memory — the SCP81 TLS-PSK,
+ * which node:tls reads synchronously during the handshake. Only such keys can be read out
+ * (`revealProtocolKey`). `transient`: a key that lives for one record or one handover — a
+ * per-record data key (D0), a Supplementary Security Domain's initial keys — which its owner
+ * destroys without custodians and which never leaves by `exportKeyBlock` (only at birth, through
+ * `generateKeyForExport`). Docs: docs/hsm.md §"Transient keys".
  */
-export type KeyClass = 'hsm' | 'protocol-memory';
+export const KEY_CLASSES = ['hsm', 'protocol-memory', 'transient'] as const;
+export type KeyClass = (typeof KEY_CLASSES)[number];
+
+/** Whether `value` is a key class (for stores and token metadata read back). */
+export function isKeyClass(value: unknown): value is KeyClass {
+  return typeof value === 'string' && (KEY_CLASSES as readonly string[]).includes(value);
+}
 
 export interface KeyAttributes {
   /** X9.143 key usage (see GP_KEY_ROLES for GlobalPlatform keys, which have no code of their own). */

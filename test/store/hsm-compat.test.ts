@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { EXPORTABILITY, KEY_ALGORITHMS, KEY_USAGES, MODES_OF_USE, randomBytes, wrapKeyBlock } from '../../src/crypto/index.ts';
 import { OpenTsmError } from '../../src/bytes/index.ts';
-import { SoftwareHsm, generateLmk, type AuditEvent, type AuditSink, type CustodianRecord, type KeyAttributes, type KeyRecord, type KeyRecordStore, type OperationContext } from '../../src/hsm/index.ts';
+import { SoftwareHsm, generateLmk, isKeyClass, type AuditEvent, type AuditSink, type CustodianRecord, type KeyAttributes, type KeyRecord, type KeyRecordStore, type OperationContext } from '../../src/hsm/index.ts';
 import {
   appendAuditEvent,
   closeDatabase,
@@ -46,7 +46,7 @@ function narrowKeyAttributes(a: StoredKeyAttributes, id: string): KeyAttributes 
   if (!isCode(KEY_USAGES, usage) || !isCode(KEY_ALGORITHMS, algorithm) || !isCode(MODES_OF_USE, modeOfUse) || !isCode(EXPORTABILITY, exportability)) {
     throw new Error(`key record ${id}: a stored attribute code is not an X9.143 code`);
   }
-  if (a.class !== 'hsm' && a.class !== 'protocol-memory') throw new Error(`key record ${id}: unknown key class`);
+  if (!isKeyClass(a.class)) throw new Error(`key record ${id}: unknown key class`);
   return { ...a, usage, algorithm, modeOfUse, exportability, class: a.class };
 }
 

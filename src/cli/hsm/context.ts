@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { EXPORTABILITY, KEY_ALGORITHMS, KEY_USAGES, MODES_OF_USE } from '../../crypto/index.ts';
-import { SoftwareHsm, generateLmk, type AuditSink, type Lmk, type KeyAttributes, type KeyHandle, type KeyRecordStore, type OperationContext } from '../../hsm/index.ts';
+import { SoftwareHsm, generateLmk, isKeyClass, type AuditSink, type Lmk, type KeyAttributes, type KeyHandle, type KeyRecordStore, type OperationContext } from '../../hsm/index.ts';
 import { appendAuditEvent, closeDatabase, keyRecordStore, migrateToLatest, openDatabase, parseDatabaseUrl, type StoreDb, type StoredKeyAttributes } from '../../store/index.ts';
 import { OpenTsmError } from '../../bytes/index.ts';
 import { CliError } from '../errors.ts';
@@ -127,7 +127,7 @@ export function narrowKeyAttributes(a: StoredKeyAttributes, id: string): KeyAttr
   if (!isCode(KEY_USAGES, usage) || !isCode(KEY_ALGORITHMS, algorithm) || !isCode(MODES_OF_USE, modeOfUse) || !isCode(EXPORTABILITY, exportability)) {
     throw new CliError('ERR_CLI_INPUT', `key record ${id}: a stored attribute code is not an X9.143 code`);
   }
-  if (a.class !== 'hsm' && a.class !== 'protocol-memory') throw new CliError('ERR_CLI_INPUT', `key record ${id}: unknown key class`);
+  if (!isKeyClass(a.class)) throw new CliError('ERR_CLI_INPUT', `key record ${id}: unknown key class`);
   return { ...a, usage, algorithm, modeOfUse, exportability, class: a.class };
 }
 

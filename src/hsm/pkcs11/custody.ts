@@ -6,15 +6,17 @@
  * (software/custody-create.ts, custody-manage.ts), so one conformance suite holds for both.
  */
 import { wipe } from '../../bytes/index.ts';
-import { CryptoError, unwrapKeyBlock, wrapKeyBlock, type KeyBlockVersion, type UnwrappedKey } from '../../crypto/index.ts';
+import { CryptoError, unwrapKeyBlock, type UnwrappedKey } from '../../crypto/index.ts';
+import { withOddParity } from '../../emv/index.ts';
 import type { CustodianCredential, KeyComponentInput, OperationContext } from '../context.ts';
 import { HsmError } from '../errors.ts';
-import type { KeyHandle, KeySpec } from '../key-attributes.ts';
+import type { KeyAttributes, KeyHandle, KeySpec } from '../key-attributes.ts';
+import { assertNotWeak } from '../shared/key-check.ts';
+import { assertExportable, assertExportableSpec, exportHeader, wrapForExport } from '../shared/key-export.ts';
 import type { Trail } from '../shared/audit-trail.ts';
 import { keyFromComponents } from '../shared/key-components.ts';
 import { importedAttributes } from '../software/custody-create.ts';
 import { checkOwnerAndLabel, symmetricAttributes } from '../shared/key-spec.ts';
-import { keyVersionField } from '../software/record-seal.ts';
 import { generatePair, importPair } from './asymmetric.ts';
 import { CKA } from './ck.ts';
 import type { Pkcs11Core } from './core.ts';
@@ -95,24 +97,59 @@ export async function exportKeyBlock(core: Pkcs11Core, kbpkId: string, keyId: st
   const kbpk = core.keys.usable(kbpkId, 'kbpk-wrap', ctx, trail);
   const key = core.keys.load(keyId, ctx, trail);
   const a = key.meta.attributes;
-  if (a.exportability === 'N') throw new HsmError('ERR_HSM_NOT_EXPORTABLE', `key ${key.meta.id} (KCV ${key.meta.kcv}) is not exportable`);
+  assertExportable(key.meta.id, key.meta.kcv, a);
   if (key.meta.kind === 'pair') {
     throw new HsmError('ERR_HSM_UNSUPPORTED', `key ${key.meta.id} (KCV ${key.meta.kcv}): private keys do not leave the token (they are created non-extractable)`);
   }
   const names = await core.custodians.authenticateDistinct(approvals, 2);
   trail.detail = `custodians: ${names.join(', ')}`;
-  const version: KeyBlockVersion = kbpk.meta.attributes.algorithm === 'A' ? 'D' : 'B';
-  const header = { version, usage: a.usage, algorithm: a.algorithm, modeOfUse: a.modeOfUse, keyVersion: keyVersionField(a.version), exportability: a.exportability };
+  const header = exportHeader(kbpk.meta.attributes.algorithm, a);
   const clear = extractForExport(core, key);
   try {
     // HOST MEMORY: `clear` (see export-path.ts) and, inside wrapKeyBlock, the KBEK/KBAK (CMACs of
     // the KBPK computed in the token) and the padded payload, all wiped before this returns.
-    return wrapKeyBlock(core.keys.held(kbpk), clear, { header });
-  } catch (e) {
-    if (e instanceof CryptoError) throw new HsmError('ERR_HSM_KEY_BLOCK', e.message, { cause: e });
-    throw e;
+    return wrapForExport(core.keys.held(kbpk), clear, header);
   } finally {
     wipe(clear);
+  }
+}
+
+/**
+ * Generates a key and returns it also as a TR-31 block under KBPK `kbpkId` (the software
+ * backend's rules: exportability E or S, no custodians). The value is drawn from the token's RNG
+ * into host memory, wrapped into the block and created on the token with C_CreateObject — the
+ * import path's exposure, and unlike generate-then-extract it works with wrapWithTrusted.
+ */
+export function generateKeyForExport(core: Pkcs11Core, spec: KeySpec, kbpkId: string, ctx: OperationContext, trail: Trail): { key: KeyHandle; block: string } {
+  const attributes = symmetricAttributes(spec, ctx);
+  assertExportableSpec(attributes);
+  const kbpk = core.keys.usable(kbpkId, 'kbpk-wrap', ctx, trail);
+  // HOST MEMORY: the new key, from the token's C_GenerateRandom until the `finally` below (wiped);
+  // inside wrapKeyBlock the KBEK/KBAK (CMACs computed in the token) and the padded payload, wiped.
+  const value = freshValue(core, attributes);
+  try {
+    const block = wrapForExport(core.keys.held(kbpk), value, exportHeader(kbpk.meta.attributes.algorithm, attributes));
+    const created = core.keys.createSecret(attributes, value);
+    trail.key(created.meta.id, created.meta.kcv);
+    trail.detail = `TR-31 version ${block[0]} under ${kbpk.meta.id} (KCV ${kbpk.meta.kcv})`;
+    return { key: created.handle, block };
+  } finally {
+    wipe(value);
+  }
+}
+
+/** A symmetric key value of `attributes` from the token's RNG: odd parity for TDES, never weak. */
+function freshValue(core: Pkcs11Core, attributes: KeyAttributes): Uint8Array {
+  for (;;) {
+    const raw = core.token.random(attributes.length).slice();
+    const value = attributes.algorithm === 'T' ? withOddParity(raw) : raw;
+    if (value !== raw) wipe(raw);
+    try {
+      assertNotWeak(attributes.algorithm, value, 'the generated key');
+      return value;
+    } catch {
+      wipe(value);
+    }
   }
 }
 
@@ -134,11 +171,15 @@ export function rotateKey(core: Pkcs11Core, id: string, ctx: OperationContext, t
   return next.handle;
 }
 
-/** Destroys key `id` (two custodians): C_DestroyObject on its objects; the metadata stays as a tombstone. */
+/** Destroys key `id` (two custodians; none for a `transient` key): C_DestroyObject on its objects; the metadata stays as a tombstone. */
 export async function destroyKey(core: Pkcs11Core, id: string, approvals: readonly CustodianCredential[], ctx: OperationContext, trail: Trail): Promise<void> {
-  core.keys.load(id, ctx, trail);
-  const names = await core.custodians.authenticateDistinct(approvals, 2);
-  trail.detail = `custodians: ${names.join(', ')}`;
+  const key = core.keys.load(id, ctx, trail);
+  if (key.meta.attributes.class === 'transient') {
+    trail.detail = 'transient key: destroyed by its owner';
+  } else {
+    const names = await core.custodians.authenticateDistinct(approvals, 2);
+    trail.detail = `custodians: ${names.join(', ')}`;
+  }
   // loaded again after the custodians' await: the key's objects and status as they are now
   core.keys.destroy(core.keys.load(id, ctx, trail));
 }

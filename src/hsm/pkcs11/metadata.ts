@@ -18,7 +18,7 @@
  */
 import { EXPORTABILITY, KEY_ALGORITHMS, KEY_USAGES, MODES_OF_USE } from '../../crypto/index.ts';
 import { HsmError } from '../errors.ts';
-import type { KeyAttributes, KeyHandle } from '../key-attributes.ts';
+import { isKeyClass, type KeyAttributes, type KeyHandle } from '../key-attributes.ts';
 import { CKA, CKO, type Pkcs11Attribute } from './ck.ts';
 
 /** CKA_APPLICATION of OpenTSM's metadata objects (the version of this format). */
@@ -85,7 +85,7 @@ function decodeAttributes(raw: unknown, id: string): KeyAttributes {
     version: field<number>(r.version, isInt(0, 99), id, 'version'),
     owner: field<string>(r.owner, isString(PRINTABLE), id, 'owner'),
     label,
-    class: field<KeyAttributes['class']>(r.class, (v) => v === 'hsm' || v === 'protocol-memory', id, 'class'),
+    class: field<KeyAttributes['class']>(r.class, isKeyClass, id, 'class'),
   });
 }
 

@@ -121,6 +121,10 @@ export class Pkcs11Hsm implements Hsm {
     return this.#run('importKeyBlock', ctx, (core, trail) => custody.importKeyBlock(core, kbpk, block, meta, ctx, trail));
   }
 
+  generateKeyForExport(spec: KeySpec, kbpk: string, ctx: OperationContext): Promise<{ readonly key: KeyHandle; readonly block: string }> {
+    return this.#run('generateKeyForExport', ctx, (core, trail) => custody.generateKeyForExport(core, spec, kbpk, ctx, trail));
+  }
+
   exportKeyBlock(kbpk: string, key: string, approvals: readonly CustodianCredential[], ctx: OperationContext): Promise<string> {
     return this.#run('exportKeyBlock', ctx, (core, trail) => custody.exportKeyBlock(core, kbpk, key, approvals, ctx, trail));
   }

@@ -6,7 +6,7 @@
 import { EXPORTABILITY, KEY_ALGORITHMS, KEY_USAGES, MODES_OF_USE, type KeyAlgorithm, type KeyUsage } from '../../crypto/index.ts';
 import type { OperationContext } from '../context.ts';
 import { HsmError } from '../errors.ts';
-import type { KeyAttributes, KeyClass, KeySpec } from '../key-attributes.ts';
+import { KEY_CLASSES, isKeyClass, type KeyAttributes, type KeySpec } from '../key-attributes.ts';
 
 /** Symmetric key lengths in bytes by algorithm. Single DES ('D') is refused (PCI HSM; X9.24-1). */
 export const SYMMETRIC_LENGTHS: Readonly<Partial<Record<KeyAlgorithm, readonly number[]>>> = {
@@ -73,7 +73,7 @@ export function symmetricAttributes(spec: KeySpec, ctx: OperationContext): KeyAt
   checkSymmetric(usage, algorithm, spec.length);
   const version = spec.version ?? 0;
   if (!Number.isInteger(version) || version < 0 || version > 99) throw param('version: an integer 0..99');
-  const keyClass: KeyClass = spec.class ?? 'hsm';
-  if (keyClass !== 'hsm' && keyClass !== 'protocol-memory') throw param('class: hsm or protocol-memory');
+  const keyClass: unknown = spec.class ?? 'hsm';
+  if (!isKeyClass(keyClass)) throw param(`class: ${KEY_CLASSES.join(', ')}`);
   return { usage, algorithm, modeOfUse, exportability, length: spec.length, version, owner: spec.owner, label: spec.label, class: keyClass };
 }

@@ -14,6 +14,7 @@ import { keyFromComponents } from '../shared/key-components.ts';
 import { parsePrivateKey } from './asymmetric-keys.ts';
 import type { SoftwareCore } from './core.ts';
 import { assertNotWeak, kcvOf, publicKeyKcv } from '../shared/key-check.ts';
+import { assertExportableSpec, exportHeader, wrapForExport } from '../shared/key-export.ts';
 import { ASYMMETRIC_USAGES, checkOwnerAndLabel, checkSymmetric, symmetricAttributes } from '../shared/key-spec.ts';
 
 /** A fresh symmetric key of `attributes` (odd parity for TDES, FIPS 46-3), never weak. */
@@ -45,6 +46,28 @@ async function store(core: SoftwareCore, attributes: KeyAttributes, key: Uint8Ar
 export async function generateKey(core: SoftwareCore, spec: KeySpec, ctx: OperationContext, trail: Trail): Promise<KeyHandle> {
   const attributes = symmetricAttributes(spec, ctx);
   return store(core, attributes, randomKey(attributes), trail);
+}
+
+/**
+ * Generates a key and returns it also as a TR-31 block under KBPK `kbpkId` (usage K1, mode E/B/N,
+ * the caller's): the payShield "generate key, export under ZMK" (A0 mode 1), no dual control, as
+ * the key is fresh. The spec's exportability must be E or S; the block's header is
+ * `exportKeyBlock`'s (shared/key-export.ts). Every check runs before the key is made.
+ */
+export async function generateKeyForExport(core: SoftwareCore, spec: KeySpec, kbpkId: string, ctx: OperationContext, trail: Trail): Promise<{ key: KeyHandle; block: string }> {
+  const attributes = symmetricAttributes(spec, ctx);
+  assertExportableSpec(attributes);
+  const kbpk = await core.vault.usable(kbpkId, 'kbpk-wrap', ctx, trail);
+  const key = randomKey(attributes);
+  try {
+    const header = exportHeader(kbpk.record.attributes.algorithm, attributes);
+    const block = core.vault.withKey(kbpk.record, (kbpkKey) => wrapForExport(kbpkKey, key, header));
+    const handle = await store(core, attributes, key.slice(), trail);
+    trail.detail = `TR-31 version ${block[0]} under ${kbpk.record.id} (KCV ${kbpk.record.kcv})`;
+    return { key: handle, block };
+  } finally {
+    wipe(key);
+  }
 }
 
 /** Forms a key from 2 or 3 custodians' components (shared/key-components.ts) and seals it. */

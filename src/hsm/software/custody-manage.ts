@@ -3,7 +3,6 @@
  * KBPK (dual control; X9.143 exportability), rotation, destruction (dual control), and the one read
  * of a clear key the interface allows, for `protocol-memory` keys.
  */
-import { CryptoError, wrapKeyBlock, type KeyBlockVersion } from '../../crypto/index.ts';
 import type { CustodianCredential, OperationContext } from '../context.ts';
 import { HsmError } from '../errors.ts';
 import type { KeyHandle } from '../key-attributes.ts';
@@ -12,7 +11,7 @@ import { generatePrivateKey } from './asymmetric-keys.ts';
 import type { SoftwareCore } from './core.ts';
 import { randomKey } from './custody-create.ts';
 import { kcvOf, publicKeyKcv } from '../shared/key-check.ts';
-import { keyVersionField } from './record-seal.ts';
+import { assertExportable, exportHeader, wrapForExport } from '../shared/key-export.ts';
 import { wipe } from '../../bytes/index.ts';
 
 export async function getKey(core: SoftwareCore, id: string, ctx: OperationContext, trail: Trail): Promise<KeyHandle> {
@@ -33,9 +32,9 @@ export async function listKeys(core: SoftwareCore, filter: { readonly usage?: st
 
 /**
  * Exports key `keyId` as a TR-31 block under KBPK `kbpkId` (usage K1): version B under a TDES KBPK,
- * D under an AES one. Exportability N is refused; E and S are allowed, a KBPK being a trusted
- * key-block key (X9.143:2021 table 6). Two distinct custodians approve. The block carries no
- * optional blocks (labels and owners stay inside).
+ * D under an AES one (shared/key-export.ts). Exportability N and class `transient` are refused; E
+ * and S are allowed, a KBPK being a trusted key-block key (X9.143:2021 table 6). Two distinct
+ * custodians approve. The block carries no optional blocks (labels and owners stay inside).
  */
 export async function exportKeyBlock(
   core: SoftwareCore,
@@ -48,21 +47,11 @@ export async function exportKeyBlock(
   const kbpk = await core.vault.usable(kbpkId, 'kbpk-wrap', ctx, trail);
   const key = await core.vault.load(keyId, ctx, trail);
   const a = key.record.attributes;
-  if (a.exportability === 'N') throw new HsmError('ERR_HSM_NOT_EXPORTABLE', `key ${key.record.id} (KCV ${key.record.kcv}) is not exportable`);
+  assertExportable(key.record.id, key.record.kcv, a);
   const names = await core.custodians.authenticateDistinct(approvals, 2);
   trail.detail = `custodians: ${names.join(', ')}`;
-  const version: KeyBlockVersion = kbpk.record.attributes.algorithm === 'A' ? 'D' : 'B';
-  const header = { version, usage: a.usage, algorithm: a.algorithm, modeOfUse: a.modeOfUse, keyVersion: keyVersionField(a.version), exportability: a.exportability };
-  return core.vault.withKey(kbpk.record, (kbpkKey) =>
-    core.vault.withKey(key.record, (clear) => {
-      try {
-        return wrapKeyBlock(kbpkKey, clear, { header });
-      } catch (e) {
-        if (e instanceof CryptoError) throw new HsmError('ERR_HSM_KEY_BLOCK', e.message, { cause: e });
-        throw e;
-      }
-    }),
-  );
+  const header = exportHeader(kbpk.record.attributes.algorithm, a);
+  return core.vault.withKey(kbpk.record, (kbpkKey) => core.vault.withKey(key.record, (clear) => wrapForExport(kbpkKey, clear, header)));
 }
 
 /** A new version of key `id` with the same attributes; the old record becomes `retired`. */
@@ -95,11 +84,18 @@ export async function rotateKey(core: SoftwareCore, id: string, ctx: OperationCo
   return core.vault.handle(next);
 }
 
-/** Destroys key `id` (two custodians): the record stays, `destroyed`, with an empty block. */
+/**
+ * Destroys key `id`: the record stays, `destroyed`, with an empty block. Two custodians approve,
+ * except for a `transient` key, which its owner destroys alone (`approvals` may be empty).
+ */
 export async function destroyKey(core: SoftwareCore, id: string, approvals: readonly CustodianCredential[], ctx: OperationContext, trail: Trail): Promise<void> {
   const { record } = await core.vault.load(id, ctx, trail);
-  const names = await core.custodians.authenticateDistinct(approvals, 2);
-  trail.detail = `custodians: ${names.join(', ')}`;
+  if (record.attributes.class === 'transient') {
+    trail.detail = 'transient key: destroyed by its owner';
+  } else {
+    const names = await core.custodians.authenticateDistinct(approvals, 2);
+    trail.detail = `custodians: ${names.join(', ')}`;
+  }
   await core.vault.destroy(record);
 }
 

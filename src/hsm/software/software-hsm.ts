@@ -129,6 +129,10 @@ export class SoftwareHsm implements Hsm {
     return this.#run('importKeyBlock', ctx, (core, trail) => create.importKeyBlock(core, kbpk, block, meta, ctx, trail));
   }
 
+  generateKeyForExport(spec: KeySpec, kbpk: string, ctx: OperationContext): Promise<{ readonly key: KeyHandle; readonly block: string }> {
+    return this.#run('generateKeyForExport', ctx, (core, trail) => create.generateKeyForExport(core, spec, kbpk, ctx, trail));
+  }
+
   exportKeyBlock(kbpk: string, key: string, approvals: readonly CustodianCredential[], ctx: OperationContext): Promise<string> {
     return this.#run('exportKeyBlock', ctx, (core, trail) => manage.exportKeyBlock(core, kbpk, key, approvals, ctx, trail));
   }

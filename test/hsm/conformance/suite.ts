@@ -18,6 +18,7 @@ import type { HsmSetup } from './fixture.ts';
 import { gpTests } from './gp.ts';
 import { pinVectorTests } from './pin-vectors.ts';
 import { tr31VectorTests } from './tr31-vectors.ts';
+import { transientTests } from './transient.ts';
 
 export type { HsmSetup, HsmUnderTest } from './fixture.ts';
 
@@ -33,5 +34,6 @@ export function runHsmConformance(name: string, setup: HsmSetup): void {
     describe('GlobalPlatform host keys against the virtual SE', () => gpTests(setup));
     describe('asymmetric, MAC and data operations', () => asymmetricTests(setup));
     describe('audit', () => auditTests(setup));
+    describe('keys generated for export, transient keys', () => transientTests(setup));
   });
 }
