@@ -170,7 +170,7 @@ export interface Hsm {
    * 'kbpk-wrap'): "generate and export under a KEK" (payShield A0 mode 1). No custodians: the key
    * is fresh, so nobody else has used it. The spec's exportability must be E or S; the block's
    * header is exportKeyBlock's. For a Security Domain's initial keys handed to another tenant
-   * (docs/hsm.md §"Keys generated for export"), usually with class `transient`.
+   * (docs/hsm.md §11), usually with class `transient`.
    * @example const { key, block } = await hsm.generateKeyForExport({ ...GP_KEY_ROLES['GP-ENC'], algorithm: 'A', length: 16, exportability: 'S', owner, label: 'GP-ENC', class: 'transient' }, kbpk, ctx)
    */
   generateKeyForExport(spec: KeySpec, kbpk: string, ctx: OperationContext): Promise<{ readonly key: KeyHandle; readonly block: string }>;

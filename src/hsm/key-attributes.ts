@@ -12,7 +12,7 @@ import type { Exportability, KeyAlgorithm, KeyUsage, ModeOfUse } from '../crypto
  * (`revealProtocolKey`). `transient`: a key that lives for one record or one handover — a
  * per-record data key (D0), a Supplementary Security Domain's initial keys — which its owner
  * destroys without custodians and which never leaves by `exportKeyBlock` (only at birth, through
- * `generateKeyForExport`). Docs: docs/hsm.md §"Transient keys".
+ * `generateKeyForExport`). Docs: docs/hsm.md §11.
  */
 export const KEY_CLASSES = ['hsm', 'protocol-memory', 'transient'] as const;
 export type KeyClass = (typeof KEY_CLASSES)[number];
