@@ -67,6 +67,14 @@ const CASES: readonly { name: string; run: (t: SoftwareUnderTest) => Promise<{ c
     },
   },
   {
+    name: 'class hsm → transient (to destroy it without custodians)',
+    run: async (t) => {
+      const h = await importClear(t, SPECS.dataA, fromHex('000102030405060708090A0B0C0D0E0F'));
+      await edit(t, h.id, (r) => ({ ...r, attributes: { ...r.attributes, class: 'transient' } }));
+      return { code: 'ERR_HSM_KEY_BLOCK', attempt: t.hsm.destroyKey(h.id, [], t.ctx) };
+    },
+  },
+  {
     name: 'label GP-ENC → GP-MAC, version, length, KCV',
     run: async (t) => {
       const a = await importClear(t, SPECS.gpEnc, fromHex('000102030405060708090A0B0C0D0E0F'));
