@@ -7,7 +7,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { listJobSteps, type StoreDb } from '../../../../src/store/index.ts';
-import type { JobEngine, JobEvent } from '../../../../src/tsm/jobs/index.ts';
+import type { JobEngine, JobEvent, PayloadCipher } from '../../../../src/tsm/jobs/index.ts';
 import { DEPLOY_STEPS, deployKind, EFFECT_STEPS } from './deploy-kind.ts';
 import { FakeCard } from './fake-card.ts';
 import { engineOn, EventLog, withDb, type StoreFactory } from './harness.ts';
@@ -59,7 +59,8 @@ async function assertCompleteHistory(db: StoreDb, jobId: string): Promise<string
   return history.map((h) => (h.step === null ? h.outcome : `${h.step}:${h.outcome}`));
 }
 
-export function faultTests(open: StoreFactory): void {
+/** `cipher`: the PayloadCipher the sensitive deploy payload is sealed with (default the test cipher). */
+export function faultTests(open: StoreFactory, cipher: PayloadCipher = testCipher): void {
   describe('jobs: crash at every step boundary and inside every step, then resume', () => {
     for (const crash of crashPoints()) {
       it(`killed ${describeCrash(crash)}: ends once, every effect once, history complete`, () =>
@@ -68,7 +69,7 @@ export function faultTests(open: StoreFactory): void {
           const log = new EventLog();
           const ref: { engine?: JobEngine } = {};
           const armed = arm(card, crash, ref);
-          const first = engineOn(db, log, { kinds: [deployKind(card)], cipher: testCipher, onEvent: armed.onEvent });
+          const first = engineOn(db, log, { kinds: [deployKind(card)], cipher, onEvent: armed.onEvent });
           ref.engine = first;
           const job = await first.submit(
             { tenant: 'bank-a', seId: 'se-1', kind: 'deploy', params: { service: 'visa' }, payload: { data: new Uint8Array([1, 2, 3]), sensitive: true } },
@@ -76,7 +77,7 @@ export function faultTests(open: StoreFactory): void {
           );
           await first.resume();
           await armed.killed;
-          const second = engineOn(db, log, { kinds: [deployKind(card)], cipher: testCipher });
+          const second = engineOn(db, log, { kinds: [deployKind(card)], cipher });
           await second.resume();
           await second.idle();
           const view = await second.get(job.id, 'bank-a');

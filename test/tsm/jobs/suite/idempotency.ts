@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { getJob, listJobSteps } from '../../../../src/store/index.ts';
 import { TsmError } from '../../../../src/tsm/index.ts';
-import { defineJobKind, executionStatusOf, type JobRequest } from '../../../../src/tsm/jobs/index.ts';
+import { defineJobKind, executionStatusOf, type JobRequest, type PayloadCipher } from '../../../../src/tsm/jobs/index.ts';
 import { deployKind, EFFECT_STEPS } from './deploy-kind.ts';
 import { FakeCard } from './fake-card.ts';
 import { engineOn, EventLog, withDb, type StoreFactory } from './harness.ts';
@@ -20,7 +20,8 @@ async function rejectsCode(promise: Promise<unknown>, code: string): Promise<voi
   await assert.rejects(promise, (e: unknown) => e instanceof TsmError && e.code === code);
 }
 
-export function idempotencyTests(open: StoreFactory): void {
+/** `cipher`: the PayloadCipher sensitive payloads are sealed with (default the test cipher). */
+export function idempotencyTests(open: StoreFactory, cipher: PayloadCipher = testCipher): void {
   describe('jobs: idempotency and expiry', () => {
     it('a duplicate submit returns the first job, then its result, and never runs twice', () =>
       withDb(open, async (db) => {
@@ -102,7 +103,7 @@ export function idempotencyTests(open: StoreFactory): void {
         const bare = engineOn(db, new EventLog(), { kinds: [kind] });
         await rejectsCode(bare.submit(request({ kind: 'perso', payload: { data: pan, sensitive: true } }), { idempotencyKey: 'p0' }), 'ERR_TSM_CONFIG');
         await bare.close();
-        const engine = engineOn(db, new EventLog(), { kinds: [kind], cipher: testCipher });
+        const engine = engineOn(db, new EventLog(), { kinds: [kind], cipher });
         const job = await engine.submit(request({ kind: 'perso', payload: { data: pan, sensitive: true } }), { idempotencyKey: 'p1' });
         const stored = await getJob(db, job.id);
         assert.equal(stored?.payloadSealed, true);

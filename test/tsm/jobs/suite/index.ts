@@ -9,14 +9,18 @@ import { idempotencyTests } from './idempotency.ts';
 import { lifecycleTests } from './lifecycle.ts';
 import { serializationTests } from './serialization.ts';
 import type { StoreFactory } from './harness.ts';
+import type { PayloadCipher } from '../../../../src/tsm/jobs/index.ts';
 
 export type { StoreFactory } from './harness.ts';
 
-/** Registers the whole job engine suite under `name`; `open` returns a fresh, empty, unmigrated database per call. */
-export function jobEngineSuite(name: string, open: StoreFactory, options: { readonly skip?: string | false } = {}): void {
+/**
+ * Registers the whole job engine suite under `name`; `open` returns a fresh, empty, unmigrated database per call;
+ * `cipher` seals the sensitive payloads (default the test cipher; test/tsm/jobs/hsm-cipher.test.ts runs the HSM's).
+ */
+export function jobEngineSuite(name: string, open: StoreFactory, options: { readonly skip?: string | false; readonly cipher?: PayloadCipher } = {}): void {
   describe(`job engine: ${name}`, { skip: options.skip ?? false }, () => {
-    faultTests(open);
-    idempotencyTests(open);
+    faultTests(open, options.cipher);
+    idempotencyTests(open, options.cipher);
     serializationTests(open);
     lifecycleTests(open);
     engineApiTests(open);
