@@ -23,9 +23,10 @@ export { addApiClient, authenticate, API_ROLES, type ApiRole, type Principal } f
 export { parseAuthorization, credentialKey, OPERATOR_TENANT, CREDENTIAL_KEY_LABEL } from './http/credentials.ts';
 export { ERROR_REGISTRY, FRAMEWORK_ERRORS, PUBLIC_CODES, mapError, type HttpErrorMapping, type PublicErrorCode } from './http/error-registry.ts';
 export { createLogger, loggerOptions, REDACT_PATHS, LOG_LEVELS, type LogLevel } from './http/logger.ts';
-export { PAN_INDEX_LABEL, PanIndexKeys } from './http/tenant-keys.ts';
+export { PAN_INDEX_LABEL, PanIndexKeys, TenantMacKeys } from './http/tenant-keys.ts';
 export { resolveConfig, isLoopback, envLayer, fileLayer, readTls, CONFIG_ENV, DEFAULT_CONFIG, type ServiceConfig, type HsmConfig, type ConfigLayer } from './config/index.ts';
 export { HttpAuthorizer, type HttpAuthorizerOptions } from './http/authorizer-client.ts';
 export * from './audit/index.ts';
 export * from './jobs/index.ts';
 export * from './protection/index.ts';
+export * from './registry/index.ts';

@@ -17,6 +17,8 @@ import { requestContext, type RequestServices } from './request-context.ts';
 import type { RouteSpec } from './route.ts';
 import { healthRoutes } from './routes/health.ts';
 import { issuerRoutes } from './routes/issuer.ts';
+import { mnoRoutes } from './routes/mno.ts';
+import type { RegistryHooks } from '../registry/hooks.ts';
 import { PanIndexKeys } from './tenant-keys.ts';
 
 /** The service version the OpenAPI document states. */
@@ -35,6 +37,8 @@ export interface AppDeps {
   readonly logger?: Logger;
   /** TLS key and certificate (PEM): the app then serves HTTPS. */
   readonly https?: { readonly key: string | Uint8Array; readonly cert: string | Uint8Array };
+  /** What MNO notifications fan out to (tsm/registry hooks.ts); without it they are only recorded. */
+  readonly registryHooks?: RegistryHooks;
 }
 
 /** The app's Fastify instance (HTTP or HTTPS). */
@@ -105,8 +109,9 @@ export function buildApp(deps: AppDeps): TsmApp {
 
   const services: RequestServices = {
     db: deps.db, hsm: deps.hsm, now: deps.clock ?? (() => new Date()), panIndexKeys: new PanIndexKeys(deps.hsm), ctx: requestContext,
+    ...(deps.registryHooks === undefined ? {} : { registryHooks: deps.registryHooks }),
   };
-  const routes: RouteSpec[] = [...healthRoutes(deps.db, deps.hsm), ...issuerRoutes(services)];
+  const routes: RouteSpec[] = [...healthRoutes(deps.db, deps.hsm), ...issuerRoutes(services), ...mnoRoutes(services)];
   const openapi: RouteSpec = {
     method: 'GET', url: '/openapi.json', operationId: 'GetOpenApiDocument', tags: ['operations'], roles: 'public',
     summary: 'This API as an OpenAPI 3.1 document', schema: { response: { 200: { type: 'object', additionalProperties: true } } },

@@ -7,6 +7,7 @@ import type { FastifyRequest } from 'fastify';
 import type { Hsm, OperationContext } from '../../hsm/index.ts';
 import type { StoreDb } from '../../store/index.ts';
 import type { Principal } from './api-clients.ts';
+import type { RegistryHooks } from '../registry/hooks.ts';
 import type { PanIndexKeys } from './tenant-keys.ts';
 
 declare module 'fastify' {
@@ -21,6 +22,8 @@ export interface RequestServices {
   readonly hsm: Hsm;
   readonly now: () => Date;
   readonly panIndexKeys: PanIndexKeys;
+  /** What MNO notifications fan out to (registry/hooks.ts); without it they are only recorded. */
+  readonly registryHooks?: RegistryHooks;
   /** The operation context of an authenticated request (throws on a public route: a bug). */
   ctx(request: FastifyRequest): OperationContext;
 }

@@ -26,16 +26,21 @@ export async function resolveKey(hsm: Hsm, ref: string, field: string, usage: st
   return key;
 }
 
-/** Per-process cache of each tenant's PAN-index key id; creation is serialised per tenant. */
-export class PanIndexKeys {
+/**
+ * Per-process cache of each tenant's keyed-hash key (HMAC-SHA-256, usage M7) of one label — the
+ * PAN index, the MSISDN index…; creation is serialised per tenant.
+ */
+export class TenantMacKeys {
   readonly #byTenant = new Map<string, Promise<string>>();
   readonly #hsm: Hsm;
+  readonly #label: string;
 
-  constructor(hsm: Hsm) {
+  constructor(hsm: Hsm, label: string) {
     this.#hsm = hsm;
+    this.#label = label;
   }
 
-  /** The tenant's PAN-index key: the lowest id among active keys of the label, or a new one. */
+  /** The tenant's key of this label: the lowest id among active keys of the label, or a new one. */
   keyOf(ctx: OperationContext): Promise<string> {
     let pending = this.#byTenant.get(ctx.tenant);
     if (pending === undefined) {
@@ -47,9 +52,16 @@ export class PanIndexKeys {
   }
 
   async #find(ctx: OperationContext): Promise<string> {
-    const ids = (await this.#hsm.listKeys({ label: PAN_INDEX_LABEL }, ctx)).filter((k) => k.status === 'active').map((k) => k.id).sort();
+    const ids = (await this.#hsm.listKeys({ label: this.#label }, ctx)).filter((k) => k.status === 'active').map((k) => k.id).sort();
     if (ids[0] !== undefined) return ids[0];
-    const spec = { usage: 'M7', algorithm: 'H', modeOfUse: 'C', exportability: 'N', length: 32, owner: ctx.tenant, label: PAN_INDEX_LABEL } as const;
+    const spec = { usage: 'M7', algorithm: 'H', modeOfUse: 'C', exportability: 'N', length: 32, owner: ctx.tenant, label: this.#label } as const;
     return (await this.#hsm.generateKey(spec, ctx)).id;
+  }
+}
+
+/** Each tenant's PAN-index key (label `PAN index`, shared with `opentsm issuer`). */
+export class PanIndexKeys extends TenantMacKeys {
+  constructor(hsm: Hsm) {
+    super(hsm, PAN_INDEX_LABEL);
   }
 }
