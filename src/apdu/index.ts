@@ -15,3 +15,16 @@ export {
 export { responseApdu, parseResponse, encodeResponse, isSuccess, type ResponseApdu } from './response.ts';
 export { SW, STATUS_WORDS, describeSw, swFamily, type StatusWordEntry } from './status-words.ts';
 export { transmit, checkSw, getResponseCla, type ApduTransport, type TransmitOptions } from './transport.ts';
+export {
+  RELAY_LIMITS,
+  continuesBatch,
+  relayApdusFrame,
+  relayResponsesFrame,
+  encodeRelayFrame,
+  decodeRelayFrame,
+  checkRelayAnswer,
+  runRelayBatch,
+  type RelayFrame,
+  type RelayApdusFrame,
+  type RelayResponsesFrame,
+} from './relay-batch.ts';

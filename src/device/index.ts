@@ -27,3 +27,4 @@ export { TVR, TVR_LENGTH, hasTvr, type TvrBitName } from './pos/tvr.ts';
 export { PPSE_NAME, candidateList, type Candidate } from './pos/entry-point.ts';
 export { parseAfl, type AflEntry } from './pos/afl.ts';
 export { deliverIssuerUpdate, type IssuerUpdateReport, type IssuerUpdateStep } from './wallet/issuer-update.ts';
+export { RelayAgent, type RelayAgentOptions, type RelayAgentEvents, type RelayReconnectOptions } from './wallet/relay-agent.ts';

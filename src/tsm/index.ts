@@ -30,3 +30,4 @@ export * from './audit/index.ts';
 export * from './jobs/index.ts';
 export * from './protection/index.ts';
 export * from './registry/index.ts';
+export * from './relay/index.ts';
