@@ -31,3 +31,4 @@ export * from './jobs/index.ts';
 export * from './protection/index.ts';
 export * from './registry/index.ts';
 export * from './relay/index.ts';
+export * from './webhooks/index.ts';

@@ -17,6 +17,7 @@ import { requestContext, type RequestServices } from './request-context.ts';
 import type { RouteSpec } from './route.ts';
 import { healthRoutes } from './routes/health.ts';
 import { issuerRoutes } from './routes/issuer.ts';
+import { webhookRoutes } from './routes/webhooks.ts';
 import { mnoRoutes } from './routes/mno.ts';
 import type { RegistryHooks } from '../registry/hooks.ts';
 import { PanIndexKeys } from './tenant-keys.ts';
@@ -112,6 +113,7 @@ export function buildApp(deps: AppDeps): TsmApp {
     ...(deps.registryHooks === undefined ? {} : { registryHooks: deps.registryHooks }),
   };
   const routes: RouteSpec[] = [...healthRoutes(deps.db, deps.hsm), ...issuerRoutes(services), ...mnoRoutes(services)];
+  routes.push(...webhookRoutes(services));
   const openapi: RouteSpec = {
     method: 'GET', url: '/openapi.json', operationId: 'GetOpenApiDocument', tags: ['operations'], roles: 'public',
     summary: 'This API as an OpenAPI 3.1 document', schema: { response: { 200: { type: 'object', additionalProperties: true } } },
