@@ -152,9 +152,10 @@ const HANDLERS: { readonly [K in NotificationKind]: Handler<K> } = {
 
 /** The notification's fields worth keeping beside the row (never an MSISDN). */
 function detailOf(n: MnoNotification): string {
-  const { kind: _kind, ...rest } = n as MnoNotification & { newMsisdn?: string };
-  delete (rest as { newMsisdn?: string }).newMsisdn;
-  return JSON.stringify(rest);
+  const detail: Record<string, unknown> = { ...n };
+  delete detail['kind'];
+  delete detail['newMsisdn'];
+  return JSON.stringify(detail);
 }
 
 /** Records `n`, applies it and runs the hooks; ERR_TSM_NOT_FOUND for another MNO's SE or subscription. */
@@ -163,7 +164,7 @@ export async function handleNotification(rc: RegistryContext, keys: TenantMacKey
   const handler = HANDLERS[n.kind] as Handler<NotificationKind>;
   const prepared: Prepared = n.kind === 'HandleSEMobileSubscriptionChangedNotification' ? { id, msisdnHash: await msisdnHash(rc, keys, n.newMsisdn) } : { id };
   const w = await inRegistryTransaction(rc.db, async (trx) => {
-    const work = await handler(trx, { ...rc, db: trx }, n as never, prepared);
+    const work = await handler(trx, { ...rc, db: trx }, n, prepared);
     const change = work.changes[0];
     await insertSeNotification(trx, {
       id, mno: rc.ctx.tenant, kind: n.kind, se_id: work.seId, reason: 'reason' in n && n.reason !== undefined ? n.reason : null,
