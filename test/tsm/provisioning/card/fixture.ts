@@ -8,7 +8,21 @@ import { randomBytes } from 'node:crypto';
 import { fromHex, toHex } from '../../../../src/bytes/index.ts';
 import { DEFAULT_APPLET_LIBRARY, MASTERCARD_STYLE_AID, MemoryCardStore, PAYMENT_LOAD_FILE_AID, PAYMENT_MODULE_AID, STRICT_ESE, VISA_STYLE_AID, VirtualSecureElement, manufactureBatch, ARA_M_AID } from '../../../../src/se/index.ts';
 import type { OperationContext } from '../../../../src/hsm/index.ts';
-import { handoverKbpkLabel, type SdKeyIds } from '../../../../src/tsm/provisioning/card/index.ts';
+import type { SecureChannelSession } from '../../../../src/gp/index.ts';
+import {
+  createSsd,
+  extraditeToSsd,
+  handoverKbpkLabel,
+  installInstance,
+  openIsd,
+  openSsd,
+  personalizePayment,
+  takeOverSsd,
+  writeAccessRule,
+  writePpseEntry,
+  type SdKeyIds,
+  type SsdHandover,
+} from '../../../../src/tsm/provisioning/card/index.ts';
 import type { SecureElementRecord } from '../../../../src/tsm/model.ts';
 import type { PaymentCardRecord } from '../../../../src/tsm/index.ts';
 import { importClear, splitKey, SPECS } from '../../../hsm/conformance/fixture.ts';
@@ -83,4 +97,45 @@ export function visaCard(world: PaymentWorld, pan = '4761730000000010'): Payment
     pan, psn: '01', expiry: '301231', profile: 'visa-18', flow: 'gpo', issuerCountry: '250', label: 'OPENTSM VISA', priority: 1, keyDerivationIndex: 1,
     pin: { block: { key: world.pinKey, format: 0, block: spPinBlock('1234', pan), pan }, tryLimit: 3 },
   };
+}
+
+/** Runs `body` in a fresh ISD session of `phone` (MNO tenant) and closes it. */
+export async function withIsd<T>(cw: CardWorld, phone: Phone, body: (isd: SecureChannelSession) => Promise<T>): Promise<T> {
+  const isd = await openIsd(cw.world.t.hsm, cw.mnoCtx, phone.transport, phone.record);
+  try {
+    return await body(isd);
+  } finally {
+    isd.close();
+  }
+}
+
+/** Runs `body` in a fresh SSD session of `phone` (SP tenant) and closes it. */
+export async function withSsd<T>(cw: CardWorld, phone: Phone, keys: SdKeyIds, body: (ssd: SecureChannelSession) => Promise<T>): Promise<T> {
+  const ssd = await openSsd(cw.world.t.hsm, cw.spCtx, phone.transport, { ssdAid: SSD_AID, kvn: FINAL_KVN, keys });
+  try {
+    return await body(ssd);
+  } finally {
+    ssd.close();
+  }
+}
+
+/** createSsd by the MNO then takeOverSsd by the SP; the SP's keys and the handover (the session closed). */
+export async function handOver(cw: CardWorld, phone: Phone): Promise<{ handover: SsdHandover; keys: SdKeyIds }> {
+  const handover = await withIsd(cw, phone, (isd) => createSsd(cw.world.t.hsm, cw.mnoCtx, isd, { ssdAid: SSD_AID }, { spTenant: cw.spCtx.tenant }));
+  const taken = await takeOverSsd(cw.world.t.hsm, cw.spCtx, phone.transport, { ssdAid: SSD_AID, ...handover, masters: cw.ssdMasters, finalKvn: FINAL_KVN, mnoTenant: MNO });
+  taken.session.close();
+  return { handover, keys: taken.keys };
+}
+
+/** The whole deploy of `card` to `phone` (handover, install, extradition, personalization, PPSE, rule); the SP's SSD keys. */
+export async function deploy(cw: CardWorld, phone: Phone, card: PaymentCardRecord, aid: Uint8Array = VISA_STYLE_AID): Promise<SdKeyIds> {
+  const { keys } = await handOver(cw, phone);
+  await withSsd(cw, phone, keys, (ssd) => installInstance(ssd, { loadFileAid: PAYMENT_LOAD_FILE_AID, moduleAid: PAYMENT_MODULE_AID, aid }));
+  await withIsd(cw, phone, (isd) => extraditeToSsd(isd, { aid, ssdAid: SSD_AID }));
+  await withSsd(cw, phone, keys, (ssd) => personalizePayment(cw.world.t.hsm, cw.spCtx, ssd, { aid, card, issuer: cw.world.issuerKeys }));
+  await withIsd(cw, phone, async (isd) => {
+    await writePpseEntry(isd, aid, card);
+    await writeAccessRule(isd, phone.record.araAid!, { aid, certHash: WALLET_CERT_HASH });
+  });
+  return keys;
 }
