@@ -32,3 +32,4 @@ export * from './protection/index.ts';
 export * from './registry/index.ts';
 export * from './relay/index.ts';
 export * from './webhooks/index.ts';
+export * from './provisioning/card/index.ts';
