@@ -17,9 +17,10 @@ export function openApiPath(url: string): string {
   return url.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
 }
 
-function parameters(params: JsonSchema | undefined): unknown[] {
-  const properties = (params?.['properties'] ?? {}) as Record<string, JsonSchema>;
-  return Object.entries(properties).map(([name, schema]) => ({ name, in: 'path', required: true, schema }));
+function parameters(schema: JsonSchema | undefined, where: 'path' | 'header'): unknown[] {
+  const properties = (schema?.['properties'] ?? {}) as Record<string, JsonSchema>;
+  const required = new Set((schema?.['required'] ?? []) as string[]);
+  return Object.entries(properties).map(([name, s]) => ({ name, in: where, required: where === 'path' || required.has(name), schema: s }));
 }
 
 function operation(route: RouteSpec): Record<string, unknown> {
@@ -36,7 +37,9 @@ function operation(route: RouteSpec): Record<string, unknown> {
     summary: route.summary,
     tags: [...route.tags],
     ...(route.roles === 'public' ? { security: [] } : { security: [{ bearer: [] }, { basic: [] }], 'x-opentsm-roles': [...route.roles] }),
-    ...(route.schema.params === undefined ? {} : { parameters: parameters(route.schema.params) }),
+    ...(route.schema.params === undefined && route.schema.headers === undefined
+      ? {}
+      : { parameters: [...parameters(route.schema.params, 'path'), ...parameters(route.schema.headers, 'header')] }),
     ...(route.schema.body === undefined ? {} : { requestBody: { required: true, content: { 'application/json': { schema: route.schema.body } } } }),
     responses,
   };

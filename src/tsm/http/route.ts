@@ -9,6 +9,8 @@ import type { JsonSchema } from './schemas.ts';
 
 export interface RouteSchemas {
   readonly params?: JsonSchema;
+  /** Request headers (names in lower case), e.g. `idempotency-key` on SE-touching calls. */
+  readonly headers?: JsonSchema;
   readonly body?: JsonSchema;
   /** Status → body schema; a status whose schema is `null` has no body (204). */
   readonly response: Readonly<Record<number, JsonSchema | null>>;
