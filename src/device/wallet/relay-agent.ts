@@ -119,7 +119,9 @@ export class RelayAgent extends EventEmitter<RelayAgentEvents> {
     });
     socket.on('ping', () => this.#touch(socket));
     socket.on('message', (data, isBinary) => this.#onMessage(socket, data, isBinary));
-    socket.on('error', (e) => this.#fail('the relay connection failed', e));
+    socket.on('error', (e) => {
+      if (this.#running) this.#fail('the relay connection failed', e); // after stop(), a cut handshake is expected
+    });
     socket.on('close', (code, reason) => {
       clearTimeout(this.#idleTimer);
       if (this.#socket === socket) this.#socket = undefined;
