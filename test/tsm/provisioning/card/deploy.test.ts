@@ -31,7 +31,7 @@ import {
 } from '../../../../src/tsm/provisioning/card/index.ts';
 import { tap, type ProvisionedCard } from '../../../e2e/payment-world.ts';
 import { rejectsWith } from '../../../hsm/conformance/fixture.ts';
-import { cardWorld, visaCard, FINAL_KVN, MNO, PAYMENT_LOAD_FILE_AID, PAYMENT_MODULE_AID, SSD_AID, VISA_STYLE_AID, WALLET_CERT_HASH, type CardWorld } from './fixture.ts';
+import { cardWorld, deploy, visaCard, FINAL_KVN, MNO, PAYMENT_LOAD_FILE_AID, PAYMENT_MODULE_AID, SSD_AID, VISA_STYLE_AID, WALLET_CERT_HASH, type CardWorld } from './fixture.ts';
 
 const ssdAid = fromHex(SSD_AID);
 const aid = VISA_STYLE_AID;
@@ -39,7 +39,7 @@ const aid = VISA_STYLE_AID;
 describe('card operations of a deploy (STRICT_ESE, software HSM)', () => {
   let cw: CardWorld;
   before(async () => {
-    cw = await cardWorld(1);
+    cw = await cardWorld(2);
   });
   after(async () => {
     await cw.close();
@@ -68,6 +68,7 @@ describe('card operations of a deploy (STRICT_ESE, software HSM)', () => {
     // — SP: take the SSD over —
     const taken: TakenOverSsd = await takeOverSsd(hsm, spCtx, phone.transport, { ssdAid, ...handover, masters: ssdMasters, finalKvn: FINAL_KVN, mnoTenant: MNO });
     assert.deepEqual(await readKeyVersions(taken.session), [FINAL_KVN], 'only the SP key set remains');
+    assert.equal(findApplication(await readCardContent(taken.session), aid), undefined, 'no instance yet');
     const install = await installInstance(taken.session, { loadFileAid: PAYMENT_LOAD_FILE_AID, moduleAid: PAYMENT_MODULE_AID, aid, privileges: '00' });
     assert.deepEqual(install, { created: true });
     taken.session.close();
@@ -115,5 +116,19 @@ describe('card operations of a deploy (STRICT_ESE, software HSM)', () => {
     console.log(`# HSM calls (audit events) for this deploy, read checks included: ${hsmCalls}`);
     assert.ok(hsmCalls < 60, `HSM calls per deploy: ${hsmCalls}`);
     assert.equal(phone.se.stats.internalErrors, 0);
+  });
+
+  it('HSM calls of a deploy: 19 by the MNO tenant, 26 by the SP tenant (7 sessions); the MNO tenant never touches an SP key', async () => {
+    const phone = cw.phones[1]!;
+    const events = cw.world.t.auditEvents;
+    const start = events().length;
+    await deploy(cw, phone, visaCard(cw.world, '4761730000000051'));
+    const calls = events().slice(start);
+    const by = (tenant: string) => calls.filter((e) => e.tenant === tenant).map((e) => e.operation);
+    assert.ok(calls.every((e) => e.result === 'ok'));
+    assert.equal(by(MNO).length, 19, by(MNO).join(', '));
+    assert.equal(by(cw.spCtx.tenant).length, 26, by(cw.spCtx.tenant).join(', '));
+    const spKeys = new Set(calls.filter((e) => e.tenant === cw.spCtx.tenant).flatMap((e) => e.keys.map((k) => k.id)));
+    assert.ok(calls.filter((e) => e.tenant === MNO).every((e) => e.keys.every((k) => !spKeys.has(k.id))), 'the MNO tenant never used an SP key');
   });
 });
