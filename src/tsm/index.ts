@@ -33,3 +33,4 @@ export * from './registry/index.ts';
 export * from './relay/index.ts';
 export * from './webhooks/index.ts';
 export * from './provisioning/card/index.ts';
+export * from './catalog/index.ts';

@@ -19,6 +19,7 @@ import { healthRoutes } from './routes/health.ts';
 import { issuerRoutes } from './routes/issuer.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 import { mnoRoutes } from './routes/mno.ts';
+import { catalogRoutes } from './routes/catalog.ts';
 import type { RegistryHooks } from '../registry/hooks.ts';
 import { PanIndexKeys } from './tenant-keys.ts';
 
@@ -112,7 +113,7 @@ export function buildApp(deps: AppDeps): TsmApp {
     db: deps.db, hsm: deps.hsm, now: deps.clock ?? (() => new Date()), panIndexKeys: new PanIndexKeys(deps.hsm), ctx: requestContext,
     ...(deps.registryHooks === undefined ? {} : { registryHooks: deps.registryHooks }),
   };
-  const routes: RouteSpec[] = [...healthRoutes(deps.db, deps.hsm), ...issuerRoutes(services), ...mnoRoutes(services)];
+  const routes: RouteSpec[] = [...healthRoutes(deps.db, deps.hsm), ...issuerRoutes(services), ...mnoRoutes(services), ...catalogRoutes(services)];
   routes.push(...webhookRoutes(services));
   const openapi: RouteSpec = {
     method: 'GET', url: '/openapi.json', operationId: 'GetOpenApiDocument', tags: ['operations'], roles: 'public',
