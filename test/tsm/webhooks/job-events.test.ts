@@ -46,7 +46,7 @@ describe('job events as webhooks', () => {
         const job = await engine.submit({ tenant: 'bank-a', seId: 'se-4711', kind: 'webhook-demo', params: { secretish: 'not-sent' } }, { idempotencyKey: 'k1' });
         await rx.received(6);
         await dispatcher.whenIdle();
-        const bodies = rx.requests.map((r) => JSON.parse(r.body) as { type: string; data: Record<string, unknown> });
+        const bodies = rx.requests.map((r) => JSON.parse(r.body) as { type: string; data: Record<string, string | number | null> });
         const seen = bodies.map((b) => `${b.type}:${String(b.data['progress'] ?? '')}:${String(b.data['step'] ?? '')}`).sort();
         assert.deepEqual(seen, [
           'job.progress:step-done:first', 'job.progress:step-done:second', 'job.progress:step-started:first', 'job.progress:step-started:second',
