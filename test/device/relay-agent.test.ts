@@ -9,6 +9,7 @@ import { once } from 'node:events';
 import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
+import type { ApduTransport } from '../../src/apdu/index.ts';
 import { RelayAgent, type DeviceError } from '../../src/device/index.ts';
 
 const TOKEN = 'A'.repeat(43);
@@ -26,7 +27,7 @@ async function withServer(body: (url: string, wss: WebSocketServer) => Promise<v
   }
 }
 
-function agent(url: string, card = OK_CARD, extra: Partial<ConstructorParameters<typeof RelayAgent>[0]> = {}): { agent: RelayAgent; failures: DeviceError[] } {
+function agent(url: string, card: ApduTransport = OK_CARD, extra: Partial<ConstructorParameters<typeof RelayAgent>[0]> = {}): { agent: RelayAgent; failures: DeviceError[] } {
   const failures: DeviceError[] = [];
   const a = new RelayAgent({ url, seId: 'se-1', token: TOKEN, card, reconnect: { minDelayMs: 5, maxDelayMs: 20 }, ...extra });
   a.on('failure', (e) => failures.push(e));
