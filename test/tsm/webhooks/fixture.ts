@@ -5,6 +5,7 @@
  */
 import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { sql } from 'kysely';
 import { closeDatabase, migrateToLatest, openDatabase, type StoreDb } from '../../../src/store/index.ts';
 import { WebhookDispatcher, WebhookEndpoints, type WebhookDispatcherOptions, type WebhookEventType, type WebhookTimers } from '../../../src/tsm/index.ts';
 import { softwareHsm, type SoftwareUnderTest } from '../../hsm/software-setup.ts';
@@ -114,9 +115,31 @@ export interface WebhookWorld {
 
 const ctxOf = (tenant: string) => ({ tenant, actor: 'test' });
 
+/**
+ * SQLite in memory; or, with OPENTSM_SERVICES=1 and OPENTSM_PG_URL (as `npm run test:services`
+ * sets them), a fresh PostgreSQL database per world, dropped at close.
+ */
+async function openWorldDb(): Promise<{ db: StoreDb; drop: () => Promise<void> }> {
+  const base = process.env.OPENTSM_PG_URL;
+  if (process.env.OPENTSM_SERVICES !== '1' || base === undefined || base === '') return { db: await openDatabase(':memory:'), drop: () => Promise.resolve() };
+  const admin = await openDatabase(base, { poolSize: 1 });
+  const name = `opentsm_webhooks_${process.pid}_${++worlds}`;
+  await sql`create database ${sql.id(name)}`.execute(admin);
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  return {
+    db: await openDatabase(url.toString()),
+    drop: async () => {
+      await sql`drop database if exists ${sql.id(name)} with (force)`.execute(admin);
+      await closeDatabase(admin);
+    },
+  };
+}
+let worlds = 0;
+
 export async function webhookWorld(): Promise<WebhookWorld> {
   const t = await softwareHsm();
-  const db = await openDatabase(':memory:');
+  const { db, drop } = await openWorldDb();
   await migrateToLatest(db);
   const clock = new FakeClock();
   const timers = new FakeTimers();
@@ -139,6 +162,7 @@ export async function webhookWorld(): Promise<WebhookWorld> {
     close: async () => {
       for (const d of dispatchers) await d.close();
       await closeDatabase(db);
+      await drop();
       t.hsm.close();
     },
   };
