@@ -29,8 +29,10 @@ export { HttpAuthorizer, type HttpAuthorizerOptions } from './http/authorizer-cl
 export * from './audit/index.ts';
 export * from './jobs/index.ts';
 export * from './protection/index.ts';
-export * from './registry/index.ts';
 export * from './relay/index.ts';
 export * from './webhooks/index.ts';
-export * from './provisioning/card/index.ts';
+export * from './registry/index.ts';
 export * from './catalog/index.ts';
+export * from './provisioning/card/index.ts';
+export * from './provisioning/index.ts';
+export { TsmService, type TsmServiceOptions } from './service.ts';

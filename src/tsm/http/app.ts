@@ -16,6 +16,7 @@ import { buildOpenApi } from './openapi.ts';
 import { requestContext, type RequestServices } from './request-context.ts';
 import type { RouteSpec } from './route.ts';
 import { healthRoutes } from './routes/health.ts';
+import { instanceRoutes, type InstanceRouteDeps } from './routes/instances.ts';
 import { issuerRoutes } from './routes/issuer.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 import { mnoRoutes } from './routes/mno.ts';
@@ -41,6 +42,8 @@ export interface AppDeps {
   readonly https?: { readonly key: string | Uint8Array; readonly cert: string | Uint8Array };
   /** What MNO notifications fan out to (tsm/registry hooks.ts); without it they are only recorded. */
   readonly registryHooks?: RegistryHooks;
+  /** The SP's instance and job routes need the provisioning side (TsmService gives it). */
+  readonly instances?: InstanceRouteDeps;
 }
 
 /** The app's Fastify instance (HTTP or HTTPS). */
@@ -72,6 +75,7 @@ function register(app: FastifyInstance, route: RouteSpec, deps: AppDeps): void {
     url: route.url,
     schema: {
       ...(route.schema.params === undefined ? {} : { params: route.schema.params }),
+      ...(route.schema.headers === undefined ? {} : { headers: route.schema.headers }),
       ...(route.schema.body === undefined ? {} : { body: route.schema.body }),
       response,
     },
@@ -115,6 +119,7 @@ export function buildApp(deps: AppDeps): TsmApp {
   };
   const routes: RouteSpec[] = [...healthRoutes(deps.db, deps.hsm), ...issuerRoutes(services), ...mnoRoutes(services), ...catalogRoutes(services)];
   routes.push(...webhookRoutes(services));
+  if (deps.instances !== undefined) routes.push(...instanceRoutes(services, deps.instances));
   const openapi: RouteSpec = {
     method: 'GET', url: '/openapi.json', operationId: 'GetOpenApiDocument', tags: ['operations'], roles: 'public',
     summary: 'This API as an OpenAPI 3.1 document', schema: { response: { 200: { type: 'object', additionalProperties: true } } },

@@ -15,4 +15,9 @@ export interface PayloadCipher {
   open(sealed: Uint8Array, tenant: string): Promise<Uint8Array>;
   /** A keyed digest (an HMAC under a tenant key): equal inputs give equal digests, nothing else is learnt. */
   digest(data: Uint8Array, tenant: string): Promise<Uint8Array>;
+  /**
+   * Optional: called once the engine has erased a sealed payload from the store (the job ended), so
+   * the cipher can make it unrecoverable everywhere — the HSM cipher destroys the payload's key.
+   */
+  discard?(sealed: Uint8Array, tenant: string): Promise<void>;
 }

@@ -79,7 +79,19 @@ export async function transition(
     }
     if (release) await releaseSeLocks(trx, job.id);
   });
+  if (change.payload === null && job.payload !== null && job.payloadSealed) discardSealed(rt, job.payload, job.tenant);
   return { ...job, ...full };
+}
+
+/**
+ * Once an erased sealed payload is committed gone, lets the cipher destroy what it sealed it with
+ * (HsmPayloadCipher: the payload's own record key). Best effort: a key left behind by a crash here
+ * opens nothing, since the sealed bytes are already erased.
+ */
+function discardSealed(rt: EngineRuntime, sealed: Uint8Array, tenant: string): void {
+  const discard = rt.cipher?.discard;
+  if (discard === undefined) return;
+  discard.call(rt.cipher, sealed, tenant).catch(() => undefined);
 }
 
 /** Who a stored job is, for steps and events. */

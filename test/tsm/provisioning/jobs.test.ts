@@ -7,7 +7,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { listServiceInstances } from '../../../src/store/index.ts';
+import { getJob, listServiceInstances } from '../../../src/store/index.ts';
+import { JOB_PAYLOAD_LABEL } from '../../../src/tsm/protection/index.ts';
 import { TsmError } from '../../../src/tsm/index.ts';
 import { reconcile } from '../../../src/tsm/provisioning/index.ts';
 import { readAccessRules, readApplication, readCardContent, openIsd } from '../../../src/tsm/provisioning/card/index.ts';
@@ -59,6 +60,12 @@ describe('provisioning jobs on virtual SEs', () => {
     const rules = await readAccessRules(isd, phone.record.araAid!);
     isd.close();
     assert.ok(rules.some((r) => r.certHash !== undefined && Buffer.from(r.certHash).toString('hex').toUpperCase() === WALLET_CERT_HASH), 'the wallet rule is on the ARA-M');
+    // the card data lived only sealed in the job; the job's end erased it and destroyed its HSM key
+    const stored = await getJob(w.cw.world.db, job.id);
+    assert.equal(stored?.payload, null);
+    const livePayloadKeys = async () => (await w.cw.world.t.hsm.listKeys({ label: JOB_PAYLOAD_LABEL }, w.cw.spCtx)).filter((k) => k.status === 'active').map((k) => k.id);
+    for (let n = 0; n < 50 && (await livePayloadKeys()).length > 0; n++) await new Promise((r) => setTimeout(r, 10));
+    assert.deepEqual(await livePayloadKeys(), []);
     // the same request again: the same instance and job, nothing runs twice
     const again = await w.provisioning.deploy(sp, { serviceId: SERVICE_ID, seId: 'se-0', card: cardOf(w, 0) }, { idempotencyKey: 'deploy-0' });
     assert.equal(again.job.id, job.id);

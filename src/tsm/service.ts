@@ -1,0 +1,116 @@
+/**
+ * The whole TSM service in one object (docs/service.md, docs/provisioning.md): the HTTP app, the
+ * durable job engine with the provisioning kinds, the wallet relay bearer on the same server, the
+ * webhook dispatcher fed by the engine's events, and the registry's notifications fanned out to the
+ * SPs' instances. `opentsm serve`, the demo and the benchmarks start it; tests may too.
+ */
+import type { Server as HttpServer } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
+import type { Logger } from 'pino';
+import type { Hsm } from '../hsm/index.ts';
+import type { StoreDb } from '../store/index.ts';
+import { findService } from './catalog/index.ts';
+import { buildApp, type AppDeps, type TsmApp } from './http/app.ts';
+import { PanIndexKeys } from './http/tenant-keys.ts';
+import { JobEngine } from './jobs/index.ts';
+import { HsmPayloadCipher } from './protection/index.ts';
+import { CardLinks, ProvisioningService, provisioningKinds, type ProvisioningDeps } from './provisioning/index.ts';
+import { findSecureElement, resolveSubscription, type RegistryHooks } from './registry/index.ts';
+import { attachRelay, RelayHub, RelayTokens, type RelayAttachment, type RelayHubOptions } from './relay/index.ts';
+import { jobEventHook, WebhookDispatcher, type WebhookDispatcherOptions } from './webhooks/index.ts';
+
+export interface TsmServiceOptions {
+  readonly db: StoreDb;
+  readonly hsm: Hsm;
+  readonly config: AppDeps['config'];
+  readonly https?: AppDeps['https'];
+  readonly logger?: Logger;
+  readonly clock?: () => Date;
+  /** Jobs driven at once (default 16) and how often to look for work of other processes (default 1000 ms). */
+  readonly jobs?: { readonly concurrency?: number; readonly pollIntervalMs?: number };
+  readonly relay?: RelayHubOptions;
+  readonly webhooks?: Partial<Omit<WebhookDispatcherOptions, 'db' | 'hsm'>>;
+}
+
+/** A TSM: build it with `TsmService.create`, then `listen`, and `close` when done. */
+export class TsmService {
+  readonly app: TsmApp;
+  readonly engine: JobEngine;
+  readonly relay: RelayHub;
+  readonly relayTokens: RelayTokens;
+  readonly provisioning: ProvisioningService;
+  readonly webhooks: WebhookDispatcher;
+  #attachment: RelayAttachment | undefined;
+
+  private constructor(parts: { app: TsmApp; engine: JobEngine; relay: RelayHub; relayTokens: RelayTokens; provisioning: ProvisioningService; webhooks: WebhookDispatcher }) {
+    this.app = parts.app;
+    this.engine = parts.engine;
+    this.relay = parts.relay;
+    this.relayTokens = parts.relayTokens;
+    this.provisioning = parts.provisioning;
+    this.webhooks = parts.webhooks;
+  }
+
+  /** Builds the service and resumes the jobs a previous process left running. */
+  static async create(options: TsmServiceOptions): Promise<TsmService> {
+    const { db, hsm } = options;
+    const now = options.clock ?? (() => new Date());
+    const relay = new RelayHub({ ...options.relay, ...(options.logger === undefined ? {} : { logger: options.logger }) });
+    const panIndexKeys = new PanIndexKeys(hsm);
+    const deps: ProvisioningDeps = {
+      db, hsm, bearer: relay, now,
+      secureElement: (seId) => findSecureElement(db, seId),
+      service: (serviceId) => findService(db, serviceId),
+      panIndexKey: (ctx) => panIndexKeys.keyOf(ctx),
+    };
+    const webhooks = new WebhookDispatcher({ db, hsm, now, ...options.webhooks, ...(options.logger === undefined ? {} : { logger: options.logger }) });
+    const toWebhooks = jobEventHook(webhooks, (e) => options.logger?.error({ err: e instanceof Error ? e.message : 'error' }, 'webhook enqueue failed'));
+    const links = new CardLinks(relay);
+    const late: { provisioning?: ProvisioningService } = {};
+    const engine = new JobEngine({
+      db, kinds: provisioningKinds(deps, links), cipher: new HsmPayloadCipher(hsm), concurrency: options.jobs?.concurrency ?? 16,
+      pollIntervalMs: options.jobs?.pollIntervalMs ?? 1000, now,
+      onEvent: (event) => {
+        late.provisioning?.onJobEvent(event);
+        toWebhooks(event);
+      },
+      onError: (e) => options.logger?.error({ err: e instanceof Error ? e.message : 'error' }, 'job engine'),
+    });
+    const provisioning = new ProvisioningService(deps, engine, links);
+    late.provisioning = provisioning;
+    const registryHooks: RegistryHooks = {
+      seStatusChanged: async (change) => {
+        await provisioning.seStatusChanged({ seId: change.seId, to: change.to, ...(change.reason === undefined ? {} : { reason: change.reason }), notificationId: change.notificationId });
+      },
+    };
+    const app = buildApp({
+      db, hsm, config: options.config, ...(options.https === undefined ? {} : { https: options.https }), ...(options.logger === undefined ? {} : { logger: options.logger }),
+      ...(options.clock === undefined ? {} : { clock: options.clock }), registryHooks,
+      instances: {
+        provisioning, jobs: engine,
+        resolveSubscription: async (alias) => (await resolveSubscription(db, alias))?.seId,
+      },
+    });
+    const relayTokens = new RelayTokens(hsm);
+    const service = new TsmService({ app, engine, relay, relayTokens, provisioning, webhooks });
+    await engine.resume();
+    return service;
+  }
+
+  /** Listens (HTTP or HTTPS as configured) with the wallet relay on the same port; resolves with the address. */
+  async listen(where: { readonly host: string; readonly port: number }): Promise<string> {
+    const address = await this.app.listen(where);
+    this.#attachment = attachRelay(this.app.server as HttpServer | HttpsServer, this.relay, { tokens: this.relayTokens });
+    return address;
+  }
+
+  /** Stops taking requests and relay connections, hands running jobs back, stops webhooks. */
+  async close(): Promise<void> {
+    await this.#attachment?.close();
+    this.provisioning.close();
+    await this.app.close();
+    await this.engine.close();
+    await this.relay.close();
+    await this.webhooks.close();
+  }
+}
