@@ -138,4 +138,23 @@ describe('MNO routes: notifications', () => {
       assert.deepEqual(seen, ['lost->lost']);
     }, 1, { hooks });
   });
+
+  it('seReplaced after a renewal and deviceChanged after a handset change, with the notification id', () => {
+    const calls: unknown[] = [];
+    const hooks = {
+      seStatusChanged: () => Promise.resolve(),
+      seReplaced: (r: unknown) => Promise.resolve(void calls.push(['replaced', r])),
+      deviceChanged: (c: unknown) => Promise.resolve(void calls.push(['device', c])),
+    };
+    return withMno(async (f) => {
+      const [oldSe, newSe] = await registerSes(f, await importBatch(f), 2);
+      const sub = await subscribe(f, '447700900004', oldSe!);
+      const swap = (await notify(f, { kind: 'HandleSERenewalNotification', oldSeId: oldSe, newSeId: newSe })).json<{ notificationId: string }>();
+      const device = (await notify(f, { kind: 'HandleSEDeviceChangedNotification', seId: newSe, oldDeviceProfileId: 'a', newDeviceProfileId: 'b' })).json<{ notificationId: string }>();
+      assert.deepEqual(calls, [
+        ['replaced', { mno: 'mno-a', oldSeId: oldSe, newSeId: newSe, subscriptionIds: [sub.subscriptionId], notificationId: swap.notificationId }],
+        ['device', { mno: 'mno-a', seId: newSe, notificationId: device.notificationId, oldDeviceProfileId: 'a', newDeviceProfileId: 'b' }],
+      ]);
+    }, 2, { hooks });
+  });
 });
