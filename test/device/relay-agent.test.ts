@@ -94,6 +94,21 @@ describe('RelayAgent', () => {
       assert.match(a.failures[0]!.message, /card failed/);
     }));
 
+  it('stops when the TSM says another connection replaced it (4000)', () =>
+    withServer(async (url, wss) => {
+      const a = agent(url);
+      const conn = nextConnection(wss);
+      a.agent.start();
+      const ws = await conn;
+      if (!a.agent.connected) await once(a.agent, 'connected');
+      const stopped = once(a.agent, 'stopped');
+      ws.close(4000, 'was replaced by a newer connection');
+      await stopped;
+      assert.match(a.failures.at(-1)!.message, /replaced/);
+      const again = await Promise.race([nextConnection(wss).then(() => 'reconnected'), new Promise((r) => setTimeout(() => r('stayed down'), 100))]);
+      assert.equal(again, 'stayed down');
+    }));
+
   it('gives up after maxAttempts failed connections in a row', async () => {
     const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
     await once(wss, 'listening');

@@ -43,6 +43,9 @@ export interface RelayAgentEvents {
   stopped: [];
 }
 
+/** The close code of a connection the TSM replaced by a newer one for the same SE (tsm/relay RELAY_CLOSE.replaced). */
+const REPLACED = 4000;
+
 /** Batches queued on the phone behind the one running (the TSM sends one at a time). */
 const MAX_QUEUED = 4;
 
@@ -126,6 +129,13 @@ export class RelayAgent extends EventEmitter<RelayAgentEvents> {
       clearTimeout(this.#idleTimer);
       if (this.#socket === socket) this.#socket = undefined;
       if (opened) this.emit('disconnected', code, reason.toString('utf8'));
+      if (code === REPLACED && this.#running) {
+        // another connection for this SE took over (docs/relay.md §5): reconnecting would only start a tug of war
+        this.#running = false;
+        this.#fail('another connection for this SE replaced this one; stopped');
+        this.emit('stopped');
+        return;
+      }
       this.#scheduleReconnect();
     });
   }
