@@ -4,8 +4,6 @@
  * webhook dispatcher fed by the engine's events, and the registry's notifications fanned out to the
  * SPs' instances. `opentsm serve`, the demo and the benchmarks start it; tests may too.
  */
-import type { Server as HttpServer } from 'node:http';
-import type { Server as HttpsServer } from 'node:https';
 import type { Logger } from 'pino';
 import type { Hsm } from '../hsm/index.ts';
 import type { StoreDb } from '../store/index.ts';
@@ -100,7 +98,7 @@ export class TsmService {
   /** Listens (HTTP or HTTPS as configured) with the wallet relay on the same port; resolves with the address. */
   async listen(where: { readonly host: string; readonly port: number }): Promise<string> {
     const address = await this.app.listen(where);
-    this.#attachment = attachRelay(this.app.server as HttpServer | HttpsServer, this.relay, { tokens: this.relayTokens });
+    this.#attachment = attachRelay(this.app.server, this.relay, { tokens: this.relayTokens });
     return address;
   }
 

@@ -89,9 +89,9 @@ export async function transition(
  * opens nothing, since the sealed bytes are already erased.
  */
 function discardSealed(rt: EngineRuntime, sealed: Uint8Array, tenant: string): void {
-  const discard = rt.cipher?.discard;
-  if (discard === undefined) return;
-  discard.call(rt.cipher, sealed, tenant).catch(() => undefined);
+  const cipher = rt.cipher;
+  if (cipher?.discard === undefined) return;
+  cipher.discard(sealed, tenant).catch(() => undefined);
 }
 
 /** Who a stored job is, for steps and events. */
