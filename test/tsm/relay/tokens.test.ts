@@ -5,12 +5,11 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { OPERATOR_TENANT, parseRelayAuthorization, RELAY_KEY_LABEL, RelayHub, RelayTokens } from '../../../src/tsm/index.ts';
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import { attachRelay, OPERATOR_TENANT, parseRelayAuthorization, RELAY_KEY_LABEL, RelayHub, RelayTokens } from '../../../src/tsm/index.ts';
 import { softwareHsm } from '../../hsm/software-setup.ts';
 import { rawClient, upgradeStatus, withRelay } from './fixture.ts';
-import { attachRelay } from '../../../src/tsm/index.ts';
-import { createServer } from 'node:http';
-import { once } from 'node:events';
 
 describe('RelayTokens', () => {
   it('issues one stable 43-character token per SE under one operator M7 key', async () => {
