@@ -7,7 +7,7 @@
 import type { Logger } from 'pino';
 import type { Hsm } from '../hsm/index.ts';
 import type { StoreDb } from '../store/index.ts';
-import { findService } from './catalog/index.ts';
+import { checkEligibility, findService } from './catalog/index.ts';
 import { buildApp, type AppDeps, type TsmApp } from './http/app.ts';
 import { PanIndexKeys } from './http/tenant-keys.ts';
 import { JobEngine } from './jobs/index.ts';
@@ -74,8 +74,9 @@ export class TsmService {
       },
       onError: (e) => options.logger?.error({ err: e instanceof Error ? e.message : 'error' }, 'job engine'),
     });
-    const provisioning = new ProvisioningService(deps, engine, links);
+    const provisioning = new ProvisioningService(deps, engine, links, { checkEligibility: (service, se, subscription) => checkEligibility(db, service, se, subscription) });
     late.provisioning = provisioning;
+    const relayTokens = new RelayTokens(hsm);
     const registryHooks: RegistryHooks = {
       seStatusChanged: async (change) => {
         await provisioning.seStatusChanged({ seId: change.seId, to: change.to, ...(change.reason === undefined ? {} : { reason: change.reason }), notificationId: change.notificationId });
@@ -86,10 +87,10 @@ export class TsmService {
       ...(options.clock === undefined ? {} : { clock: options.clock }), registryHooks,
       instances: {
         provisioning, jobs: engine,
-        resolveSubscription: async (alias) => (await resolveSubscription(db, alias))?.seId,
+        resolveSubscription: (alias) => resolveSubscription(db, alias),
+        relayToken: (seId) => relayTokens.issue(seId),
       },
     });
-    const relayTokens = new RelayTokens(hsm);
     const service = new TsmService({ app, engine, relay, relayTokens, provisioning, webhooks });
     await engine.resume();
     return service;

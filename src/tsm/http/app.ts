@@ -17,6 +17,7 @@ import { requestContext, type RequestServices } from './request-context.ts';
 import type { RouteSpec } from './route.ts';
 import { healthRoutes } from './routes/health.ts';
 import { instanceRoutes, type InstanceRouteDeps } from './routes/instances.ts';
+import { relayTokenRoutes } from './routes/relay-tokens.ts';
 import { issuerRoutes } from './routes/issuer.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 import { mnoRoutes } from './routes/mno.ts';
@@ -119,7 +120,7 @@ export function buildApp(deps: AppDeps): TsmApp {
   };
   const routes: RouteSpec[] = [...healthRoutes(deps.db, deps.hsm), ...issuerRoutes(services), ...mnoRoutes(services), ...catalogRoutes(services)];
   routes.push(...webhookRoutes(services));
-  if (deps.instances !== undefined) routes.push(...instanceRoutes(services, deps.instances));
+  if (deps.instances !== undefined) routes.push(...instanceRoutes(services, deps.instances), ...relayTokenRoutes(services, deps.instances.relayToken));
   const openapi: RouteSpec = {
     method: 'GET', url: '/openapi.json', operationId: 'GetOpenApiDocument', tags: ['operations'], roles: 'public',
     summary: 'This API as an OpenAPI 3.1 document', schema: { response: { 200: { type: 'object', additionalProperties: true } } },

@@ -6,7 +6,9 @@
 export { CardLinks, CardLink } from './card-access.ts';
 export { DEPLOY_KIND, deployKind } from './deploy-kind.ts';
 export { LOCK_KIND, UNLOCK_KIND, TERMINATE_KIND, lockKind, unlockKind, terminateKind } from './lifecycle-kinds.ts';
-export { ProvisioningService, provisioningKinds, instanceIdFor, type ProvisioningEvent, type InstanceOperation } from './provisioning-service.ts';
+export {
+  ProvisioningService, provisioningKinds, instanceIdFor, type ProvisioningEvent, type InstanceOperation, type EligibilityCheck,
+} from './provisioning-service.ts';
 export { encodeCardPayload, decodeCardPayload, type DeployParams, type InstanceJobParams } from './deploy-request.ts';
 export { mirrorEntries, refreshMirror, reconcile, type MirrorDifference } from './mirror.ts';
 export { jobContext, type ProvisioningDeps } from './deps.ts';

@@ -9,7 +9,8 @@ import { createHash } from 'node:crypto';
 import { StoreError, getServiceInstance, listJobs, insertServiceInstance, listServiceInstances, updateServiceInstanceState, type StoredServiceInstance } from '../../store/index.ts';
 import { TsmError } from '../errors.ts';
 import type { JobEngine, JobEvent, JobKind, JobView, SubmitOptions } from '../jobs/index.ts';
-import type { CardBearer } from '../model.ts';
+import type { CardBearer, SecureElementRecord, ServiceRecord } from '../model.ts';
+import type { ResolvedSubscription } from '../registry/index.ts';
 import type { PaymentCardRecord } from '../personalization/card-record.ts';
 import type { CardLinks } from './card-access.ts';
 import { flavourFor } from './deploy-context.ts';
@@ -24,6 +25,10 @@ export interface ProvisioningEvent {
   readonly type: 'job.started' | 'job.progress' | 'job.succeeded' | 'job.failed' | 'job.expired' | 'job.terminated';
   readonly data: { readonly jobId: string; readonly kind: string; readonly seId: string; readonly instanceId?: string; readonly step?: string };
 }
+
+
+/** The catalog's eligibility check (catalog/checkEligibility): every reason that stands in the way. */
+export type EligibilityCheck = (service: ServiceRecord, se: SecureElementRecord, subscription?: ResolvedSubscription) => Promise<{ readonly eligible: boolean; readonly reasons: readonly string[] }>;
 
 /** What a caller gets back from an operation: the instance and the job doing it. */
 export interface InstanceOperation {
@@ -48,12 +53,19 @@ export class ProvisioningService {
   readonly #notify: ((event: ProvisioningEvent) => void) | undefined;
   readonly #instanceOfJob = new Map<string, string>();
   readonly #unsubscribe: () => void;
+  readonly #checkEligibility: EligibilityCheck | undefined;
 
   /**
    * `links` must be the CardLinks the engine's kinds were made with (provisioningKinds). The
    * bearer's reachability events deliver the jobs waiting for that SE.
    */
-  constructor(deps: ProvisioningDeps, engine: JobEngine, links: CardLinks, options: { readonly notify?: (event: ProvisioningEvent) => void; readonly bearer?: CardBearer } = {}) {
+  constructor(
+    deps: ProvisioningDeps,
+    engine: JobEngine,
+    links: CardLinks,
+    options: { readonly notify?: (event: ProvisioningEvent) => void; readonly bearer?: CardBearer; readonly checkEligibility?: EligibilityCheck } = {},
+  ) {
+    this.#checkEligibility = options.checkEligibility;
     this.#deps = deps;
     this.#engine = engine;
     this.#links = links;
@@ -67,13 +79,20 @@ export class ProvisioningService {
   }
 
   /** DeployService: a deploy job of `serviceId` to `seId` with the card's data (sealed in the job). */
-  async deploy(sp: string, request: { readonly serviceId: string; readonly seId: string; readonly card: PaymentCardRecord }, options: SubmitOptions): Promise<InstanceOperation> {
+  async deploy(
+    sp: string,
+    request: { readonly serviceId: string; readonly seId: string; readonly card: PaymentCardRecord; readonly subscription?: ResolvedSubscription },
+    options: SubmitOptions,
+  ): Promise<InstanceOperation> {
     const service = await this.#deps.service(request.serviceId);
     if (service === undefined || service.sp !== sp) throw new TsmError('ERR_TSM_NOT_FOUND', 'no such service for this tenant');
     const se = await this.#deps.secureElement(request.seId);
     if (se === undefined) throw new TsmError('ERR_TSM_NOT_FOUND', 'no such SE');
     const flavour = flavourFor(service, se.platform);
     if (flavour === undefined) throw new TsmError('ERR_TSM_STATE', `the service has no flavour for the SE's platform ${se.platform}`);
+    // ARCHITECTURE.md §4.2 / GP CheckGlobalEligibility, before anything is written: the job checks the card itself
+    const eligibility = this.#checkEligibility === undefined ? undefined : await this.#checkEligibility(service, se, request.subscription);
+    if (eligibility !== undefined && !eligibility.eligible) throw new TsmError('ERR_TSM_STATE', `the SE is not eligible: ${eligibility.reasons.join(', ')}`);
     const payload = encodeCardPayload(request.card);
     const instanceId = instanceIdFor(sp, options.idempotencyKey);
     const at = this.#deps.now().toISOString();

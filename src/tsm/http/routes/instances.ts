@@ -12,6 +12,7 @@ import { TsmError } from '../../errors.ts';
 import { executionStatusOf, type JobView, type SubmitOptions } from '../../jobs/index.ts';
 import type { PaymentCardRecord } from '../../personalization/card-record.ts';
 import type { ProvisioningService } from '../../provisioning/index.ts';
+import type { ResolvedSubscription } from '../../registry/index.ts';
 import {
   DEPLOY_BODY, IDEMPOTENCY_HEADERS, INSTANCE, INSTANCE_ERRORS, INSTANCE_PARAMS, JOB_PARAMS, JOB_RESPONSE, LIFECYCLE_BODY, OPERATION_RESPONSE, SERVICE_PARAMS,
 } from '../instance-schemas.ts';
@@ -37,8 +38,10 @@ export interface InstanceRouteDeps {
     retry(id: string, tenant: string): Promise<JobView>;
     terminate(id: string, tenant: string): Promise<JobView>;
   };
-  /** The SE of a subscription alias visible to the SP, or undefined. */
-  resolveSubscription(alias: string): Promise<string | undefined>;
+  /** The subscription of an alias visible to the SP (its SE, status and MNO), or undefined. */
+  resolveSubscription(alias: string): Promise<ResolvedSubscription | undefined>;
+  /** A relay device token for an SE the MNO registered (RelayTokens.issue). */
+  relayToken(seId: string): Promise<string>;
 }
 
 function submitOptions(request: FastifyRequest, validitySeconds: number | undefined): SubmitOptions {
@@ -90,8 +93,9 @@ export function instanceRoutes(services: RequestServices, deps: InstanceRouteDep
         const { serviceId } = request.params as { serviceId: string };
         const body = request.body as DeployBody;
         if ((body.seId === undefined) === (body.subscriptionId === undefined)) throw new TsmError('ERR_TSM_REQUEST', 'seId or subscriptionId: give exactly one');
-        const seId = body.seId ?? (await deps.resolveSubscription(body.subscriptionId!));
-        if (seId === undefined) throw new TsmError('ERR_TSM_NOT_FOUND', 'subscriptionId: no live subscription with this alias');
+        const subscription = body.subscriptionId === undefined ? undefined : await deps.resolveSubscription(body.subscriptionId);
+        if (body.subscriptionId !== undefined && subscription === undefined) throw new TsmError('ERR_TSM_NOT_FOUND', 'subscriptionId: no subscription with this alias');
+        const seId = body.seId ?? subscription!.seId;
         const ctx = services.ctx(request);
         const { pin, ...rest } = body.card;
         const card: PaymentCardRecord = {
@@ -100,7 +104,7 @@ export function instanceRoutes(services: RequestServices, deps: InstanceRouteDep
             pin: { tryLimit: pin.tryLimit, block: { key: (await resolveKey(services.hsm, pin.key, 'card.pin.key', 'P0', ctx)).id, format: pin.format, block: fromHex(pin.block, 'card.pin.block'), pan: body.card.pan } },
           }),
         };
-        return operation(reply, await deps.provisioning.deploy(ctx.tenant, { serviceId, seId, card }, submitOptions(request, body.validitySeconds)));
+        return operation(reply, await deps.provisioning.deploy(ctx.tenant, { serviceId, seId, card, ...(subscription === undefined ? {} : { subscription }) }, submitOptions(request, body.validitySeconds)));
       },
     },
     {
@@ -116,8 +120,8 @@ export function instanceRoutes(services: RequestServices, deps: InstanceRouteDep
       handler: lifecycle('suspend'),
     },
     {
-      method: 'POST', url: '/v1/sp/instances/:instanceId/resume', operationId: 'SuspendOrResumeService.resume', tags: TAGS, roles: SP,
-      summary: 'Resume: unlock the application through the SP\'s SSD — a job',
+      method: 'POST', url: '/v1/sp/instances/:instanceId/resume', operationId: 'ResumeService', tags: TAGS, roles: SP,
+      summary: 'Resume (GP SuspendOrResumeService, action resume): unlock the application through the SP\'s SSD — a job',
       schema: { params: INSTANCE_PARAMS, headers: IDEMPOTENCY_HEADERS, body: LIFECYCLE_BODY, response: { 202: OPERATION_RESPONSE, ...INSTANCE_ERRORS } },
       handler: lifecycle('resume'),
     },
