@@ -9,7 +9,7 @@
 import type { DiversificationMethod, Scp02HostKeys, Scp03HostKeys, WrappedKey } from '../gp/index.ts';
 import type { CvnProfileId } from '../emv/index.ts';
 import type { CustodianCredential, KeyComponentInput, OperationContext } from './context.ts';
-import type { KeyHandle, KeySpec } from './key-attributes.ts';
+import type { KeyHandle, KeyImportMeta, KeySpec } from './key-attributes.ts';
 
 /** EMV transaction data the issuer's HSM verifies an ARQC with (EMV Book 2 §8.1). */
 export interface ArqcRequest {
@@ -163,8 +163,12 @@ export interface Hsm {
   generateKey(spec: KeySpec, ctx: OperationContext): Promise<KeyHandle>;
   /** Forms a key from 2 or 3 clear components, each from a different authenticated custodian and checked by its KCV (dual control). */
   importComponents(spec: KeySpec, components: readonly KeyComponentInput[], ctx: OperationContext): Promise<KeyHandle>;
-  /** Imports a TR-31 key block (versions A–D) under a key-block protection key (usage K1) held by this HSM. */
-  importKeyBlock(kbpk: string, block: string, meta: { readonly owner: string; readonly label?: string }, ctx: OperationContext): Promise<KeyHandle>;
+  /**
+   * Imports a TR-31 key block (versions A–D) under a key-block protection key (usage K1) held by this HSM.
+   * `meta.class` (default `hsm`): `transient` for keys their owner destroys right after use without
+   * custodians and that never leave by exportKeyBlock (docs/hsm.md §11); an unknown class is ERR_HSM_PARAM.
+   */
+  importKeyBlock(kbpk: string, block: string, meta: KeyImportMeta, ctx: OperationContext): Promise<KeyHandle>;
   /**
    * Generates a key and returns it also as a TR-31 block under a KBPK (K1, usable by the caller for
    * 'kbpk-wrap'): "generate and export under a KEK" (payShield A0 mode 1). No custodians: the key

@@ -3,7 +3,7 @@
  * under the LMK (software backend) or a token object (PKCS#11).
  */
 export { HsmError, HSM_ERROR_CODES, type HsmErrorCode } from './errors.ts';
-export { GP_KEY_ROLES, KEY_CLASSES, isKeyClass, type GpKeyRole, type KeyAttributes, type KeyClass, type KeyHandle, type KeySpec } from './key-attributes.ts';
+export { GP_KEY_ROLES, KEY_CLASSES, isKeyClass, type GpKeyRole, type KeyAttributes, type KeyClass, type KeyHandle, type KeyImportMeta, type KeySpec } from './key-attributes.ts';
 export type { OperationContext, CustodianCredential, KeyComponentInput } from './context.ts';
 export { MemoryAuditSink, type AuditEvent, type AuditSink } from './audit.ts';
 export type { KeyRecord, CustodianRecord, KeyRecordStore } from './key-record-store.ts';

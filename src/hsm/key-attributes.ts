@@ -72,6 +72,17 @@ export const GP_KEY_ROLES = {
   'GP-DEK': { usage: 'K0', modeOfUse: 'E' },
 } as const satisfies Record<string, { usage: KeyUsage; modeOfUse: ModeOfUse }>;
 
+/**
+ * What `importKeyBlock` takes besides the block (whose authenticated header gives the rest): the
+ * owner, a label, and the key class (default `hsm`; `transient` for keys destroyed right after
+ * use, e.g. a Security Domain's initial keys received at a handover — docs/hsm.md §11).
+ */
+export interface KeyImportMeta {
+  readonly owner: string;
+  readonly label?: string;
+  readonly class?: KeyClass;
+}
+
 /** What to create: attributes without the derived fields. */
 export type KeySpec = Omit<KeyAttributes, 'class' | 'length' | 'version'> & {
   readonly length: number;

@@ -10,13 +10,13 @@ import { CryptoError, unwrapKeyBlock, type UnwrappedKey } from '../../crypto/ind
 import { withOddParity } from '../../emv/index.ts';
 import type { CustodianCredential, KeyComponentInput, OperationContext } from '../context.ts';
 import { HsmError } from '../errors.ts';
-import type { KeyAttributes, KeyHandle, KeySpec } from '../key-attributes.ts';
+import type { KeyAttributes, KeyHandle, KeyImportMeta, KeySpec } from '../key-attributes.ts';
 import { assertNotWeak } from '../shared/key-check.ts';
 import { assertExportable, assertExportableSpec, exportHeader, wrapForExport } from '../shared/key-export.ts';
 import type { Trail } from '../shared/audit-trail.ts';
 import { keyFromComponents } from '../shared/key-components.ts';
 import { importedAttributes } from '../software/custody-create.ts';
-import { checkOwnerAndLabel, symmetricAttributes } from '../shared/key-spec.ts';
+import { checkKeyClass, checkOwnerAndLabel, symmetricAttributes } from '../shared/key-spec.ts';
 import { generatePair, importPair } from './asymmetric.ts';
 import { CKA } from './ck.ts';
 import type { Pkcs11Core } from './core.ts';
@@ -58,8 +58,9 @@ export async function importComponents(core: Pkcs11Core, spec: KeySpec, componen
  * Versions A and C derive them as KBPK ⊕ constant, which no PKCS#11 mechanism computes without
  * the KBPK's value: refused (ERR_HSM_UNSUPPORTED); they are legacy (TR-31:2010) anyway.
  */
-export function importKeyBlock(core: Pkcs11Core, kbpkId: string, block: string, meta: { readonly owner: string; readonly label?: string }, ctx: OperationContext, trail: Trail): KeyHandle {
+export function importKeyBlock(core: Pkcs11Core, kbpkId: string, block: string, meta: KeyImportMeta, ctx: OperationContext, trail: Trail): KeyHandle {
   checkOwnerAndLabel(meta?.owner, meta?.label, ctx);
+  checkKeyClass(meta?.class);
   const kbpk = core.keys.usable(kbpkId, 'kbpk-unwrap', ctx, trail);
   if (typeof block !== 'string') throw new HsmError('ERR_HSM_KEY_BLOCK', 'TR-31 key block: expected a string');
   if (block.startsWith('A') || block.startsWith('C')) {

@@ -28,7 +28,7 @@ import type {
   ArpcInput, ArqcRequest, ArqcResult, AsymmetricKeySpec, CardKeyExport, CardPinRequest, DataCipherOptions,
   EmvCertificate, EmvCertificateRequest, EncryptedPinBlock, IccKeyPairForCard, IccKeyPairRequest, Hsm, MacAlgorithm, SignatureScheme,
 } from '../hsm.ts';
-import type { KeyHandle, KeySpec } from '../key-attributes.ts';
+import type { KeyHandle, KeyImportMeta, KeySpec } from '../key-attributes.ts';
 import { audited, type Trail } from '../shared/audit-trail.ts';
 import { CustodianRegistry } from '../shared/custodians.ts';
 import { MemoryKeyRecordStore } from '../shared/memory-key-record-store.ts';
@@ -117,7 +117,7 @@ export class Pkcs11Hsm implements Hsm {
     return this.#run('importComponents', ctx, (core, trail) => custody.importComponents(core, spec, components, ctx, trail));
   }
 
-  importKeyBlock(kbpk: string, block: string, meta: { readonly owner: string; readonly label?: string }, ctx: OperationContext): Promise<KeyHandle> {
+  importKeyBlock(kbpk: string, block: string, meta: KeyImportMeta, ctx: OperationContext): Promise<KeyHandle> {
     return this.#run('importKeyBlock', ctx, (core, trail) => custody.importKeyBlock(core, kbpk, block, meta, ctx, trail));
   }
 

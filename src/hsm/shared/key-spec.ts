@@ -6,7 +6,7 @@
 import { EXPORTABILITY, KEY_ALGORITHMS, KEY_USAGES, MODES_OF_USE, type KeyAlgorithm, type KeyUsage } from '../../crypto/index.ts';
 import type { OperationContext } from '../context.ts';
 import { HsmError } from '../errors.ts';
-import { KEY_CLASSES, isKeyClass, type KeyAttributes, type KeySpec } from '../key-attributes.ts';
+import { KEY_CLASSES, isKeyClass, type KeyAttributes, type KeyClass, type KeySpec } from '../key-attributes.ts';
 
 /** Symmetric key lengths in bytes by algorithm. Single DES ('D') is refused (PCI HSM; X9.24-1). */
 export const SYMMETRIC_LENGTHS: Readonly<Partial<Record<KeyAlgorithm, readonly number[]>>> = {
@@ -50,6 +50,13 @@ export function checkOwnerAndLabel(owner: unknown, label: unknown, ctx: Operatio
   if (label !== undefined && (typeof label !== 'string' || !PRINTABLE.test(label))) throw param('label: 1 to 64 printable ASCII characters');
 }
 
+/** The key class a caller asked for (`undefined`: `hsm`); anything else than KEY_CLASSES is ERR_HSM_PARAM. */
+export function checkKeyClass(value: unknown): KeyClass {
+  const keyClass = value === undefined ? 'hsm' : value;
+  if (!isKeyClass(keyClass)) throw param(`class: ${KEY_CLASSES.join(', ')}`);
+  return keyClass;
+}
+
 /** Checks that `usage` may have symmetric `algorithm` keys of `length` bytes. */
 export function checkSymmetric(usage: KeyUsage, algorithm: KeyAlgorithm, length: unknown): void {
   if (algorithm === 'D' || (algorithm === 'T' && length === 8)) throw new HsmError('ERR_HSM_UNSUPPORTED', 'single-DES keys are refused (X9.24-1, PCI HSM)');
@@ -73,7 +80,6 @@ export function symmetricAttributes(spec: KeySpec, ctx: OperationContext): KeyAt
   checkSymmetric(usage, algorithm, spec.length);
   const version = spec.version ?? 0;
   if (!Number.isInteger(version) || version < 0 || version > 99) throw param('version: an integer 0..99');
-  const keyClass: unknown = spec.class ?? 'hsm';
-  if (!isKeyClass(keyClass)) throw param(`class: ${KEY_CLASSES.join(', ')}`);
+  const keyClass = checkKeyClass(spec.class);
   return { usage, algorithm, modeOfUse, exportability, length: spec.length, version, owner: spec.owner, label: spec.label, class: keyClass };
 }

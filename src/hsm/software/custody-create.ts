@@ -8,14 +8,14 @@ import { CryptoError, randomBytes, unwrapKeyBlock, type UnwrappedKey } from '../
 import { withOddParity } from '../../emv/index.ts';
 import type { KeyComponentInput, OperationContext } from '../context.ts';
 import { HsmError } from '../errors.ts';
-import type { KeyAttributes, KeyHandle, KeySpec } from '../key-attributes.ts';
+import type { KeyAttributes, KeyClass, KeyHandle, KeyImportMeta, KeySpec } from '../key-attributes.ts';
 import type { Trail } from '../shared/audit-trail.ts';
 import { keyFromComponents } from '../shared/key-components.ts';
 import { parsePrivateKey } from './asymmetric-keys.ts';
 import type { SoftwareCore } from './core.ts';
 import { assertNotWeak, kcvOf, publicKeyKcv } from '../shared/key-check.ts';
 import { assertExportableSpec, exportHeader, wrapForExport } from '../shared/key-export.ts';
-import { ASYMMETRIC_USAGES, checkOwnerAndLabel, checkSymmetric, symmetricAttributes } from '../shared/key-spec.ts';
+import { ASYMMETRIC_USAGES, checkKeyClass, checkOwnerAndLabel, checkSymmetric, symmetricAttributes } from '../shared/key-spec.ts';
 
 /** A fresh symmetric key of `attributes` (odd parity for TDES, FIPS 46-3), never weak. */
 export function randomKey(attributes: KeyAttributes): Uint8Array {
@@ -76,14 +76,18 @@ export async function importComponents(core: SoftwareCore, spec: KeySpec, compon
   return store(core, attributes, await keyFromComponents(core.custodians, attributes, components, trail), trail);
 }
 
-/** The attributes an imported block's authenticated header gives its key (plus owner and label). */
-export function importedAttributes(unwrapped: UnwrappedKey, meta: { owner: string; label?: string | undefined }): KeyAttributes {
+/**
+ * The attributes an imported block's authenticated header gives its key (plus owner, label and
+ * class, checked by the caller with checkKeyClass). A private key is never `protocol-memory`.
+ */
+export function importedAttributes(unwrapped: UnwrappedKey, meta: { owner: string; label?: string | undefined; class?: KeyClass | undefined }): KeyAttributes {
   const h = unwrapped.header;
   if (h.keyContext === '1') throw new HsmError('ERR_HSM_KEY_BLOCK', 'the block is marked for storage only (key context 1): not an exchange block');
   // KeyAttributes.version is a number 0..99: key components ("c1") and other alphanumeric versions have no place in it
   if (!/^\d\d$/.test(h.keyVersion)) throw new HsmError('ERR_HSM_UNSUPPORTED', `key version ${h.keyVersion}: only numeric key versions 00-99 are imported`);
-  const base = { usage: h.usage, algorithm: h.algorithm, modeOfUse: h.modeOfUse, exportability: h.exportability, version: Number(h.keyVersion), owner: meta.owner, label: meta.label, class: 'hsm' as const };
+  const base = { usage: h.usage, algorithm: h.algorithm, modeOfUse: h.modeOfUse, exportability: h.exportability, version: Number(h.keyVersion), owner: meta.owner, label: meta.label, class: checkKeyClass(meta.class) };
   if (h.algorithm === 'R' || h.algorithm === 'E') {
+    if (base.class === 'protocol-memory') throw new HsmError('ERR_HSM_PARAM', 'class protocol-memory: a private key is never read out of the HSM');
     if (!ASYMMETRIC_USAGES.has(h.usage)) throw new HsmError('ERR_HSM_PARAM', `usage ${h.usage} is not an asymmetric key usage`);
     return { ...base, length: parsePrivateKey(h.algorithm, unwrapped.key).size };
   }
@@ -100,11 +104,12 @@ export async function importKeyBlock(
   core: SoftwareCore,
   kbpkId: string,
   block: string,
-  meta: { readonly owner: string; readonly label?: string },
+  meta: KeyImportMeta,
   ctx: OperationContext,
   trail: Trail,
 ): Promise<KeyHandle> {
   checkOwnerAndLabel(meta?.owner, meta?.label, ctx);
+  checkKeyClass(meta?.class);
   const kbpk = await core.vault.usable(kbpkId, 'kbpk-unwrap', ctx, trail);
   if (typeof block !== 'string') throw new HsmError('ERR_HSM_KEY_BLOCK', 'TR-31 key block: expected a string');
   const unwrapped = core.vault.withKey(kbpk.record, (kbpkKey) => {

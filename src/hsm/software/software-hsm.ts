@@ -14,7 +14,7 @@ import type {
   ArpcInput, ArqcRequest, ArqcResult, AsymmetricKeySpec, CardKeyExport, CardPinRequest, DataCipherOptions,
   EmvCertificate, EmvCertificateRequest, EncryptedPinBlock, IccKeyPairForCard, IccKeyPairRequest, Hsm, MacAlgorithm, SignatureScheme,
 } from '../hsm.ts';
-import type { KeyHandle, KeySpec } from '../key-attributes.ts';
+import type { KeyHandle, KeyImportMeta, KeySpec } from '../key-attributes.ts';
 import type { KeyRecordStore } from '../key-record-store.ts';
 import type { DiversificationMethod, Scp02HostKeys, Scp03HostKeys, WrappedKey } from '../../gp/index.ts';
 import * as asym from './asymmetric-ops.ts';
@@ -125,7 +125,7 @@ export class SoftwareHsm implements Hsm {
     return this.#run('importComponents', ctx, (core, trail) => create.importComponents(core, spec, components, ctx, trail));
   }
 
-  importKeyBlock(kbpk: string, block: string, meta: { readonly owner: string; readonly label?: string }, ctx: OperationContext): Promise<KeyHandle> {
+  importKeyBlock(kbpk: string, block: string, meta: KeyImportMeta, ctx: OperationContext): Promise<KeyHandle> {
     return this.#run('importKeyBlock', ctx, (core, trail) => create.importKeyBlock(core, kbpk, block, meta, ctx, trail));
   }
 

@@ -90,7 +90,7 @@ async function importViaBlock(t: HsmUnderTest, spec: KeySpec, clear: Uint8Array,
   const block = wrapKeyBlock(FIXTURE_KBPK, clear, {
     header: { version: 'D', usage: spec.usage, algorithm: spec.algorithm, modeOfUse: spec.modeOfUse, exportability: spec.exportability, keyVersion: String(spec.version ?? 0).padStart(2, '0') },
   });
-  return t.hsm.importKeyBlock(kbpk.id, block, { owner: spec.owner, ...(spec.label === undefined ? {} : { label: spec.label }) }, ctx);
+  return t.hsm.importKeyBlock(kbpk.id, block, { owner: spec.owner, ...(spec.label === undefined ? {} : { label: spec.label }), ...(spec.class === undefined ? {} : { class: spec.class }) }, ctx);
 }
 
 /** A key of known value `clear` with `spec` (owner: the suite's tenant unless the spec says otherwise). */

@@ -7,7 +7,7 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { fromHex, toHex } from '../../../src/bytes/index.ts';
-import { aesCbcEncrypt, unwrapKeyBlock } from '../../../src/crypto/index.ts';
+import { aesCbcEncrypt, unwrapKeyBlock, wrapKeyBlock } from '../../../src/crypto/index.ts';
 import type { KeySpec } from '../../../src/hsm/index.ts';
 import { SPECS, approvals, expectedKcv, importClear, rejectsWith, withHsm, type HsmSetup, type HsmUnderTest } from './fixture.ts';
 
@@ -118,6 +118,55 @@ export function transientTests(setup: HsmSetup): void {
       await rejectsWith(t.hsm.decryptData(h.id, sealed, { mode: 'cbc', iv }, t.ctx), 'ERR_HSM_STATE');
       await rejectsWith(t.hsm.getKey(h.id, t.ctx), 'ERR_HSM_STATE');
       await t.hsm.destroyKey(exported.key.id, [], t.ctx);
+    }));
+
+  it('importKeyBlock takes a key class: a transient import is destroyed by its owner alone and never exported; a default one keeps custodians; a bad class is refused', () =>
+    withHsm(setup, async (t) => {
+      const kbpk = await sharedKbpk(t, KBPK_A, 'A');
+      const theirWrap = await importClear(t, { usage: 'K1', algorithm: 'A', modeOfUse: 'E', exportability: 'N', label: 'export KBPK' }, KBPK_A, t.otherCtx);
+      const spec = { ...SPECS.gpEnc, length: 16, owner: t.ctx.tenant };
+      const handed = await t.hsm.generateKeyForExport(spec, kbpk.mine, t.ctx);
+      const them = t.otherCtx;
+      // transient: one audit event, the class persists, exportKeyBlock refuses it, destroyed without approvals
+      let before = t.auditEvents().length;
+      const transient = await t.hsm.importKeyBlock(kbpk.theirs, handed.block, { owner: them.tenant, label: 'SSD initial ENC', class: 'transient' }, them);
+      assert.deepEqual(t.auditEvents().slice(before).map((e) => [e.operation, e.result]), [['importKeyBlock', 'ok']]);
+      assert.deepEqual([transient.attributes.class, transient.kcv, transient.attributes.usage], ['transient', handed.key.kcv, spec.usage]);
+      assert.equal((await t.hsm.getKey(transient.id, them)).attributes.class, 'transient');
+      await rejectsWith(t.hsm.exportKeyBlock(theirWrap.id, transient.id, approvals(t), them), 'ERR_HSM_NOT_EXPORTABLE');
+      await rejectsWith(t.hsm.destroyKey(transient.id, [], t.ctx), 'ERR_HSM_TENANT');
+      before = t.auditEvents().length;
+      await t.hsm.destroyKey(transient.id, [], them);
+      assert.deepEqual(t.auditEvents().slice(before).map((e) => [e.operation, e.result]), [['destroyKey', 'ok']]);
+      await rejectsWith(t.hsm.getKey(transient.id, them), 'ERR_HSM_STATE');
+      // default (and explicit 'hsm'): an ordinary key, whose destruction needs two custodians
+      for (const meta of [{ owner: them.tenant, label: 'SSD ordinary' }, { owner: them.tenant, label: 'SSD ordinary', class: 'hsm' as const }]) {
+        const plain = await t.hsm.importKeyBlock(kbpk.theirs, handed.block, meta, them);
+        assert.equal(plain.attributes.class, 'hsm');
+        await rejectsWith(t.hsm.destroyKey(plain.id, [], them), 'ERR_HSM_DUAL_CONTROL');
+        assert.equal((await t.hsm.getKey(plain.id, them)).status, 'active');
+        await t.hsm.destroyKey(plain.id, approvals(t), them);
+      }
+      // a class that is not one: refused before anything is stored, one (failed) audit event
+      for (const bad of ['ephemeral', '', 7, null]) {
+        before = t.auditEvents().length;
+        await rejectsWith(t.hsm.importKeyBlock(kbpk.theirs, handed.block, { owner: them.tenant, label: 'refused', class: bad as never }, them), 'ERR_HSM_PARAM');
+        assert.deepEqual(t.auditEvents().slice(before).map((e) => e.operation), ['importKeyBlock']);
+        assert.notEqual(t.auditEvents().at(-1)!.result, 'ok');
+      }
+      assert.deepEqual(await t.hsm.listKeys({ label: 'refused' }, them), []);
+    }));
+
+  it('importKeyBlock of a protocol-memory key: its clear value is readable (revealProtocolKey), as for one formed from components', () =>
+    withHsm(setup, async (t) => {
+      const kbpk = await importClear(t, { usage: 'K1', algorithm: 'A', modeOfUse: 'D', exportability: 'N', label: 'PSK KBPK' }, KBPK_A);
+      const psk = fromHex('000102030405060708090A0B0C0D0E0F');
+      const block = wrapKeyBlock(KBPK_A, psk, { header: { version: 'D', usage: SPECS.dataA.usage, algorithm: 'A', modeOfUse: SPECS.dataA.modeOfUse, exportability: 'N', keyVersion: '00' } });
+      const h = await t.hsm.importKeyBlock(kbpk.id, block, { owner: t.ctx.tenant, label: 'SCP81 PSK', class: 'protocol-memory' }, t.ctx);
+      assert.equal(h.attributes.class, 'protocol-memory');
+      assert.equal(toHex(await t.hsm.revealProtocolKey(h.id, t.ctx)), toHex(psk));
+      const plain = await t.hsm.importKeyBlock(kbpk.id, block, { owner: t.ctx.tenant }, t.ctx);
+      await rejectsWith(t.hsm.revealProtocolKey(plain.id, t.ctx), 'ERR_HSM_USAGE');
     }));
 
   it('every other class keeps the two-custodian rule for destruction', () =>
