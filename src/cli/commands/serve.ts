@@ -1,14 +1,15 @@
 /**
  * `opentsm serve`: the TSM service (docs/service.md) on a data directory — HTTPS with --cert/--key
  * (or plain HTTP on loopback with --insecure-http, for development), the software HSM of the data
- * directory or a PKCS#11 token, SQLite or PostgreSQL. `opentsm serve client add|list|disable`
+ * directory or a PKCS#11 token, SQLite or PostgreSQL — the whole `TsmService`: the API, the durable
+ * job engine, the wallet relay on /v1/relay and webhooks. `opentsm serve client add|list|disable`
  * manages the API clients; a new client's secret is printed once and stored only as a keyed hash.
  */
 import type { Command } from 'commander';
 import type { Hsm } from '../../hsm/index.ts';
 import { Pkcs11Hsm } from '../../hsm/index.ts';
 import { appendAuditEvent, closeDatabase, keyRecordStore, listApiClients, migrateToLatest, openDatabase, setApiClientDisabled, type StoreDb } from '../../store/index.ts';
-import { addApiClient, buildApp, envLayer, fileLayer, readTls, resolveConfig, type ConfigLayer, type ServiceConfig, type TsmApp } from '../../tsm/index.ts';
+import { addApiClient, createLogger, envLayer, fileLayer, readTls, resolveConfig, TsmService, type ConfigLayer, type ServiceConfig, type TsmApp } from '../../tsm/index.ts';
 import { CliError } from '../errors.ts';
 import { processOutput } from '../gp/output.ts';
 import { HsmSession, narrowKeyAttributes, storeUrl } from '../hsm/context.ts';
@@ -27,6 +28,7 @@ export interface ServeFlags {
   readonly insecureHttp?: boolean;
   readonly bodyLimit?: string;
   readonly logLevel?: string;
+  readonly jobConcurrency?: string;
 }
 
 /**
@@ -90,27 +92,50 @@ export async function openBackends(config: ServiceConfig): Promise<ServiceBacken
 export interface RunningService {
   readonly url: string;
   readonly app: TsmApp;
+  readonly service: TsmService;
   close(): Promise<void>;
 }
 
-/** Starts the service of `config` and resolves once it listens. */
-export async function startService(config: ServiceConfig): Promise<RunningService> {
+/** What a run may set beyond the configuration. */
+export interface StartOptions {
+  /** Jobs the engine drives at once (default: TsmService's, 16). */
+  readonly jobConcurrency?: number;
+}
+
+/** Starts the service of `config` (API, job engine, relay, webhooks) and resolves once it listens. */
+export async function startService(config: ServiceConfig, options: StartOptions = {}): Promise<RunningService> {
   const backends = await openBackends(config);
+  let service: TsmService | undefined;
   try {
     const https = config.tls === undefined ? undefined : readTls(config.tls);
-    const app = buildApp({ db: backends.db, hsm: backends.hsm, config, ...(https === undefined ? {} : { https }) });
-    const address = await app.listen({ host: config.listen.host, port: config.listen.port });
+    service = await TsmService.create({
+      db: backends.db, hsm: backends.hsm, config, logger: createLogger(config.logLevel),
+      ...(https === undefined ? {} : { https }),
+      ...(options.jobConcurrency === undefined ? {} : { jobs: { concurrency: options.jobConcurrency } }),
+    });
+    const address = await service.listen({ host: config.listen.host, port: config.listen.port });
     const url = new URL(address);
     if (https !== undefined) url.protocol = 'https:';
-    return { url: url.toString().replace(/\/$/, ''), app, close: async () => { await app.close(); await backends.close(); } };
+    const running = service;
+    return { url: url.toString().replace(/\/$/, ''), app: running.app, service: running, close: async () => { await running.close(); await backends.close(); } };
   } catch (e) {
+    await service?.close().catch(() => undefined);
     await backends.close();
     throw e;
   }
 }
 
+/** `--job-concurrency`: 1 to 256. */
+export function jobConcurrency(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const n = /^\d{1,3}$/.test(text) ? Number(text) : 0;
+  if (n < 1 || n > 256) throw new CliError('ERR_CLI_USAGE', '--job-concurrency: expected an integer from 1 to 256');
+  return n;
+}
+
 async function serve(flags: ServeFlags): Promise<void> {
-  const service = await startService(serveConfig(flags));
+  const concurrency = jobConcurrency(flags.jobConcurrency);
+  const service = await startService(serveConfig(flags), concurrency === undefined ? {} : { jobConcurrency: concurrency });
   process.stderr.write(`opentsm serve: listening on ${service.url} (OpenAPI at ${service.url}/openapi.json); Ctrl-C to stop\n`);
   await new Promise<void>((done) => {
     process.once('SIGINT', () => done());
@@ -145,6 +170,7 @@ export function registerServe(program: Command): void {
     .option('--insecure-http', 'plain HTTP, only on a loopback address: development only')
     .option('--body-limit <bytes>', 'largest request body (default 65536)')
     .option('--log-level <level>', 'fatal, error, warn, info (default), debug, trace, silent')
+    .option('--job-concurrency <n>', 'provisioning jobs driven at once (default 16)')
     .option('--json', 'client commands: print JSON')
     .addHelpText('after', '\nExamples:\n  opentsm serve --data-dir /srv/opentsm --cert tls/cert.pem --key tls/key.pem --host 0.0.0.0\n  opentsm serve --data-dir ./data --insecure-http --port 8080\n  opentsm serve client add --data-dir ./data --tenant bank-a --role issuer')
     .action((_o: unknown, cmd: Command) => serve(cmd.opts<ServeFlags>()));
