@@ -68,6 +68,8 @@ describe('card operations of a deploy (STRICT_ESE, software HSM)', () => {
     // — SP: take the SSD over —
     const taken: TakenOverSsd = await takeOverSsd(hsm, spCtx, phone.transport, { ssdAid, ...handover, masters: ssdMasters, finalKvn: FINAL_KVN, mnoTenant: MNO });
     assert.deepEqual(await readKeyVersions(taken.session), [FINAL_KVN], 'only the SP key set remains');
+    const spKeysAfterTakeover = await hsm.listKeys({}, spCtx);
+    assert.ok(spKeysAfterTakeover.every((k) => k.attributes.class !== 'transient'), 'the SP kept no initial key (imported transient, destroyed)');
     assert.equal(findApplication(await readCardContent(taken.session), aid), undefined, 'no instance yet');
     const install = await installInstance(taken.session, { loadFileAid: PAYMENT_LOAD_FILE_AID, moduleAid: PAYMENT_MODULE_AID, aid, privileges: '00' });
     assert.deepEqual(install, { created: true });
@@ -118,7 +120,7 @@ describe('card operations of a deploy (STRICT_ESE, software HSM)', () => {
     assert.equal(phone.se.stats.internalErrors, 0);
   });
 
-  it('HSM calls of a deploy: 19 by the MNO tenant, 26 by the SP tenant (7 sessions); the MNO tenant never touches an SP key', async () => {
+  it('HSM calls of a deploy: 19 by the MNO tenant, 29 by the SP tenant (7 sessions, 3 destroys of the imported initial keys); the MNO tenant never touches an SP key', async () => {
     const phone = cw.phones[1]!;
     const events = cw.world.t.auditEvents;
     const start = events().length;
@@ -127,7 +129,8 @@ describe('card operations of a deploy (STRICT_ESE, software HSM)', () => {
     const by = (tenant: string) => calls.filter((e) => e.tenant === tenant).map((e) => e.operation);
     assert.ok(calls.every((e) => e.result === 'ok'));
     assert.equal(by(MNO).length, 19, by(MNO).join(', '));
-    assert.equal(by(cw.spCtx.tenant).length, 26, by(cw.spCtx.tenant).join(', '));
+    assert.equal(by(cw.spCtx.tenant).length, 29, by(cw.spCtx.tenant).join(', '));
+    assert.equal(by(cw.spCtx.tenant).filter((op) => op === 'destroyKey').length, 3, 'the three transient initial keys, destroyed without custodians');
     const spKeys = new Set(calls.filter((e) => e.tenant === cw.spCtx.tenant).flatMap((e) => e.keys.map((k) => k.id)));
     assert.ok(calls.filter((e) => e.tenant === MNO).every((e) => e.keys.every((k) => !spKeys.has(k.id))), 'the MNO tenant never used an SP key');
   });
