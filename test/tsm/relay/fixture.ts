@@ -32,7 +32,7 @@ export async function relayFixture(options: RelayHubOptions = {}): Promise<Relay
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });
-  const attachment = attachRelay(server, hub, { tokens });
+  const attachment = attachRelay(server, hub, { tokens, ...(options.logger === undefined ? {} : { logger: options.logger }) });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const address = server.address();

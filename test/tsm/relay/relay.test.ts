@@ -239,4 +239,27 @@ describe('wallet relay: RelayHub + RelayAgent over WebSockets', () => {
       assert.equal(result, 'untouched');
       other.terminate();
     }));
+
+  it('logs connections, ends and refusals with the SE id only: never a token, never APDU data', async () => {
+    const lines: string[] = [];
+    const logger = {
+      info: (fields: Record<string, unknown>, message: string) => void lines.push(JSON.stringify({ ...fields, message })),
+      warn: (fields: Record<string, unknown>, message: string) => void lines.push(JSON.stringify({ ...fields, message })),
+    };
+    const secretData = '00A4040008A0000001510000CC';
+    await withRelay(async (f) => {
+      const token = await f.tokens.issue(SE);
+      const wrong = await f.tokens.issue('se-other');
+      assert.equal(await upgradeStatus(rawClient(f.url, `Bearer ${SE}.${wrong}`)), 401);
+      const phone = rawClient(f.url, `Bearer ${SE}.${token}`);
+      await once(phone, 'open');
+      phone.on('message', () => phone.send(JSON.stringify({ type: 'responses', id: 0, responses: ['6F00'] })));
+      await assert.rejects(f.hub.connect(SE)!.transmit(Buffer.from(secretData, 'hex')), { code: 'ERR_TSM_UNREACHABLE' });
+      const all = lines.join('\n');
+      assert.match(all, /upgrade refused/);
+      assert.match(all, /protocol violation/);
+      assert.match(all, /ERR_APDU_RELAY_FRAME/);
+      for (const secret of [token, wrong, secretData, secretData.toLowerCase()]) assert.equal(all.includes(secret), false);
+    }, { logger });
+  });
 });
