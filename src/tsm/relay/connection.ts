@@ -33,6 +33,8 @@ export interface ConnectionOptions {
 
 interface Pending {
   readonly frame: RelayApdusFrame;
+  /** The frame's JSON text, encoded (and size-checked) before it is queued. */
+  readonly text: string;
   readonly resolve: (responses: Uint8Array[]) => void;
   readonly reject: (error: unknown) => void;
 }
@@ -71,14 +73,16 @@ export class RelayConnection {
       return Promise.reject(new TsmError('ERR_TSM_STATE', `relay: more than ${this.#options.maxQueuedBatches} batches queued for SE ${this.seId}`));
     }
     let frame: RelayApdusFrame;
+    let text: string;
     try {
       frame = relayApdusFrame(this.#nextId, commands, stopOnError);
+      text = encodeRelayFrame(frame); // over 256 KiB: refused here, before anything is queued
     } catch (e) {
       return Promise.reject(e instanceof Error ? e : new Error(String(e)));
     }
     this.#nextId = this.#nextId >= RELAY_LIMITS.maxId ? 1 : this.#nextId + 1;
     return new Promise((resolve, reject) => {
-      this.#queue.push({ frame, resolve, reject });
+      this.#queue.push({ frame, text, resolve, reject });
       this.#pump();
     });
   }
@@ -111,7 +115,7 @@ export class RelayConnection {
     this.#inFlight = next;
     this.#timer = setTimeout(() => this.close(RELAY_CLOSE.timeout, `did not answer within ${this.#options.batchTimeoutMs} ms`), this.#options.batchTimeoutMs);
     this.#timer.unref();
-    this.#socket.send(encodeRelayFrame(next.frame), (e) => {
+    this.#socket.send(next.text, (e) => {
       if (e !== undefined && e !== null) this.terminate('send failed');
     });
   }

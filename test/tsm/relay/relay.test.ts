@@ -6,7 +6,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { encodeCommand, transmit, type ApduTransport } from '../../../src/apdu/index.ts';
+import { commandApdu, encodeCommand, transmit, type ApduTransport } from '../../../src/apdu/index.ts';
 import { toHex } from '../../../src/bytes/index.ts';
 import { RelayAgent } from '../../../src/device/index.ts';
 import { buildGetStatus, buildSelect, openScp03, plainScp03Keys } from '../../../src/gp/index.ts';
@@ -93,6 +93,8 @@ describe('wallet relay: RelayHub + RelayAgent over WebSockets', () => {
         // the sender refuses a batch the codec would refuse: nothing is sent
         await assert.rejects(transport.transmitBatch([]), { code: 'ERR_APDU_RELAY_FRAME' });
         await assert.rejects(transport.transmit(Uint8Array.of(0x00, 0xa4)), { code: 'ERR_APDU_RELAY_FRAME' });
+        const big = encodeCommand(commandApdu({ cla: 0x80, ins: 0xe8, p1: 0, p2: 0, data: new Uint8Array(65535), extended: true }));
+        await assert.rejects(transport.transmitBatch([big, big]), { code: 'ERR_APDU_RELAY_FRAME', message: /over 262144 bytes/ });
         assert.deepEqual((await transport.transmitBatch([SELECT_ISD])).map(swOf), ['9000'], 'the connection survived the refusals');
       } finally {
         await agent.stop();
