@@ -36,3 +36,4 @@ export * from './catalog/index.ts';
 export * from './provisioning/card/index.ts';
 export * from './provisioning/index.ts';
 export { TsmService, type TsmServiceOptions } from './service.ts';
+export * from './client/index.ts';

@@ -6,7 +6,7 @@
  * lock through the ISD; recovered → unlock what the MNO locked).
  */
 import { createHash } from 'node:crypto';
-import { StoreError, getServiceInstance, listJobs, insertServiceInstance, listServiceInstances, updateServiceInstanceState, type StoredServiceInstance } from '../../store/index.ts';
+import { StoreError, findJobByKey, getServiceInstance, listJobs, insertServiceInstance, listServiceInstances, updateServiceInstanceState, type StoredServiceInstance } from '../../store/index.ts';
 import { TsmError } from '../errors.ts';
 import type { JobEngine, JobEvent, JobKind, JobView, SubmitOptions } from '../jobs/index.ts';
 import type { CardBearer, SecureElementRecord, ServiceRecord } from '../model.ts';
@@ -34,6 +34,15 @@ export type EligibilityCheck = (service: ServiceRecord, se: SecureElementRecord,
 export interface InstanceOperation {
   readonly instance: StoredServiceInstance;
   readonly job: JobView;
+}
+
+/** Whether stored job params (canonical JSON) name `instanceId`. */
+function jobParamsName(params: string, instanceId: string): boolean {
+  try {
+    return (JSON.parse(params) as { instanceId?: unknown } | null)?.instanceId === instanceId;
+  } catch {
+    return false;
+  }
 }
 
 /** The job kinds provisioning defines, over `deps` and one set of card links. */
@@ -114,12 +123,15 @@ export class ProvisioningService {
       options,
     );
     this.#instanceOfJob.set(job.id, instanceId);
+    await updateServiceInstanceState(this.#deps.db, instanceId, { from: ['deploying'], to: 'deploying', at: this.#deps.now().toISOString(), jobId: job.id });
     return { instance: (await getServiceInstance(this.#deps.db, instanceId)) ?? instance, job };
   }
 
   /** SuspendOrResumeService: lock (`suspend`) or unlock the instance's application through the SP's SSD. */
   async suspendOrResume(sp: string, instanceId: string, action: 'suspend' | 'resume', options: SubmitOptions): Promise<InstanceOperation> {
     const instance = await this.instance(sp, instanceId);
+    const replay = await this.#replay(instance, options);
+    if (replay !== undefined) return replay;
     const allowed = action === 'suspend' ? ['active', 'suspended'] : ['suspended', 'active'];
     if (!allowed.includes(instance.state)) throw new TsmError('ERR_TSM_STATE', `the instance is ${instance.state}`);
     return this.#submit(instance, action === 'suspend' ? LOCK_KIND : UNLOCK_KIND, { instanceId, by: 'sp' }, options);
@@ -131,14 +143,25 @@ export class ProvisioningService {
    */
   async terminate(sp: string, instanceId: string, options: SubmitOptions): Promise<InstanceOperation> {
     const instance = await this.instance(sp, instanceId);
+    const replay = await this.#replay(instance, options);
+    if (replay !== undefined) return replay;
     if (instance.state === 'terminated') throw new TsmError('ERR_TSM_STATE', 'the instance is terminated');
-    if (instance.jobId === undefined || instance.state === 'deploying') {
+    // terminating first, so the end of a deploy ended here cannot mark the instance terminated under it
+    await updateServiceInstanceState(this.#deps.db, instanceId, { from: ['active', 'suspended', 'failed', 'deploying', 'terminating'], to: 'terminating', at: this.#deps.now().toISOString() });
+    if (instance.state === 'deploying' || instance.state === 'failed') {
       for (const job of await this.#jobsOf(instance)) {
         if (['queued', 'running', 'waiting', 'failed'].includes(job.state) && job.kind === DEPLOY_KIND) await this.#engine.terminate(job.id, sp).catch(() => undefined);
       }
     }
-    await updateServiceInstanceState(this.#deps.db, instanceId, { from: ['active', 'suspended', 'failed', 'deploying'], to: 'terminating', at: this.#deps.now().toISOString() });
     return this.#submit({ ...instance, state: 'terminating' }, TERMINATE_KIND, { instanceId, by: 'sp' }, options);
+  }
+
+  /** The first answer to a request whose idempotency key was already used on this instance (GP FunctionCallIdentifier). */
+  async #replay(instance: StoredServiceInstance, options: SubmitOptions): Promise<InstanceOperation | undefined> {
+    const existing = await findJobByKey(this.#deps.db, instance.sp, options.idempotencyKey);
+    if (existing === undefined) return undefined;
+    if (!jobParamsName(existing.params, instance.instanceId)) throw new TsmError('ERR_TSM_CONFLICT', 'jobs: the idempotency key was already used for another request');
+    return { instance: (await getServiceInstance(this.#deps.db, instance.instanceId)) ?? instance, job: await this.#engine.get(existing.id, instance.sp) };
   }
 
   /** GetServiceState: the tenant's instance; another tenant's is ERR_TSM_NOT_FOUND. */
