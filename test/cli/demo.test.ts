@@ -14,6 +14,8 @@ describe('opentsm demo', () => {
     assert.deepEqual([summary['phones'], summary['deployed'], summary['failed'], summary['approved'], summary['fddaVerified'], summary['declined']], [6, 6, 0, 6, 6, 0]);
     assert.match(r.stderr, /key ceremony/);
     assert.match(r.stderr, /deploying payment cards: 6\/6/);
+    assert.match(r.stderr, /wallet agents connected to the relay/);
+    assert.match(String(summary['lostStolen']), /reported lost \(22\): tap (error|declined); recovered \(121\): tap approved/, 'a lost SE is locked, a recovered one unlocked');
     assert.doesNotMatch(`${r.stdout}${r.stderr}`, /476173\d{10}/, 'no PAN in the output');
   });
 

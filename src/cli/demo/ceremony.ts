@@ -1,8 +1,9 @@
 /**
  * The demo's key ceremony and parties, as an operator would set them up: two custodians register and
  * each enters an LMK component (the LMK is their XOR, checked by KCV); the card manufacturer and the
- * operator share a transport KEK entered as two components; the payment scheme's CA key, the bank's
- * issuer keys and the PAN-index key are generated in the HSM. Everything lives in a SQLite store in
+ * MNO share a transport KEK, and the MNO and the bank a handover KBPK, each entered as two components;
+ * the payment scheme's CA key, the bank's issuer keys, SSD master keys and PAN-index key are
+ * generated in the HSM. Everything lives in a SQLite store in
  * the demo's data directory, every key a TR-31 block under the LMK.
  */
 import { randomBytes } from 'node:crypto';
@@ -10,15 +11,22 @@ import { toHex, xor } from '../../bytes/index.ts';
 import { kcv } from '../../crypto/index.ts';
 import { SoftwareHsm, assembleLmk, generateLmk, type AuditSink, type CustodianCredential, type KeyComponentInput, type OperationContext } from '../../hsm/index.ts';
 import { appendAuditEvent, keyRecordStore, type StoreDb } from '../../store/index.ts';
-import { PAN_INDEX_LABEL, createPaymentIssuer, type IssuerPersonalizationKeys } from '../../tsm/index.ts';
+import { PAN_INDEX_LABEL, createPaymentIssuer, handoverKbpkLabel, type IssuerPersonalizationKeys } from '../../tsm/index.ts';
 import { narrowKeyAttributes } from '../hsm/context.ts';
 
 /**
- * The tenants of the demo. Until the TSM service's security-domain key handover exists (the SEI side
- * creates the bank's SSD and hands its keys over), the TSM holds the SE keys and the issuer's keys in
- * one tenant and personalizes through the ISD; the payment scheme's CA is a tenant of its own.
+ * The tenants of the demo: the TSM operator, the mobile operator that issues the SEs (its ISD keys),
+ * the bank (its issuer keys and its SSD master keys), and the payment scheme's CA. The HSM's tenant
+ * checks keep each party to its own keys: the bank's SSD keys are out of the MNO's reach.
  */
-export const DEMO_TENANTS = { operator: 'operator', tsm: 'demo-tsm', scheme: 'demo-scheme' } as const;
+export const DEMO_TENANTS = { operator: 'operator', mno: 'demo-mno', bank: 'demo-bank', scheme: 'demo-scheme' } as const;
+
+/** Labels the demo's keys go by (the API names keys by label). */
+export const DEMO_KEYS = {
+  /** The MNO's copy of the factory's transport KBPK: unwraps the batch key file. */
+  factoryKbpk: 'factory transport KBPK',
+  ssdMaster: (role: 'ENC' | 'MAC' | 'DEK') => `SSD master ${role}`,
+} as const;
 
 export interface DemoParties {
   readonly hsm: SoftwareHsm;
@@ -26,12 +34,11 @@ export interface DemoParties {
   readonly ctx: (tenant: string) => OperationContext;
   /** The transport KEK in the clear: the card manufacturer's copy (the factory wraps batch keys under it). */
   readonly manufacturerKek: Uint8Array;
-  /** The operator's copy of the KEK in the HSM (usage K1: unwraps the key file's TR-31 blocks). */
-  readonly transportKek: string;
   readonly issuer: IssuerPersonalizationKeys;
+  /** The bank's SSD master keys (B3): each SE's SSD keys are diversified from them. */
+  readonly ssdMasters: { readonly enc: string; readonly mac: string; readonly dek: string };
   readonly caSpki: Uint8Array;
   readonly caIndex: number;
-  readonly panIndexKey: string;
 }
 
 function component(key: Uint8Array, custodian: CustodianCredential, algorithm: 'T' | 'A'): KeyComponentInput {
@@ -59,18 +66,26 @@ export async function holdCeremony(db: StoreDb): Promise<DemoParties> {
   const lmkKcv = lmk.kcv;
   const hsm = new SoftwareHsm({ lmk, store, audit });
   const manufacturerKek = new Uint8Array(randomBytes(32));
-  const transportKek = await hsm.importComponents(
-    { usage: 'K1', algorithm: 'A', modeOfUse: 'D', exportability: 'N', length: 32, owner: DEMO_TENANTS.tsm, label: 'transport KEK (card manufacturer)' },
-    split(manufacturerKek, custodians, 'A'), ctx(DEMO_TENANTS.tsm));
+  await hsm.importComponents(
+    { usage: 'K1', algorithm: 'A', modeOfUse: 'D', exportability: 'N', length: 32, owner: DEMO_TENANTS.mno, label: DEMO_KEYS.factoryKbpk },
+    split(manufacturerKek, custodians, 'A'), ctx(DEMO_TENANTS.mno));
+  // The SSD key handover KBPK, entered by the same two custodians into both tenants (docs/provisioning.md).
+  const handover = new Uint8Array(randomBytes(32));
+  for (const [owner, other] of [[DEMO_TENANTS.mno, DEMO_TENANTS.bank], [DEMO_TENANTS.bank, DEMO_TENANTS.mno]] as const) {
+    await hsm.importComponents({ usage: 'K1', algorithm: 'A', modeOfUse: 'B', exportability: 'N', length: 32, owner, label: handoverKbpkLabel(other) }, split(handover, custodians, 'A'), ctx(owner));
+  }
+  handover.fill(0);
   const caIndex = 0x92;
   const ca = await hsm.generateKeyPair({ algorithm: 'R', size: 1408, usage: 'S1', owner: DEMO_TENANTS.scheme, label: 'demo payment-system CA' }, ctx(DEMO_TENANTS.scheme));
   const caSpki = await hsm.exportPublicKey(ca.id, ctx(DEMO_TENANTS.scheme));
-  const issuer = await createPaymentIssuer(hsm, ctx(DEMO_TENANTS.tsm), {
-    ca: { key: ca.id, ctx: ctx(DEMO_TENANTS.scheme), index: caIndex }, issuerIdentifier: DEMO_BIN, expiry: '1230', label: 'demo bank',
-  });
+  const bank = ctx(DEMO_TENANTS.bank);
+  const issuer = await createPaymentIssuer(hsm, bank, { ca: { key: ca.id, ctx: ctx(DEMO_TENANTS.scheme), index: caIndex }, issuerIdentifier: DEMO_BIN, expiry: '1230', label: 'demo bank' });
+  const master = async (role: 'ENC' | 'MAC' | 'DEK'): Promise<string> =>
+    (await hsm.generateKey({ usage: 'B3', algorithm: 'A', modeOfUse: 'X', exportability: 'N', length: 16, owner: DEMO_TENANTS.bank, label: DEMO_KEYS.ssdMaster(role) }, bank)).id;
+  const ssdMasters = { enc: await master('ENC'), mac: await master('MAC'), dek: await master('DEK') };
   // Made beforehand, as docs/service.md §1 advises: the service finds it by label.
-  const panIndexKey = await hsm.generateKey({ usage: 'M7', algorithm: 'H', modeOfUse: 'C', exportability: 'N', length: 32, owner: DEMO_TENANTS.tsm, label: PAN_INDEX_LABEL }, ctx(DEMO_TENANTS.tsm));
-  return { hsm, lmkKcv, ctx, manufacturerKek, transportKek: transportKek.id, issuer, caSpki, caIndex, panIndexKey: panIndexKey.id };
+  await hsm.generateKey({ usage: 'M7', algorithm: 'H', modeOfUse: 'C', exportability: 'N', length: 32, owner: DEMO_TENANTS.bank, label: PAN_INDEX_LABEL }, bank);
+  return { hsm, lmkKcv, ctx, manufacturerKek, issuer, ssdMasters, caSpki, caIndex };
 }
 
 /** The demo bank's BIN: every demo PAN starts with it (the issuer certificate's identifier). */

@@ -1,22 +1,23 @@
 /**
- * `opentsm demo`: the whole chain on this machine with nothing to configure — a key ceremony, a batch
- * of phones from the card factory, the TSM service on a loopback port, a payment card deployed to each
- * phone through its Secure Element's secure channel with HSM-prepared data, then each phone taps a POS
- * terminal that authorizes over the service's API (the issuer verifies in the HSM) and the wallet
- * delivers the issuer's answer to the card. Returns a summary.
+ * `opentsm demo`: the whole chain on this machine with nothing to configure (issue 6, "The demo") — a
+ * key ceremony; the TSM on a loopback port; the MNO registers a batch of phones over the API; the
+ * bank creates its payment services and deploys a card to every phone (each deploy a durable job:
+ * the bank's SSD created and handed over, the applet installed and personalized through the SSD's
+ * SCP03 channel over the wallet relay, the PPSE entry and the ARA-M rule); every phone taps a POS
+ * terminal that authorizes over the issuer API; one phone is reported lost and recovered. Returns a summary.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PosTerminal, caKeyFromSpki, deliverIssuerUpdate, type TerminalOutcome } from '../../device/index.ts';
 import { closeDatabase, migrateToLatest, openDatabase } from '../../store/index.ts';
+import type { ApiJob } from '../../tsm/index.ts';
 import type { CalcResult } from '../calc/result.ts';
 import type { Output } from '../gp/output.ts';
-import { DEMO_TENANTS, holdCeremony, type DemoParties } from './ceremony.ts';
-import { manufacturePhones, type DemoFleet, type DemoPhone } from './phones.ts';
-import { DEMO_PRODUCTS, deployCard } from './provision.ts';
-import { startDemoService, type DemoService } from './service.ts';
+import type { RegisteredPhone } from '../fleet/operator.ts';
+import { DEMO_PRODUCTS, demoCard } from './cards.ts';
 import { percentile, runStage, type StageResult } from './steps.ts';
+import { startDemoWorld, type DemoWorld } from './world.ts';
 
 export interface DemoOptions {
   readonly phones: number;
@@ -35,29 +36,56 @@ function today(): string {
   return new Date().toISOString().slice(2, 10).replaceAll('-', '');
 }
 
+/** Deploys the card of `phone` through the SP API and waits for its job; throws unless it succeeded. */
+export async function deployPhone(world: DemoWorld, phone: RegisteredPhone): Promise<ApiJob> {
+  const i = phone.phone.index;
+  const { job } = await world.sp.deploy(world.serviceIds[i % DEMO_PRODUCTS.length]!, { subscriptionId: phone.subscriptionAlias, card: demoCard(i), validitySeconds: 600 }, `demo-deploy-${phone.phone.seId}`);
+  const ended = await world.sp.waitForJob(job.jobId, { timeoutMs: 120_000, intervalMs: 10 });
+  if (ended.state !== 'succeeded') throw new Error(`deploy ${ended.state} at ${ended.error?.step ?? '?'}: ${ended.error?.code ?? ''}${ended.error?.sw === undefined ? '' : ` ${ended.error.sw}`}`);
+  return ended;
+}
+
 /** One tap of `phone` at `terminal`, then the wallet's issuer update when the issuer answered. */
-async function tapAndUpdate(terminal: PosTerminal, phone: DemoPhone): Promise<TerminalOutcome> {
-  const outcome = await terminal.transact(phone.transport, { amount: 1250 + phone.index, currency: 978, country: 250, date: today() });
+async function tapAndUpdate(terminal: PosTerminal, phone: RegisteredPhone): Promise<TerminalOutcome> {
+  const outcome = await terminal.transact(phone.phone.transport, { amount: 1250 + phone.phone.index, currency: 978, country: 250, date: today() });
   if (outcome.kind === 'approved') {
-    const update = await deliverIssuerUpdate(phone.transport, outcome.aid, outcome.authorization);
+    const update = await deliverIssuerUpdate(phone.phone.transport, outcome.aid, outcome.authorization);
     if (!update.completed) throw new Error('the card refused the issuer update');
   }
   return outcome;
 }
 
+/**
+ * The MNO reports `phone`'s SE lost (GP reason 22), then recovered (121): the TSM fans each out to
+ * the bank's instance on it (a lock, then an unlock job through the ISD); the tap after each.
+ */
+async function lostAndRecovered(world: DemoWorld, terminal: PosTerminal, phone: RegisteredPhone): Promise<string> {
+  const notify = async (newStatus: 'SUSPENDED' | 'ACTIVATED', reason: number): Promise<void> => {
+    await world.mno.call('POST', '/v1/mno/notifications', { kind: 'HandleSEStatusChangeNotification', seId: phone.phone.seId, newStatus, reason });
+    await world.tsm.engine.idle();
+  };
+  await notify('SUSPENDED', 22);
+  const whileLost = await terminal.transact(phone.phone.transport, { amount: 990, currency: 978, country: 250, date: today() });
+  await notify('ACTIVATED', 121);
+  const recovered = await tapAndUpdate(terminal, phone);
+  return `reported lost (22): tap ${whileLost.kind}; recovered (121): tap ${recovered.kind}`;
+}
+
 /** Deploys to every phone, then taps every deployed one; the summary. */
-async function deployAndTap(out: Output, parties: DemoParties, fleet: DemoFleet, service: DemoService, options: DemoOptions): Promise<CalcResult> {
-  const deploy = await runStage(out, 'deploying payment cards', fleet.phones, options.concurrency, (phone) => deployCard(parties, fleet, service, phone));
-  const deployed = fleet.phones.filter((_, i) => deploy.results[i]!.ok);
+async function deployAndTap(out: Output, world: DemoWorld, options: DemoOptions): Promise<CalcResult> {
+  const deploy = await runStage(out, 'deploying payment cards', world.phones, options.concurrency, (phone) => deployPhone(world, phone));
+  const deployed = world.phones.filter((_, i) => deploy.results[i]!.ok);
+  const { parties } = world;
   const caKeys = DEMO_PRODUCTS.map((p) => caKeyFromSpki(p.aid.subarray(0, 5), parties.caIndex, parties.caSpki));
-  const terminal = new PosTerminal({ caKeys, supportedAids: DEMO_PRODUCTS.map((p) => p.aid), authorizer: service.authorizer });
+  const terminal = new PosTerminal({ caKeys, supportedAids: DEMO_PRODUCTS.map((p) => p.aid), authorizer: world.authorizer });
   const taps = await runStage(out, 'tapping at the POS', deployed, options.concurrency, (phone) => tapAndUpdate(terminal, phone));
   const outcomes = taps.results.flatMap((r) => (r.ok ? [r.value] : []));
   const firstError = [...deploy.results, ...taps.results].find((r) => !r.ok);
+  const lostStolen = deployed[0] === undefined ? 'no card deployed' : await lostAndRecovered(world, terminal, deployed[0]);
   return {
-    phones: fleet.phones.length,
+    phones: world.phones.length,
     deployed: deployed.length,
-    failed: fleet.phones.length - deployed.length,
+    failed: world.phones.length - deployed.length,
     deployLatency: latencies(deploy),
     deploysPerSecond: (deployed.length / deploy.seconds).toFixed(1),
     transactions: taps.results.length,
@@ -65,6 +93,7 @@ async function deployAndTap(out: Output, parties: DemoParties, fleet: DemoFleet,
     fddaVerified: outcomes.filter((o) => o.kind !== 'error' && o.oda.kind === 'fdda-ok').length,
     declined: outcomes.filter((o) => o.kind !== 'approved').length + taps.results.filter((r) => !r.ok).length,
     transactionLatency: latencies(taps),
+    lostStolen,
     ...(firstError !== undefined && !firstError.ok ? { firstError: firstError.error } : {}),
   };
 }
@@ -76,22 +105,12 @@ export async function runDemo(out: Output, options: DemoOptions): Promise<CalcRe
   const db = await openDatabase(join(dir, 'opentsm.db'));
   try {
     await migrateToLatest(db);
-    out.err('key ceremony: two custodians form the LMK from components; transport KEK, CA and issuer keys in the HSM');
-    const parties = await holdCeremony(db);
+    const world = await startDemoWorld(db, { phones: options.phones, jobConcurrency: Math.max(4, options.concurrency), say: (line) => out.err(line) });
     try {
-      out.err(`  LMK KCV ${parties.lmkKcv}`);
-      const fleet = await manufacturePhones(parties, options.phones);
-      out.err(`card factory: ${fleet.phones.length} embedded SEs with the payment package; batch master keys imported from TR-31 blocks`);
-      const service = await startDemoService(db, parties.hsm, DEMO_TENANTS.tsm);
-      try {
-        out.err(`TSM service: ${service.baseUrl} (issuer routes; plain HTTP on loopback for the demo)`);
-        const summary = await deployAndTap(out, parties, fleet, service, options);
-        return { ...summary, seconds: ((performance.now() - started) / 1000).toFixed(1) };
-      } finally {
-        await service.close();
-      }
+      const summary = await deployAndTap(out, world, options);
+      return { ...summary, seconds: ((performance.now() - started) / 1000).toFixed(1) };
     } finally {
-      parties.hsm.close();
+      await world.close();
     }
   } finally {
     await closeDatabase(db);

@@ -1,0 +1,47 @@
+/**
+ * The demo bank's two card products (docs/payment-application.md §2) as TSM services, and the card
+ * record each phone gets: phones alternate between the Visa-style and the Mastercard-style product.
+ */
+import { toHex } from '../../bytes/index.ts';
+import { MASTERCARD_STYLE_AID, PAYMENT_LOAD_FILE_AID, PAYMENT_MODULE_AID, VISA_STYLE_AID } from '../../se/index.ts';
+import type { PaymentCardRecord } from '../../tsm/index.ts';
+import { DEMO_BIN } from './ceremony.ts';
+
+export const DEMO_PRODUCTS = [
+  { name: 'Demo Bank Visa debit', aid: VISA_STYLE_AID, profile: 'visa-18', flow: 'gpo', label: 'DEMO BANK VISA' },
+  { name: 'Demo Bank Mastercard', aid: MASTERCARD_STYLE_AID, profile: 'mastercard-17', flow: 'generate-ac', label: 'DEMO BANK MC' },
+] as const;
+
+/** The bank's SSD on every SE, and its key version after the handover. */
+export const DEMO_SSD = { aid: 'A000000151535350440001', kvn: 0x30 } as const;
+
+/** SHA-256 of the demo wallet app's signing certificate (the ARA-M rule's DeviceAppID). */
+export const DEMO_WALLET_CERT_HASH = '5A'.repeat(32);
+
+/** The flavour of `product` for the fleet's platform: the preloaded payment package, the bank's SSD. */
+export function demoFlavour(product: (typeof DEMO_PRODUCTS)[number], platform: string): Record<string, unknown> {
+  return {
+    platform, package: { loadFileAid: toHex(PAYMENT_LOAD_FILE_AID), moduleAid: toHex(PAYMENT_MODULE_AID) }, instanceAid: toHex(product.aid),
+    privileges: '00', ssd: { ...DEMO_SSD }, personalization: 'payment',
+  };
+}
+
+/** The card record of phone `index` (a demo PAN under the bank's BIN, Luhn-valid). */
+export function demoCard(index: number): Omit<PaymentCardRecord, 'pin'> {
+  const product = DEMO_PRODUCTS[index % DEMO_PRODUCTS.length]!;
+  return {
+    pan: luhn(`${DEMO_BIN}${String(index + 1).padStart(9, '0')}`), psn: '01', expiry: '301231', profile: product.profile, flow: product.flow,
+    issuerCountry: '250', label: product.label, priority: 1, keyDerivationIndex: 1,
+  };
+}
+
+/** `digits` with its Luhn check digit appended (ISO/IEC 7812-1 Annex B). */
+function luhn(digits: string): string {
+  let sum = 0;
+  for (let i = 0; i < digits.length; i++) {
+    let d = Number(digits[digits.length - 1 - i]);
+    if (i % 2 === 0) d = d * 2 > 9 ? d * 2 - 9 : d * 2;
+    sum += d;
+  }
+  return `${digits}${(10 - (sum % 10)) % 10}`;
+}
