@@ -13,6 +13,8 @@ import { apiClientTests } from './suite/api-clients.ts';
 import { jobTests } from './suite/jobs.ts';
 import { auditChainTests } from './suite/audit-chain.ts';
 import { concurrencyTests, hostileStringTests, repositoryTests, transactionTests } from './suite/robustness.ts';
+import { provisioningStoreSuite } from './suite/provisioning.ts';
+import { registryStoreTests } from '../tsm/registry/store-suite.ts';
 
 export type { StoreFactory } from './suite/fixtures.ts';
 
@@ -34,5 +36,7 @@ export function storeSuite(name: string, open: StoreFactory, options: { readonly
     apiClientTests(open);
     jobTests(open);
     auditChainTests(open);
+    registryStoreTests(open);
+    provisioningStoreSuite(open);
   });
 }
