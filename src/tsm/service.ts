@@ -8,7 +8,8 @@ import type { Logger } from 'pino';
 import type { Hsm } from '../hsm/index.ts';
 import type { StoreDb } from '../store/index.ts';
 import { checkEligibility, findService } from './catalog/index.ts';
-import { buildApp, type AppDeps, type TsmApp } from './http/app.ts';
+import { buildApp, type ApiCall, type AppDeps, type TsmApp } from './http/app.ts';
+import type { AuditEntry, AuditLog } from './audit/index.ts';
 import { PanIndexKeys } from './http/tenant-keys.ts';
 import { JobEngine } from './jobs/index.ts';
 import { HsmPayloadCipher } from './protection/index.ts';
@@ -28,6 +29,22 @@ export interface TsmServiceOptions {
   readonly jobs?: { readonly concurrency?: number; readonly pollIntervalMs?: number };
   readonly relay?: RelayHubOptions;
   readonly webhooks?: Partial<Omit<WebhookDispatcherOptions, 'db' | 'hsm'>>;
+  /**
+   * The chained audit log (docs/audit.md): every API call, job step and MNO notification is
+   * appended to it (the HSM's own events reach it through a ChainAuditSink given to the HSM).
+   */
+  readonly audit?: AuditLog;
+}
+
+/**
+ * Appends to the chained log without holding the caller up: the entry is queued in order (the log
+ * serializes its appends); a failed append is logged — the operator's alert — never thrown into a
+ * request or a job that already happened.
+ */
+function auditFeed(log: AuditLog, logger: Logger | undefined): (entry: AuditEntry) => void {
+  return (entry) => {
+    log.append(entry).catch((e: unknown) => logger?.error({ err: e instanceof Error ? e.message : 'error', action: entry.action }, 'audit append failed'));
+  };
 }
 
 /** A TSM: build it with `TsmService.create`, then `listen`, and `close` when done. */
@@ -62,6 +79,7 @@ export class TsmService {
       panIndexKey: (ctx) => panIndexKeys.keyOf(ctx),
     };
     const webhooks = new WebhookDispatcher({ db, hsm, now, ...options.webhooks, ...(options.logger === undefined ? {} : { logger: options.logger }) });
+    const audit = options.audit === undefined ? undefined : auditFeed(options.audit, options.logger);
     const toWebhooks = jobEventHook(webhooks, (e) => options.logger?.error({ err: e instanceof Error ? e.message : 'error' }, 'webhook enqueue failed'));
     const links = new CardLinks(relay);
     const late: { provisioning?: ProvisioningService } = {};
@@ -71,6 +89,10 @@ export class TsmService {
       onEvent: (event) => {
         late.provisioning?.onJobEvent(event);
         toWebhooks(event);
+        audit?.({
+          tenant: event.job.tenant, actor: `job:${event.job.id}`, kind: 'job-step', action: event.step === undefined ? `job-${event.type}` : `${event.type}:${event.step}`,
+          subjects: [event.job.id, event.job.seId], result: event.state ?? 'ok', requestId: event.job.id, detail: { kind: event.job.kind, attempt: event.job.attempt },
+        });
       },
       onError: (e) => options.logger?.error({ err: e instanceof Error ? e.message : 'error' }, 'job engine'),
     });
@@ -79,12 +101,22 @@ export class TsmService {
     const relayTokens = new RelayTokens(hsm);
     const registryHooks: RegistryHooks = {
       seStatusChanged: async (change) => {
-        await provisioning.seStatusChanged({ seId: change.seId, to: change.to, ...(change.reason === undefined ? {} : { reason: change.reason }), notificationId: change.notificationId });
+        const jobs = await provisioning.seStatusChanged({ seId: change.seId, to: change.to, ...(change.reason === undefined ? {} : { reason: change.reason }), notificationId: change.notificationId });
+        audit?.({
+          tenant: change.mno, actor: 'registry', kind: 'notification', action: change.kind, subjects: [change.notificationId, change.seId], result: change.to,
+          detail: { from: change.from, to: change.to, reason: change.reason ?? null, jobs: jobs.map((j) => j.id) },
+        });
       },
     };
     const app = buildApp({
       db, hsm, config: options.config, ...(options.https === undefined ? {} : { https: options.https }), ...(options.logger === undefined ? {} : { logger: options.logger }),
       ...(options.clock === undefined ? {} : { clock: options.clock }), registryHooks,
+      ...(audit === undefined ? {} : {
+        onApiCall: (call: ApiCall) => audit({
+          tenant: call.tenant ?? 'anonymous', actor: call.clientId ?? 'anonymous', kind: 'api-call', action: call.operationId, subjects: call.subjects,
+          result: String(call.status), requestId: call.requestId,
+        }),
+      }),
       instances: {
         provisioning, jobs: engine,
         resolveSubscription: (alias) => resolveSubscription(db, alias),

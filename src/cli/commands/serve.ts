@@ -5,11 +5,17 @@
  * job engine, the wallet relay on /v1/relay and webhooks. `opentsm serve client add|list|disable`
  * manages the API clients; a new client's secret is printed once and stored only as a keyed hash.
  */
+import { join } from 'node:path';
 import type { Command } from 'commander';
-import type { Hsm } from '../../hsm/index.ts';
+import type { Logger } from 'pino';
+import type { AuditSink, Hsm } from '../../hsm/index.ts';
 import { Pkcs11Hsm } from '../../hsm/index.ts';
 import { appendAuditEvent, closeDatabase, keyRecordStore, listApiClients, migrateToLatest, openDatabase, setApiClientDisabled, type StoreDb } from '../../store/index.ts';
-import { addApiClient, createLogger, envLayer, fileLayer, readTls, resolveConfig, TsmService, type ConfigLayer, type ServiceConfig, type TsmApp } from '../../tsm/index.ts';
+import {
+  addApiClient, createLogger, envLayer, fileLayer, readTls, resolveConfig, TsmService, ChainAuditSink, CheckpointDirectory, findAuditKeys, openAuditLog, startCheckpoints,
+  type AuditLog, type ConfigLayer, type ServiceConfig, type TsmApp,
+} from '../../tsm/index.ts';
+import { CHECKPOINTS_ENV, DEFAULT_CHECKPOINT_DIR } from '../audit/session.ts';
 import { CliError } from '../errors.ts';
 import { processOutput } from '../gp/output.ts';
 import { HsmSession, narrowKeyAttributes, storeUrl } from '../hsm/context.ts';
@@ -67,10 +73,10 @@ export interface ServiceBackends {
   close(): Promise<void>;
 }
 
-/** Opens the configured HSM and store (migrated). */
-export async function openBackends(config: ServiceConfig): Promise<ServiceBackends> {
+/** Opens the configured HSM and store (migrated); the HSM's events also go to `chain` when given. */
+export async function openBackends(config: ServiceConfig, chain?: AuditSink): Promise<ServiceBackends> {
   if (config.hsm.backend === 'software') {
-    const session = await HsmSession.open({ dataDir: config.dataDir, db: config.db, lmkFile: config.hsm.lmkFile, tenant: 'operator' }, processOutput());
+    const session = await HsmSession.open({ dataDir: config.dataDir, db: config.db, lmkFile: config.hsm.lmkFile, tenant: 'operator', chain }, processOutput());
     return { hsm: session.hsm, db: session.db, close: () => session.close() };
   }
   const db = await openDatabase(config.db ?? storeUrl(config.dataDir!));
@@ -79,7 +85,13 @@ export async function openBackends(config: ServiceConfig): Promise<ServiceBacken
     const hsm = await Pkcs11Hsm.open({
       ...(config.hsm.module === undefined ? {} : { module: config.hsm.module }),
       tokenLabel: config.hsm.token, pin: { file: config.hsm.pinFile },
-      audit: { record: async (event) => void (await appendAuditEvent(db, event)) }, store: keyRecordStore(db, narrowKeyAttributes),
+      audit: {
+        record: async (event) => {
+          await appendAuditEvent(db, event);
+          await chain?.record(event);
+        },
+      },
+      store: keyRecordStore(db, narrowKeyAttributes),
     });
     return { hsm, db, close: async () => { hsm.close(); await closeDatabase(db); } };
   } catch (e) {
@@ -102,14 +114,50 @@ export interface StartOptions {
   readonly jobConcurrency?: number;
 }
 
-/** Starts the service of `config` (API, job engine, relay, webhooks) and resolves once it listens. */
+/** The audit checkpoints' directory: DATA_DIR/audit-checkpoints (as `opentsm audit`), or OPENTSM_AUDIT_CHECKPOINTS. */
+function checkpointDir(config: ServiceConfig): string | undefined {
+  const given = process.env[CHECKPOINTS_ENV];
+  if (given !== undefined && given !== '') return given;
+  return config.dataDir === undefined ? undefined : join(config.dataDir, DEFAULT_CHECKPOINT_DIR);
+}
+
+/**
+ * The chained audit log of a running service (docs/audit.md): the HSM's events through `sink`, the
+ * service's API calls, job steps and notifications through TsmService, a signed checkpoint every
+ * minute (and at stop) outside the database when there is a directory for them.
+ */
+async function startAudit(backends: ServiceBackends, sink: ChainAuditSink, dir: string | undefined, logger: Logger): Promise<{ log: AuditLog; stop(): Promise<void> }> {
+  const log = await openAuditLog(backends.db, backends.hsm, { setup: true });
+  await sink.bind(log);
+  if (dir === undefined) {
+    logger.warn('audit: no data directory, so no checkpoint directory: set OPENTSM_AUDIT_CHECKPOINTS to have the chain\'s head signed outside the database');
+    return { log, stop: () => Promise.resolve() };
+  }
+  const { signingKey } = await findAuditKeys(backends.hsm);
+  const schedule = startCheckpoints(log, backends.hsm, signingKey, new CheckpointDirectory(dir), {
+    intervalMs: 60_000, onError: (e) => logger.error({ err: e instanceof Error ? e.message : 'error' }, 'audit checkpoint failed'),
+  });
+  return {
+    log,
+    stop: async () => {
+      await schedule.stop();
+      await schedule.now().catch((e: unknown) => logger.error({ err: e instanceof Error ? e.message : 'error' }, 'final audit checkpoint failed'));
+    },
+  };
+}
+
+/** Starts the service of `config` (API, job engine, relay, webhooks, audit chain) and resolves once it listens. */
 export async function startService(config: ServiceConfig, options: StartOptions = {}): Promise<RunningService> {
-  const backends = await openBackends(config);
+  const sink = new ChainAuditSink();
+  const backends = await openBackends(config, sink);
+  const logger = createLogger(config.logLevel);
   let service: TsmService | undefined;
+  let audit: { log: AuditLog; stop(): Promise<void> } | undefined;
   try {
+    audit = await startAudit(backends, sink, checkpointDir(config), logger);
     const https = config.tls === undefined ? undefined : readTls(config.tls);
     service = await TsmService.create({
-      db: backends.db, hsm: backends.hsm, config, logger: createLogger(config.logLevel),
+      db: backends.db, hsm: backends.hsm, config, logger, audit: audit.log,
       ...(https === undefined ? {} : { https }),
       ...(options.jobConcurrency === undefined ? {} : { jobs: { concurrency: options.jobConcurrency } }),
     });
@@ -117,9 +165,18 @@ export async function startService(config: ServiceConfig, options: StartOptions 
     const url = new URL(address);
     if (https !== undefined) url.protocol = 'https:';
     const running = service;
-    return { url: url.toString().replace(/\/$/, ''), app: running.app, service: running, close: async () => { await running.close(); await backends.close(); } };
+    const auditing = audit;
+    return {
+      url: url.toString().replace(/\/$/, ''), app: running.app, service: running,
+      close: async () => {
+        await running.close();
+        await auditing.stop();
+        await backends.close();
+      },
+    };
   } catch (e) {
     await service?.close().catch(() => undefined);
+    await audit?.stop().catch(() => undefined);
     await backends.close();
     throw e;
   }

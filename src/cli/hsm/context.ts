@@ -33,6 +33,8 @@ export interface HsmOptions {
   readonly tenant?: string | undefined;
   readonly stdinSecrets?: boolean | undefined;
   readonly json?: boolean | undefined;
+  /** A second sink for the HSM's events besides the store's trail: the chained audit log (`opentsm serve`). */
+  readonly chain?: AuditSink | undefined;
 }
 
 /** The environment variables of the location options. */
@@ -204,7 +206,13 @@ export class HsmSession {
     const db = await openStore(where);
     try {
       const store: KeyRecordStore = keyRecordStore(db, narrowKeyAttributes);
-      const audit: AuditSink = { record: async (event) => void (await appendAuditEvent(db, event)) };
+      const chain = options.chain;
+      const audit: AuditSink = {
+        record: async (event) => {
+          await appendAuditEvent(db, event);
+          await chain?.record(event);
+        },
+      };
       return new HsmSession(new SoftwareHsm({ lmk: lmks[0]!, previousLmks: lmks.slice(1), store, audit }), db, options, out);
     } catch (e) {
       await closeDatabase(db);

@@ -43,8 +43,24 @@ export interface AppDeps {
   readonly https?: { readonly key: string | Uint8Array; readonly cert: string | Uint8Array };
   /** What MNO notifications fan out to (tsm/registry hooks.ts); without it they are only recorded. */
   readonly registryHooks?: RegistryHooks;
+  /**
+   * Told of every answered request on a declared route (after the answer is sent): the audit log's
+   * feed of API calls. Ids from the path are the subjects; bodies are never passed.
+   */
+  readonly onApiCall?: (call: ApiCall) => void;
   /** The SP's instance and job routes need the provisioning side (TsmService gives it). */
   readonly instances?: InstanceRouteDeps;
+}
+
+/** An answered API call, for the audit log. */
+export interface ApiCall {
+  readonly operationId: string;
+  readonly status: number;
+  readonly tenant: string | undefined;
+  readonly clientId: string | undefined;
+  readonly requestId: string;
+  /** The path parameters (ids: instance, job, SE, service…). */
+  readonly subjects: readonly string[];
 }
 
 /** The app's Fastify instance (HTTP or HTTPS). */
@@ -81,6 +97,7 @@ function register(app: FastifyInstance, route: RouteSpec, deps: AppDeps): void {
       response,
     },
     ...(route.roles === 'public' ? {} : { onRequest: authHook(deps.db, deps.hsm, route.roles) }),
+    config: { operationId: route.operationId },
     handler: route.handler,
   });
 }
@@ -111,6 +128,20 @@ export function buildApp(deps: AppDeps): TsmApp {
     done();
   });
   app.addHook('onResponse', logRequest);
+  const onApiCall = deps.onApiCall;
+  if (onApiCall !== undefined) {
+    app.addHook('onResponse', (request, reply, done) => {
+      const operationId = (request.routeOptions.config as { operationId?: unknown } | undefined)?.operationId;
+      if (typeof operationId === 'string' && operationId !== 'GetOpenApiDocument' && request.routeOptions.url !== '/healthz' && request.routeOptions.url !== '/readyz') {
+        const params = (request.params ?? {}) as Record<string, unknown>;
+        onApiCall({
+          operationId, status: reply.statusCode, tenant: request.principal?.tenant, clientId: request.principal?.clientId, requestId: request.id,
+          subjects: Object.values(params).filter((v): v is string => typeof v === 'string').map((v) => v.slice(0, 128)),
+        });
+      }
+      done();
+    });
+  }
   app.setErrorHandler(handleError);
   app.setNotFoundHandler(handleNotFound);
 
@@ -120,7 +151,8 @@ export function buildApp(deps: AppDeps): TsmApp {
   };
   const routes: RouteSpec[] = [...healthRoutes(deps.db, deps.hsm), ...issuerRoutes(services), ...mnoRoutes(services), ...catalogRoutes(services)];
   routes.push(...webhookRoutes(services));
-  if (deps.instances !== undefined) routes.push(...instanceRoutes(services, deps.instances), ...relayTokenRoutes(services, deps.instances.relayToken));
+  const instances = deps.instances;
+  if (instances !== undefined) routes.push(...instanceRoutes(services, instances), ...relayTokenRoutes(services, (seId) => instances.relayToken(seId)));
   const openapi: RouteSpec = {
     method: 'GET', url: '/openapi.json', operationId: 'GetOpenApiDocument', tags: ['operations'], roles: 'public',
     summary: 'This API as an OpenAPI 3.1 document', schema: { response: { 200: { type: 'object', additionalProperties: true } } },

@@ -85,6 +85,14 @@ describe('over a socket', () => {
       } finally {
         await service.close();
       }
+      // the service chained every API call and HSM event and signed its head at stop: `opentsm audit verify` agrees
+      const verified = await runCli(['audit', 'verify', '--data-dir', data, '--json']);
+      assert.equal(verified.code, 0, verified.stderr);
+      const report = JSON.parse(verified.stdout) as { ok: boolean; verified: number; checkpoints: { valid: number }; findings: unknown[] };
+      assert.equal(report.ok, true);
+      assert.ok(report.verified > 3, `records chained: ${verified.stdout}`);
+      assert.ok(report.checkpoints.valid >= 1, `a checkpoint was written at stop: ${verified.stdout}`);
+      assert.deepEqual(report.findings, []);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
