@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { registerAudit } from './audit.ts';
 import { registerCalc } from './calc.ts';
 import { registerDemo } from './demo.ts';
+import { registerFleet } from './fleet.ts';
 import { registerGp } from './gp.ts';
 import { registerHsm } from './hsm.ts';
 import { registerIssuer } from './issuer.ts';
@@ -14,6 +15,7 @@ export function registerCommands(program: Command): void {
   registerAudit(program);
   registerCalc(program);
   registerDemo(program);
+  registerFleet(program);
   registerGp(program);
   registerHsm(program);
   registerIssuer(program);
