@@ -6,6 +6,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { pino } from 'pino';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
@@ -13,10 +14,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { toHex } from '../../src/bytes/index.ts';
 import { demoCard } from '../../src/cli/demo/cards.ts';
-import { DEMO_TENANTS } from '../../src/cli/demo/ceremony.ts';
+import { DEMO_TENANTS, holdCeremony } from '../../src/cli/demo/ceremony.ts';
 import { startDemoWorld, type DemoWorld } from '../../src/cli/demo/world.ts';
 import { closeDatabase, migrateToLatest, openDatabase, type StoreDb } from '../../src/store/index.ts';
-import { addApiClient } from '../../src/tsm/index.ts';
+import { addApiClient, TsmService } from '../../src/tsm/index.ts';
+import { selfSignedCertificate } from '../tsm/http/self-signed.ts';
 import { forms, json, runCli } from './cli-helpers.ts';
 
 describe('opentsm fleet', () => {
@@ -118,6 +120,22 @@ describe('opentsm fleet', () => {
     assert.match(r.stderr, /importing the batch keys: POST \/v1\/mno\/batches: 404 .*--kbpk names the transport KBPK in the MNO tenant, "no such KBPK".*\[ERR_TSM_NOT_FOUND\]/);
   });
 
+  it('says when the KEK is not the KBPK\'s counterpart, and when the prefix was used before', { timeout: 30_000 }, async () => {
+    const other = file('other.hex', `${'5A'.repeat(32)}\n`);
+    const wrong = await runCli(['fleet', ...flags('wrongkek'), '--kek-file', other, '--phones', '1', '--duration', '1']);
+    assert.equal(wrong.code, 1);
+    assert.match(wrong.stderr, /opentsm: importing the batch keys: POST \/v1\/mno\/batches: 400 .*not a valid key block under the KBPK.*--kek-file must hold its clear counterpart/);
+    const again = await runCli(['fleet', ...flags('short'), '--phones', '1', '--duration', '1']);
+    assert.equal(again.code, 1);
+    assert.match(again.stderr, /opentsm: registering the SEs: .*short-00001.*run each fleet with a new --prefix/);
+  });
+
+  it('documents its flags and where the secrets go', async () => {
+    const r = await runCli(['fleet', '--help']);
+    assert.equal(r.code, 0);
+    for (const flag of ['--url', '--phones', '--token-file', '--kek-file', '--kbpk', '--prefix', '--ca', '--duration', '--json', 'OPENTSM_MNO_TOKEN']) assert.ok(r.stdout.includes(flag), flag);
+  });
+
   it('says a TSM is unreachable', async () => {
     const server = createServer();
     server.listen(0, '127.0.0.1');
@@ -128,5 +146,40 @@ describe('opentsm fleet', () => {
     const r = await runCli(['fleet', ...flags('bad'), '--url', `http://127.0.0.1:${port}`, '--phones', '1', '--duration', '1']);
     assert.equal(r.code, 1);
     assert.match(r.stderr, new RegExp(`cannot reach the TSM at http://127\\.0\\.0\\.1:${port}: ECONNREFUSED \\[ERR_TSM_UNREACHABLE\\]`));
+  });
+});
+
+describe('opentsm fleet over https with a private CA', () => {
+  it('calls the API and connects the relay over TLS with --ca; says to give --ca without it', { timeout: 120_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'opentsm-fleet-tls-'));
+    const db = await openDatabase(join(dir, 'opentsm.db'));
+    await migrateToLatest(db);
+    const parties = await holdCeremony(db);
+    const { cert, key } = selfSignedCertificate();
+    const tsm = await TsmService.create({ db, hsm: parties.hsm, config: { bodyLimit: 65_536, logLevel: 'warn' }, logger: pino({ level: 'silent' }), https: { cert, key } });
+    try {
+      await tsm.listen({ host: '127.0.0.1', port: 0 });
+      const url = `https://localhost:${(tsm.app.server.address() as AddressInfo).port}`;
+      const write = (name: string, text: string): string => {
+        writeFileSync(join(dir, name), text, { mode: 0o600 });
+        return join(dir, name);
+      };
+      const token = write('mno.token', (await addApiClient(db, parties.hsm, { tenant: DEMO_TENANTS.mno, role: 'mno' })).token);
+      const kek = write('kek.hex', toHex(parties.manufacturerKek));
+      const ca = write('ca.pem', cert);
+      const args = ['fleet', '--url', url, '--token-file', token, '--kek-file', kek, '--phones', '2', '--duration', '1', '--json'];
+      const untrusted = await runCli([...args, '--prefix', 'tls-a']);
+      assert.equal(untrusted.code, 1);
+      assert.match(untrusted.stderr, /cannot reach the TSM at https:\/\/localhost:\d+: .*give its certificate with --ca/);
+      const r = await runCli([...args, '--prefix', 'tls-b', '--ca', ca]);
+      assert.equal(r.code, 0, r.stderr);
+      const s = json(r);
+      assert.deepEqual([s['registered'], s['connected'], s['relay']], [2, 2, `${url.replace('https:', 'wss:')}/v1/relay`]);
+    } finally {
+      await tsm.close();
+      parties.hsm.close();
+      await closeDatabase(db);
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

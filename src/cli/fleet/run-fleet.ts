@@ -151,13 +151,14 @@ export function fetchTrusting(ca: string): { readonly fetch: typeof fetch; close
   return { fetch: f, close: () => agent.destroy() };
 }
 
-/** The network error's code (ECONNREFUSED, ENOTFOUND, a TLS one…) or message, for a readable "cannot reach". */
+/** The network error's code (ECONNREFUSED, ENOTFOUND, a TLS one…), or undefined when `e` is no network error. */
 function networkReason(e: unknown): string | undefined {
-  if (e instanceof OpenTsmError) return undefined;
-  if (e instanceof Error && (e.name === 'TimeoutError' || e.name === 'AbortError')) return 'no answer in time';
-  const cause = e instanceof Error && e.message === 'fetch failed' ? (e.cause as { code?: unknown; message?: unknown } | undefined) : (e as { code?: unknown; message?: unknown } | undefined);
-  if (typeof cause?.code === 'string') return cause.code;
-  return typeof cause?.message === 'string' ? cause.message.slice(0, 200) : undefined;
+  if (e instanceof OpenTsmError || !(e instanceof Error)) return undefined;
+  if (e.name === 'TimeoutError' || e.name === 'AbortError') return 'no answer in time';
+  const failed = e.message === 'fetch failed' ? (e.cause as { code?: unknown; message?: unknown } | undefined) : undefined;
+  const code = failed?.code ?? (e as { code?: unknown }).code;
+  if (typeof code === 'string') return code;
+  return typeof failed?.message === 'string' ? failed.message.slice(0, 200) : undefined;
 }
 
 /** Rethrows what a call to the TSM threw, readably: unreachable, refused token, unknown KBPK. */
