@@ -30,6 +30,7 @@ import { startDemoWorld, type DemoWorld } from '../src/cli/demo/world.ts';
 import { deployPhone } from '../src/cli/demo/run-demo.ts';
 import { percentile } from '../src/cli/demo/steps.ts';
 import { capService } from './tsm-cap.ts';
+import { encodeCardState } from '../src/se/index.ts';
 import { cardWorld, deploy as floorDeploy } from '../test/tsm/provisioning/card/fixture.ts';
 import { DEMO_PRODUCTS, demoCard } from '../src/cli/demo/cards.ts';
 
@@ -100,6 +101,10 @@ interface Line {
   /** Per deploy: audit events by operation, APDUs to the cards. */
   auditPerDeploy: Record<string, number>;
   apdusPerDeploy: number;
+  /** Growth of the fleet's card states (encoded) per deploy: memory the phones, not the server, hold. */
+  cardBytesPerDeploy: number;
+  batchesPerDeploy: number;
+  pollsPerDeploy: number;
   setupSeconds: number;
   cap?: { capBytes: number; lfdbBytes: number };
   /** With --profile: the main thread's CPU time during the deploys, by where it went (ms). */
@@ -136,15 +141,45 @@ async function freshStore(kind: 'sqlite' | 'pg', name: string): Promise<{ db: St
   return { db, drop: async () => { await closeDatabase(db); await run(`DROP DATABASE IF EXISTS ${dbName}`); } };
 }
 
-/** Counts the APDUs the phones' agents pass to their cards. */
-function countApdus(world: DemoWorld): { count: () => number } {
-  let n = 0;
+/**
+ * Counts the APDUs the phones' agents pass to their cards, and the relay batches: per phone, a run
+ * of commands within one turn of the event loop (the agent sends a batch's commands back to back to
+ * the in-process SE; batches arrive over the socket, never in the same turn) — as run-fleet.ts does.
+ */
+function countApdus(world: DemoWorld): { apdus: () => number; batches: () => number } {
+  let apdus = 0;
+  let batches = 0;
   for (const phone of world.phones) {
     const transport = phone.phone.transport;
     const original = transport.transmit.bind(transport);
-    transport.transmit = (c) => { n++; return original(c); };
+    let inBatch = false;
+    transport.transmit = (c) => {
+      apdus++;
+      if (!inBatch) {
+        inBatch = true;
+        batches++;
+        setImmediate(() => { inBatch = false; });
+      }
+      return original(c);
+    };
   }
-  return { count: () => n };
+  return { apdus: () => apdus, batches: () => batches };
+}
+
+/** The fleet's card states, encoded (what the phones hold, not the server). */
+function cardStateBytes(world: DemoWorld): number {
+  let n = 0;
+  for (const phone of world.fleet.phones) n += encodeCardState(phone.se.state).length;
+  return n;
+}
+
+/** Counts the SP's GET /v1/sp/jobs/{id} polls (waitForJob). */
+function countPolls(world: DemoWorld): () => number {
+  let n = 0;
+  const sp = world.sp as unknown as { job: (id: string) => Promise<unknown> };
+  const original = sp.job.bind(sp);
+  sp.job = (id) => { n++; return original(id); };
+  return () => n;
 }
 
 /** Runs `work` over `items`, `concurrency` at a time; the latency of each. */
@@ -183,8 +218,10 @@ async function measureLine(kind: 'sqlite' | 'pg', args: Args, withCap: boolean):
       const cap = withCap ? await capService(world) : undefined;
       const deployOf = cap?.deploy ?? ((phone: DemoWorld['phones'][number]) => deployPhone(world, phone));
       const apdus = countApdus(world);
+      const polls = countPolls(world);
       const setupSeconds = (performance.now() - setupStart) / 1000;
       const auditBefore = await auditCounts(store.db);
+      const cardBytesBefore = cardStateBytes(world);
       const heapBefore = heapAfterGc();
       const sampler = new MemorySampler();
       say(`  deploying ${args.deploys}, ${args.concurrency} at a time…`);
@@ -194,6 +231,7 @@ async function measureLine(kind: 'sqlite' | 'pg', args: Args, withCap: boolean):
       sampler.stop();
       await world.tsm.engine.idle();
       const heapAfter = heapAfterGc();
+      const cardBytesPerDeploy = (cardStateBytes(world) - cardBytesBefore) / Math.max(1, run.ms.length);
       const auditAfter = await auditCounts(store.db);
       const auditPerDeploy: Record<string, number> = {};
       for (const [op, n] of auditAfter) {
@@ -205,7 +243,7 @@ async function measureLine(kind: 'sqlite' | 'pg', args: Args, withCap: boolean):
         deployed: run.ms.length, failed: run.errors.length, ...(run.errors[0] === undefined ? {} : { firstError: run.errors[0] }),
         seconds: run.seconds, perSecond: run.ms.length / run.seconds, p50: percentile(run.ms, 50), p99: percentile(run.ms, 99),
         peakRss: sampler.peakRss, peakHeap: sampler.peakHeap, heapBefore, heapAfter, auditPerDeploy,
-        apdusPerDeploy: apdus.count() / Math.max(1, run.ms.length), setupSeconds,
+        cardBytesPerDeploy, apdusPerDeploy: apdus.apdus() / Math.max(1, run.ms.length), batchesPerDeploy: apdus.batches() / Math.max(1, run.ms.length), pollsPerDeploy: polls() / Math.max(1, run.ms.length), setupSeconds,
         ...(cap === undefined ? {} : { cap: { capBytes: cap.capBytes, lfdbBytes: cap.lfdbBytes } }),
         ...(profile === undefined ? {} : { profile }),
       };
@@ -221,11 +259,11 @@ async function measureLine(kind: 'sqlite' | 'pg', args: Args, withCap: boolean):
 function category(url: string, fn: string): string {
   if (url === '') {
     if (fn === '(garbage collector)') return 'garbage collection';
-    if (fn === '(idle)') return 'idle (waiting: fsync is not here, it blocks inside the SQLite driver)';
-    return `V8/native: ${fn || '(anonymous)'}`;
+    if (fn === '(idle)') return 'idle (the event loop waiting)';
+    return `V8 (program, microtask queue, other natives)`;
   }
   const rules: [RegExp, string][] = [
-    [/kysely\/dist\/esm\/dialect\/sqlite\/sqlite-driver/, 'SQLite statements (better-sqlite3, synchronous: includes the commit fsyncs)'],
+    [/kysely\/dist\/esm\/dialect\/sqlite\/sqlite-driver/, 'SQLite statements (better-sqlite3 run/all, synchronous on the main thread)'],
     [/node_modules\/(kysely|pg|pg-[a-z-]+)\//, 'Kysely query building / pg driver'],
     [/src\/store\//, 'src/store (row mapping)'],
     [/node:internal\/crypto|src\/crypto\//, 'crypto (node:crypto, src/crypto)'],
@@ -256,12 +294,24 @@ async function startProfiler(): Promise<{ stop: () => Promise<Map<string, number
       const { profile } = await session.post('Profiler.stop');
       session.disconnect();
       const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+      const parent = new Map<number, number>();
+      for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+      /** A native frame (no script) counts for the nearest caller that has one: better-sqlite3's run/all for the SQLite driver, writev for the socket. */
+      const scripted = (id: number): { url: string; fn: string } => {
+        const own = byId.get(id)!.callFrame;
+        if (own.url !== '' || ['(garbage collector)', '(idle)', '(program)', '(root)'].includes(own.functionName)) return { url: own.url, fn: own.functionName };
+        for (let p = parent.get(id); p !== undefined; p = parent.get(p)) {
+          const f = byId.get(p)!.callFrame;
+          if (f.url !== '') return { url: f.url, fn: f.functionName };
+        }
+        return { url: '', fn: own.functionName };
+      };
       const out = new Map<string, number>();
       const samples = profile.samples ?? [];
       const deltas = profile.timeDeltas ?? [];
       for (let i = 0; i < samples.length; i++) {
-        const node = byId.get(samples[i]!)!;
-        const k = category(node.callFrame.url.replace(/^file:\/\//, ''), node.callFrame.functionName);
+        const frame = scripted(samples[i]!);
+        const k = category(frame.url.replace(/^file:\/\//, ''), frame.fn);
         out.set(k, (out.get(k) ?? 0) + (deltas[i] ?? 0) / 1000);
       }
       return out;
@@ -270,18 +320,29 @@ async function startProfiler(): Promise<{ stop: () => Promise<Map<string, number
 }
 
 /** The floor: the same deploy's card + HSM work in one process, no service (sequential). */
-async function floorMs(n: number): Promise<number> {
+async function floorMs(n: number, profile: boolean): Promise<{ ms: number; profile?: Map<string, number> }> {
   say(`\nfloor: ${n} deploys in-process (card + software HSM, no service)…`);
   const cw = await cardWorld(n + 2);
   try {
     const one = (i: number) => floorDeploy(cw, cw.phones[i]!, demoCard(i), DEMO_PRODUCTS[i % DEMO_PRODUCTS.length]!.aid);
     await one(0);
     await one(1);
+    const profiler = profile ? await startProfiler() : undefined;
     const t0 = performance.now();
     for (let i = 2; i < n + 2; i++) await one(i);
-    return (performance.now() - t0) / n;
+    const ms = (performance.now() - t0) / n;
+    const where = await profiler?.stop();
+    return { ms, ...(where === undefined ? {} : { profile: where }) };
   } finally {
     await cw.close();
+  }
+}
+
+function printProfile(title: string, profile: Map<string, number>, deploys: number): void {
+  const total = [...profile.values()].reduce((a, b) => a + b, 0);
+  console.log(`  ${title}:`);
+  for (const [k, t] of [...profile].sort((a, b) => b[1] - a[1])) {
+    if (t / total >= 0.005) console.log(`    ${((100 * t) / total).toFixed(1).padStart(5)}%  ${(t / Math.max(1, deploys)).toFixed(2).padStart(7)} ms/deploy  ${k}`);
   }
 }
 
@@ -303,7 +364,8 @@ async function main(): Promise<void> {
     if (process.env.OPENTSM_PG_URL === undefined || process.env.OPENTSM_PG_URL === '') notes.push('PostgreSQL skipped: OPENTSM_PG_URL is unset (scripts/bench-tsm.sh starts a throwaway cluster and sets it)');
     else dbs.push('pg');
   }
-  const floor = await floorMs(args.floor);
+  const floorRun = await floorMs(args.floor, args.profile);
+  const floor = floorRun.ms;
   const lines: Line[] = [];
   for (const kind of dbs) {
     lines.push(await measureLine(kind, args, false));
@@ -319,16 +381,13 @@ async function main(): Promise<void> {
     new Set([0, 1]),
   );
   console.log(`\nfloor: the same deploy (handover, install, extradition, personalization, PPSE, ARA-M rule) called in-process, sequential, software HSM, SQLite in memory: ${floor.toFixed(2)} ms (${(1000 / floor).toFixed(0)}/s on one core)`);
+  if (floorRun.profile !== undefined) printProfile('CPU profile of the floor', floorRun.profile, args.floor);
   for (const l of lines) {
     const ops = Object.entries(l.auditPerDeploy).sort((a, b) => b[1] - a[1]);
     const total = ops.reduce((s, [, n]) => s + n, 0);
-    console.log(`\n${l.db}, ${l.kind}: per deploy ${l.apdusPerDeploy.toFixed(1)} APDUs to the card, ${total.toFixed(1)} audit events (${ops.map(([op, n]) => `${op} ${n.toFixed(1)}`).join(', ')}); set-up ${l.setupSeconds.toFixed(1)} s; heap growth ${((l.heapAfter - l.heapBefore) / 1024 / Math.max(1, l.deployed)).toFixed(1)} KiB/deploy; peak heap ${MiB(l.peakHeap)} MiB`);
+    console.log(`\n${l.db}, ${l.kind}: per deploy ${l.apdusPerDeploy.toFixed(1)} APDUs to the card in ${l.batchesPerDeploy.toFixed(1)} relay batches, ${l.pollsPerDeploy.toFixed(1)} job polls by the SP (GET every 10 ms), ${total.toFixed(1)} audit events (${ops.map(([op, n]) => `${op} ${n.toFixed(1)}`).join(', ')}); set-up ${l.setupSeconds.toFixed(1)} s; heap growth ${((l.heapAfter - l.heapBefore) / 1024 / Math.max(1, l.deployed)).toFixed(1)} KiB/deploy (the cards' encoded state grew ${(l.cardBytesPerDeploy / 1024).toFixed(1)} KiB/deploy); peak heap ${MiB(l.peakHeap)} MiB`);
     if (l.cap !== undefined) console.log(`  CAP file ${l.cap.capBytes} bytes (zip), Load File Data Block ${l.cap.lfdbBytes} bytes LOADed through the SSD`);
-    if (l.profile !== undefined) {
-      const total = [...l.profile.values()].reduce((a, b) => a + b, 0);
-      console.log(`  CPU profile of the deploys (main thread, self time; the job engine, HTTP, relay, HSM and cards all run on it):`);
-      for (const [k, t] of [...l.profile].sort((a, b) => b[1] - a[1])) console.log(`    ${((100 * t) / total).toFixed(1).padStart(5)}%  ${(t / Math.max(1, l.deployed)).toFixed(2).padStart(7)} ms/deploy  ${k}`);
-    }
+    if (l.profile !== undefined) printProfile('CPU profile of the deploys (main thread, self time; the job engine, HTTP, relay, HSM and cards all run on it)', l.profile, l.deployed);
     if (l.firstError !== undefined) console.log(`  first error: ${l.firstError}`);
   }
   for (const n of notes) console.log(`\n${n}`);
