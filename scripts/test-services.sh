@@ -20,7 +20,7 @@
 # (bounded) until it is ready and registers its stop command with `on_exit`, and call it in `main`.
 #
 # Usage: npm run test:services [-- <test path>...]   e.g. npm run test:services -- test/services/pcsc
-# Environment: SERVICES_TEST_TIMEOUT (seconds, default 150) bounds the test run;
+# Environment: SERVICES_TEST_TIMEOUT (seconds, default 300) bounds the test run;
 #              KEEP_SERVICE_LOGS=1 keeps the log directory even when everything passes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -237,9 +237,9 @@ main() {
   local filters=("$@")
   [[ ${#filters[@]} -gt 0 ]] || filters=(test/services/)
   local status=0
-  OPENTSM_SERVICES=1 timeout --kill-after=10 "${SERVICES_TEST_TIMEOUT:-150}" \
+  OPENTSM_SERVICES=1 timeout --kill-after=10 "${SERVICES_TEST_TIMEOUT:-300}" \
     node scripts/run-tests.mjs "${filters[@]}" || status=$?
-  [[ "$status" == 124 ]] && log "the services tests timed out after ${SERVICES_TEST_TIMEOUT:-150} s"
+  [[ "$status" == 124 ]] && log "the services tests timed out after ${SERVICES_TEST_TIMEOUT:-300} s"
   [[ "$status" == 0 ]] && FAILED=0
   return "$status"
 }

@@ -108,7 +108,7 @@ export async function advanceIssuerCardAtc(db: StoreDb, id: string, atc: number,
 export async function updateIssuerCard(
   db: StoreDb,
   id: string,
-  change: { readonly status?: string; readonly pendingScripts?: string; readonly updatedAt: string },
+  change: { readonly status?: string; readonly pendingScripts?: string; readonly panIndex?: string; readonly updatedAt: string },
 ): Promise<boolean> {
   assertLookup(id, 'updateIssuerCard id');
   assertObject(change, 'updateIssuerCard change');
@@ -118,6 +118,10 @@ export async function updateIssuerCard(
   const set: Partial<IssuerCardsTable> = { updated_at: change.updatedAt };
   if (change.status !== undefined) set.status = change.status;
   if (change.pendingScripts !== undefined) set.pending_scripts = change.pendingScripts;
+  if (change.panIndex !== undefined) {
+    assertText(change.panIndex, 'issuer card panIndex', MAX_KEY_TEXT);
+    set.pan_index = change.panIndex;
+  }
   const result = await storeOperation('updateIssuerCard', () => db.updateTable('issuer_cards').set(set).where('id', '=', id).executeTakeFirst());
   return Number(result.numUpdatedRows) === 1;
 }

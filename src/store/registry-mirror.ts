@@ -3,6 +3,8 @@
  * docs/provisioning.md): what GET STATUS last answered for the ISD, the SDs, the applications and
  * the load files. Replaced as a whole for an SE after each read, so it never mixes two readings.
  */
+import { sql } from 'kysely';
+import { dialectOf } from './database.ts';
 import { storeOperation } from './errors.ts';
 import type { SeRegistryMirrorTable, StoreDb } from './schema.ts';
 import { assertInteger, assertLookup, assertObject, assertOneOf, assertOptionalText, assertText, MAX_KEY_TEXT } from './validate.ts';
@@ -40,7 +42,11 @@ export async function replaceRegistryMirror(db: StoreDb, seId: string, entries: 
   const rows: SeRegistryMirrorTable[] = entries.map((e) => ({
     se_id: seId, aid: e.aid, kind: e.kind, lifecycle: e.lifecycle, privileges: e.privileges ?? null, sd_aid: e.sdAid ?? null, read_at: readAt,
   }));
+  const postgres = dialectOf(db) === 'postgres';
   await storeOperation('replaceRegistryMirror', () => db.transaction().execute(async (trx) => {
+    // PostgreSQL (read committed): a concurrent replace's fresh rows are invisible to this delete, so
+    // replaces of one SE are serialized on a transaction-scoped advisory lock (SQLite: one writer anyway)
+    if (postgres) await sql`select pg_advisory_xact_lock(hashtextextended(${`se_registry_mirror:${seId}`}, 0))`.execute(trx);
     await trx.deleteFrom('se_registry_mirror').where('se_id', '=', seId).execute();
     if (rows.length > 0) await trx.insertInto('se_registry_mirror').values(rows).execute();
   }));

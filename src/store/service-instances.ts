@@ -6,7 +6,7 @@
  */
 import { StoreError, storeOperation } from './errors.ts';
 import type { ServiceInstancesTable, StoreDb } from './schema.ts';
-import { assertInteger, assertLookup, assertObject, assertOptionalText, assertText, isStorableText, MAX_KEY_TEXT } from './validate.ts';
+import { assertLimit, assertLookup, assertObject, assertOptionalText, assertText, isStorableText, MAX_KEY_TEXT } from './validate.ts';
 
 /** A service instance as the store keeps it (states are tsm/'s, kept as text here). */
 export interface StoredServiceInstance {
@@ -79,7 +79,7 @@ export async function listServiceInstances(
   if (filter.sp !== undefined) assertLookup(filter.sp, 'listServiceInstances sp');
   if (filter.serviceId !== undefined) assertLookup(filter.serviceId, 'listServiceInstances serviceId');
   const limit = filter.limit ?? 1000;
-  assertInteger(limit, 'listServiceInstances limit', 1, 10000);
+  assertLimit(limit, 'listServiceInstances limit', 10000);
   const rows = await storeOperation('listServiceInstances', () => {
     let q = db.selectFrom('service_instances').selectAll();
     if (filter.seId !== undefined) q = q.where('se_id', '=', filter.seId);

@@ -18,6 +18,7 @@ import type { RouteSpec } from './route.ts';
 import { healthRoutes } from './routes/health.ts';
 import { instanceRoutes, type InstanceRouteDeps } from './routes/instances.ts';
 import { relayTokenRoutes } from './routes/relay-tokens.ts';
+import { seAuditRoutes } from './routes/se-audit.ts';
 import { issuerRoutes } from './routes/issuer.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 import { mnoRoutes } from './routes/mno.ts';
@@ -152,7 +153,9 @@ export function buildApp(deps: AppDeps): TsmApp {
   const routes: RouteSpec[] = [...healthRoutes(deps.db, deps.hsm), ...issuerRoutes(services), ...mnoRoutes(services), ...catalogRoutes(services)];
   routes.push(...webhookRoutes(services));
   const instances = deps.instances;
-  if (instances !== undefined) routes.push(...instanceRoutes(services, instances), ...relayTokenRoutes(services, (seId) => instances.relayToken(seId)));
+  if (instances !== undefined) {
+    routes.push(...instanceRoutes(services, instances), ...relayTokenRoutes(services, (seId) => instances.relayToken(seId)), ...seAuditRoutes(services, instances.provisioning));
+  }
   const openapi: RouteSpec = {
     method: 'GET', url: '/openapi.json', operationId: 'GetOpenApiDocument', tags: ['operations'], roles: 'public',
     summary: 'This API as an OpenAPI 3.1 document', schema: { response: { 200: { type: 'object', additionalProperties: true } } },

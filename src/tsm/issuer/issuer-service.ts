@@ -131,10 +131,14 @@ export class IssuerService implements Authorizer {
     return { status: card.status as IssuerCardStatus, lastAtc: card.lastAtc, pendingScripts: decodePendingScripts(card.pendingScripts).length };
   }
 
-  /** Ends the card: it is unknown to authorization from now on. */
+  /**
+   * Ends the card: it is unknown to authorization from now on, and its keyed PAN index is erased
+   * (replaced by a marker of the card id), so nothing stored links the record to the PAN any more
+   * and the same PAN/PSN may be registered again (a card deployed anew after a terminate).
+   */
   async terminateCard(cardId: string): Promise<void> {
     const card = await this.#card(cardId);
-    await updateIssuerCard(this.#o.db, card.id, { status: 'terminated', pendingScripts: '[]', updatedAt: this.#now() });
+    await updateIssuerCard(this.#o.db, card.id, { status: 'terminated', pendingScripts: '[]', panIndex: `erased:${card.id}`, updatedAt: this.#now() });
   }
 
   /** Online authorization (docs/payment-application.md §5). Malformed requests: ERR_TSM_REQUEST. */

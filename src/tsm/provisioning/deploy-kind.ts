@@ -1,7 +1,7 @@
 /**
- * The deploy job (ARCHITECTURE.md §4 steps 2–5; docs/provisioning.md §"Deploy"): eligibility →
- * security domain → key handover → load → install → personalize → PPSE entry → access rule →
- * issuer registration → active. Each step reads the card before it writes, so running it again
+ * The deploy job (ARCHITECTURE.md §4 steps 2–5; docs/provisioning.md §"The jobs"): eligibility →
+ * issuer registration → security domain → key handover → load → install → extradite → personalize
+ * → PPSE entry → access rule → active. Each step reads the card before it writes, so running it again
  * after a crash or a lost bearer is safe; the ones whose effect a re-run could duplicate have a
  * `verify` the engine calls first. ISD work runs as the MNO tenant, SSD work as the SP tenant.
  */
@@ -75,6 +75,24 @@ export function deployKind(deps: ProvisioningDeps, links: CardLinks): JobKind {
         if (!packagePresent && c.flavour.package.cap === undefined) return fail('PACKAGE_MISSING', `package ${c.flavour.package.loadFileAid} is not on the SE and the flavour has no CAP`);
         return { done: { packagePresent } };
       }),
+    },
+    {
+      // The issuer learns the card (keyed PAN index, issuer master keys) under a card id fixed by
+      // the instance, so a repeated registration returns the same card; done before the card is
+      // touched, so a PAN the issuer already has live fails the deploy early (ERR_TSM_CONFLICT).
+      name: 'register',
+      run: async (ctx) => {
+        const c = await context(ctx);
+        const cardRecord = decodeCardPayload(await ctx.payload());
+        if (!(cardRecord.profile in CVN_PROFILES)) return fail('PROFILE', 'unknown CVN profile');
+        const issuer = new IssuerService({ db: deps.db, hsm: deps.hsm, ctx: c.spCtx, panIndexKey: await deps.panIndexKey(c.spCtx), now: deps.now });
+        const cardId = await issuer.registerCard(
+          { pan: cardRecord.pan, psn: cardRecord.psn, profile: cardRecord.profile, imkAc: c.service.issuer.imkAc, imkSmi: c.service.issuer.imkSmi, imkSmc: c.service.issuer.imkSmc },
+          { id: `card_${c.instance.instanceId}` },
+        );
+        await updateServiceInstanceState(deps.db, c.instance.instanceId, { from: ['deploying', 'failed'], to: c.instance.state === 'failed' ? 'failed' : 'deploying', at: deps.now().toISOString(), cardId });
+        return { done: { cardId } };
+      },
     },
     {
       // §4.3, SEI role: the SSD with transient initial keys, handed over as TR-31 blocks.
@@ -186,22 +204,6 @@ export function deployKind(deps: ProvisioningDeps, links: CardLinks): JobKind {
         await writeAccessRule(await isdSession(deps, card, c), c.se.araAid, { aid: c.aid, certHash: c.service.walletCertHash });
         return 'done';
       }),
-    },
-    {
-      // The issuer learns the card (keyed PAN index, issuer master keys) under a card id fixed by
-      // the instance, so a repeated registration returns the same card.
-      name: 'register',
-      run: async (ctx) => {
-        const c = await context(ctx);
-        const cardRecord = decodeCardPayload(await ctx.payload());
-        if (!(cardRecord.profile in CVN_PROFILES)) return fail('PROFILE', 'unknown CVN profile');
-        const issuer = new IssuerService({ db: deps.db, hsm: deps.hsm, ctx: c.spCtx, panIndexKey: await deps.panIndexKey(c.spCtx), now: deps.now });
-        const cardId = await issuer.registerCard(
-          { pan: cardRecord.pan, psn: cardRecord.psn, profile: cardRecord.profile, imkAc: c.service.issuer.imkAc, imkSmi: c.service.issuer.imkSmi, imkSmc: c.service.issuer.imkSmc },
-          { id: `card_${c.instance.instanceId}` },
-        );
-        return { done: { cardId } };
-      },
     },
     {
       name: 'active',

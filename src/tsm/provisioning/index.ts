@@ -13,3 +13,4 @@ export { encodeCardPayload, decodeCardPayload, type DeployParams, type InstanceJ
 export { mirrorEntries, refreshMirror, reconcile, type MirrorDifference } from './mirror.ts';
 export { jobContext, type ProvisioningDeps } from './deps.ts';
 export { flavourFor } from './deploy-context.ts';
+export { SE_AUDIT_KIND, seAuditKind } from './audit-kind.ts';

@@ -6,7 +6,7 @@
  * lock through the ISD; recovered → unlock what the MNO locked).
  */
 import { createHash } from 'node:crypto';
-import { StoreError, findJobByKey, getServiceInstance, listJobs, insertServiceInstance, listServiceInstances, updateServiceInstanceState, type StoredServiceInstance } from '../../store/index.ts';
+import { StoreError, findJobByKey, getRegistryMirror, getServiceInstance, listJobs, type MirrorEntry, insertServiceInstance, listServiceInstances, updateServiceInstanceState, type StoredServiceInstance } from '../../store/index.ts';
 import { TsmError } from '../errors.ts';
 import type { JobEngine, JobEvent, JobKind, JobView, SubmitOptions } from '../jobs/index.ts';
 import type { CardBearer, SecureElementRecord, ServiceRecord } from '../model.ts';
@@ -17,6 +17,7 @@ import { flavourFor } from './deploy-context.ts';
 import { DEPLOY_KIND, deployKind } from './deploy-kind.ts';
 import { encodeCardPayload, type InstanceJobParams } from './deploy-request.ts';
 import type { ProvisioningDeps } from './deps.ts';
+import { SE_AUDIT_KIND, seAuditKind } from './audit-kind.ts';
 import { LOCK_KIND, lockKind, TERMINATE_KIND, terminateKind, UNLOCK_KIND, unlockKind } from './lifecycle-kinds.ts';
 
 /** A service event for the SP (webhooks): the job's progress and the instance's state. */
@@ -47,7 +48,7 @@ function jobParamsName(params: string, instanceId: string): boolean {
 
 /** The job kinds provisioning defines, over `deps` and one set of card links. */
 export function provisioningKinds(deps: ProvisioningDeps, links: CardLinks): JobKind[] {
-  return [deployKind(deps, links), lockKind(deps, links), unlockKind(deps, links), terminateKind(deps, links)];
+  return [deployKind(deps, links), lockKind(deps, links), unlockKind(deps, links), terminateKind(deps, links), seAuditKind(deps, links)];
 }
 
 /** The instance id a deploy under `idempotencyKey` creates: the same key names the same instance. */
@@ -189,6 +190,23 @@ export class ProvisioningService {
       jobs.push(job);
     }
     return jobs;
+  }
+
+  /**
+   * SEAudit (GetApplicationOrELFStatus, ONLINE): the MNO's job that reads the SE's registry through
+   * the ISD and reports how it differs from the mirror, then refreshes the mirror.
+   */
+  async auditSe(mno: string, seId: string, options: SubmitOptions): Promise<JobView> {
+    const se = await this.#deps.secureElement(seId);
+    if (se === undefined || se.mno !== mno) throw new TsmError('ERR_TSM_NOT_FOUND', 'no such SE for this tenant');
+    return this.#engine.submit({ tenant: mno, seId, kind: SE_AUDIT_KIND, params: { seId } }, options);
+  }
+
+  /** The SE's registry mirror (the MNO's view: every entry the last reading found). */
+  async registryMirror(mno: string, seId: string): Promise<readonly MirrorEntry[]> {
+    const se = await this.#deps.secureElement(seId);
+    if (se === undefined || se.mno !== mno) throw new TsmError('ERR_TSM_NOT_FOUND', 'no such SE for this tenant');
+    return getRegistryMirror(this.#deps.db, seId);
   }
 
   /** Feed of the engine's events (JobEngineOptions.onEvent): instance states and SP notifications. */

@@ -11,7 +11,7 @@ import { getJob, listServiceInstances } from '../../../src/store/index.ts';
 import { JOB_PAYLOAD_LABEL } from '../../../src/tsm/protection/index.ts';
 import { TsmError } from '../../../src/tsm/index.ts';
 import { reconcile } from '../../../src/tsm/provisioning/index.ts';
-import { readAccessRules, readApplication, readCardContent, openIsd } from '../../../src/tsm/provisioning/card/index.ts';
+import { deleteInstance, readAccessRules, readApplication, readCardContent, openIsd, PPSE_AID } from '../../../src/tsm/provisioning/card/index.ts';
 import { visaCard, VISA_STYLE_AID, WALLET_CERT_HASH } from './card/fixture.ts';
 import { jobsWorld, SERVICE_ID, type JobsWorld } from './jobs-fixture.ts';
 import type { PaymentCardRecord } from '../../../src/tsm/index.ts';
@@ -73,6 +73,24 @@ describe('provisioning jobs on virtual SEs', () => {
     // another request under the same key is a conflict; another key for the same AID on the SE too
     await assert.rejects(w.provisioning.deploy(sp, { serviceId: SERVICE_ID, seId: 'se-0', card: cardOf(w, 1) }, { idempotencyKey: 'deploy-0' }), (e: unknown) => e instanceof TsmError && e.code === 'ERR_TSM_CONFLICT');
     await assert.rejects(w.provisioning.deploy(sp, { serviceId: SERVICE_ID, seId: 'se-0', card: cardOf(w, 0) }, { idempotencyKey: 'deploy-0b' }), (e: unknown) => e instanceof TsmError && e.code === 'ERR_TSM_CONFLICT');
+  });
+
+  it('an online SE audit (GetApplicationOrELFStatus) reports the card equal to the mirror, then names an application removed behind the TSM\'s back', async () => {
+    const mno = w.cw.mnoCtx.tenant;
+    const clean = await w.provisioning.auditSe(mno, 'se-0', { idempotencyKey: 'audit-0' });
+    const view = await w.settle(clean.id);
+    assert.equal(view.state, 'succeeded', JSON.stringify(view.error));
+    assert.deepEqual((view.result as { 'read': { differences: unknown[] } }).read.differences, []);
+    // someone with the ISD keys deletes the PPSE behind the TSM's back
+    const phone = w.cw.phones[0]!;
+    const isd = await openIsd(w.cw.world.t.hsm, w.cw.mnoCtx, phone.transport, phone.record);
+    await deleteInstance(isd, PPSE_AID);
+    isd.close();
+    const after = await w.provisioning.auditSe(mno, 'se-0', { idempotencyKey: 'audit-1' });
+    const found = (await w.settle(after.id)).result as { read: { differences: { aid: string; mirror: number | null; card: number | null }[] } };
+    assert.deepEqual(found.read.differences.map((d) => [d.aid, d.card]), [[Buffer.from(PPSE_AID).toString('hex').toUpperCase(), null]]);
+    assert.deepEqual(await reconcile(w.cw.world.db, 'se-0', await liveContent(w, 0)), [], 'the audit refreshed the mirror');
+    await assert.rejects(w.provisioning.auditSe('another-mno', 'se-0', { idempotencyKey: 'audit-x' }), (e: unknown) => e instanceof TsmError && e.code === 'ERR_TSM_NOT_FOUND');
   });
 
   it('suspends, resumes and terminates through jobs: the card follows, the issuer declines a terminated card', async () => {

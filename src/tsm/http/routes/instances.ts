@@ -27,6 +27,8 @@ interface CardBody {
 interface DeployBody { seId?: string; subscriptionId?: string; card: CardBody; validitySeconds?: number }
 
 const SP = ['sp'] as const;
+/** SPs' jobs, and the MNO's (SE audits); each sees only its own tenant's. */
+const JOB_ROLES = ['sp', 'mno'] as const;
 const TAGS = ['sp'] as const;
 
 /** What the job engine and provisioning give the routes. */
@@ -136,19 +138,19 @@ export function instanceRoutes(services: RequestServices, deps: InstanceRouteDep
       },
     },
     {
-      method: 'GET', url: '/v1/jobs/:jobId', operationId: 'GetJob', tags: ['jobs'], roles: SP,
+      method: 'GET', url: '/v1/jobs/:jobId', operationId: 'GetJob', tags: ['jobs'], roles: JOB_ROLES,
       summary: 'A job: its state, current step, attempt, and once ended the GP ExecutionStatus',
       schema: { params: JOB_PARAMS, response: { 200: JOB_RESPONSE, ...INSTANCE_ERRORS } },
       handler: async (request: FastifyRequest) => jobBody(await deps.jobs.get((request.params as { jobId: string }).jobId, tenant(request))),
     },
     {
-      method: 'POST', url: '/v1/jobs/:jobId/retry', operationId: 'RetryJob', tags: ['jobs'], roles: SP,
+      method: 'POST', url: '/v1/jobs/:jobId/retry', operationId: 'RetryJob', tags: ['jobs'], roles: JOB_ROLES,
       summary: 'Retry a failed job from its failed step (checked on the card first)',
       schema: { params: JOB_PARAMS, response: { 200: JOB_RESPONSE, ...INSTANCE_ERRORS } },
       handler: async (request: FastifyRequest) => jobBody(await deps.jobs.retry((request.params as { jobId: string }).jobId, tenant(request))),
     },
     {
-      method: 'POST', url: '/v1/jobs/:jobId/terminate', operationId: 'TerminateJob', tags: ['jobs'], roles: SP,
+      method: 'POST', url: '/v1/jobs/:jobId/terminate', operationId: 'TerminateJob', tags: ['jobs'], roles: JOB_ROLES,
       summary: 'End a job that has not ended (what the card already did stays: terminate the instance to remove it)',
       schema: { params: JOB_PARAMS, response: { 200: JOB_RESPONSE, ...INSTANCE_ERRORS } },
       handler: async (request: FastifyRequest) => jobBody(await deps.jobs.terminate((request.params as { jobId: string }).jobId, tenant(request))),
