@@ -6,7 +6,7 @@
  */
 import type { Logger } from 'pino';
 import type { Hsm } from '../hsm/index.ts';
-import type { StoreDb } from '../store/index.ts';
+import { listServiceInstances, type StoreDb } from '../store/index.ts';
 import { checkEligibility, findService } from './catalog/index.ts';
 import { buildApp, type ApiCall, type AppDeps, type TsmApp } from './http/app.ts';
 import type { AuditEntry, AuditLog } from './audit/index.ts';
@@ -70,6 +70,7 @@ export class TsmService {
   static async create(options: TsmServiceOptions): Promise<TsmService> {
     const { db, hsm } = options;
     const now = options.clock ?? (() => new Date());
+    const webhooks = new WebhookDispatcher({ db, hsm, now, ...options.webhooks, ...(options.logger === undefined ? {} : { logger: options.logger }) });
     const relay = new RelayHub({ ...options.relay, ...(options.logger === undefined ? {} : { logger: options.logger }) });
     const panIndexKeys = new PanIndexKeys(hsm);
     const deps: ProvisioningDeps = {
@@ -77,8 +78,10 @@ export class TsmService {
       secureElement: (seId) => findSecureElement(db, seId),
       service: (serviceId) => findService(db, serviceId),
       panIndexKey: (ctx) => panIndexKeys.keyOf(ctx),
+      onInstanceState: (sp, instanceId, state) => {
+        webhooks.enqueue(sp, 'instance.state', { instanceId, state }).catch((e: unknown) => options.logger?.error({ err: e instanceof Error ? e.message : 'error' }, 'webhook enqueue failed'));
+      },
     };
-    const webhooks = new WebhookDispatcher({ db, hsm, now, ...options.webhooks, ...(options.logger === undefined ? {} : { logger: options.logger }) });
     const audit = options.audit === undefined ? undefined : auditFeed(options.audit, options.logger);
     const toWebhooks = jobEventHook(webhooks, (e) => options.logger?.error({ err: e instanceof Error ? e.message : 'error' }, 'webhook enqueue failed'));
     const links = new CardLinks(relay);
@@ -100,6 +103,16 @@ export class TsmService {
     late.provisioning = provisioning;
     const relayTokens = new RelayTokens(hsm);
     const registryHooks: RegistryHooks = {
+      // SE renewal / SIM swap (HandleSERenewalNotification): the SPs with a live instance on the old SE
+      // are told (instance.state with the new SE); redeploying there is the SP's DeployService call.
+      seReplaced: async (replacement) => {
+        const live = await listServiceInstances(db, { seId: replacement.oldSeId, states: ['active', 'suspended', 'deploying'] });
+        for (const i of live) await webhooks.enqueue(i.sp, 'instance.state', { instanceId: i.instanceId, state: i.state, seReplacedBy: replacement.newSeId });
+        audit?.({
+          tenant: replacement.mno, actor: 'registry', kind: 'notification', action: 'HandleSERenewalNotification', subjects: [replacement.notificationId, replacement.oldSeId, replacement.newSeId],
+          result: 'replaced', detail: { instances: live.map((i) => i.instanceId) },
+        });
+      },
       seStatusChanged: async (change) => {
         const jobs = await provisioning.seStatusChanged({ seId: change.seId, to: change.to, ...(change.reason === undefined ? {} : { reason: change.reason }), notificationId: change.notificationId });
         audit?.({

@@ -211,9 +211,10 @@ export function deployKind(deps: ProvisioningDeps, links: CardLinks): JobKind {
         const content = await readCardContent(await isdSession(deps, card, c));
         await refreshMirror(deps.db, c.se.seId, content, deps.now());
         const cardId = (ctx.outputs.register as { cardId?: string } | null)?.cardId;
-        await updateServiceInstanceState(deps.db, c.instance.instanceId, {
+        const moved = await updateServiceInstanceState(deps.db, c.instance.instanceId, {
           from: ['deploying', 'failed'], to: 'active', at: deps.now().toISOString(), ...(cardId === undefined ? {} : { cardId }), jobId: ctx.job.id,
         });
+        if (moved) deps.onInstanceState?.(c.instance.sp, c.instance.instanceId, 'active');
         return { done: { instanceId: c.instance.instanceId, ...(cardId === undefined ? {} : { cardId }) } };
       }),
     },

@@ -18,6 +18,8 @@ export interface ProvisioningDeps {
   /** The HSM key id of `ctx.tenant`'s PAN-index key (the issuer's card lookup). */
   panIndexKey(ctx: OperationContext): Promise<string>;
   readonly now: () => Date;
+  /** Told when an instance's state changed (after the store has it): the SP's `instance.state` webhook. */
+  readonly onInstanceState?: (sp: string, instanceId: string, state: string) => void;
 }
 
 /** The operation context of a job's work for `tenant` (MNO for the ISD, SP for its SSD and keys). */

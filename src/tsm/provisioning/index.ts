@@ -7,7 +7,7 @@ export { CardLinks, CardLink } from './card-access.ts';
 export { DEPLOY_KIND, deployKind } from './deploy-kind.ts';
 export { LOCK_KIND, UNLOCK_KIND, TERMINATE_KIND, lockKind, unlockKind, terminateKind } from './lifecycle-kinds.ts';
 export {
-  ProvisioningService, provisioningKinds, instanceIdFor, type ProvisioningEvent, type InstanceOperation, type EligibilityCheck,
+  ProvisioningService, provisioningKinds, instanceIdFor, type InstanceOperation, type EligibilityCheck,
 } from './provisioning-service.ts';
 export { encodeCardPayload, decodeCardPayload, type DeployParams, type InstanceJobParams } from './deploy-request.ts';
 export { mirrorEntries, refreshMirror, reconcile, type MirrorDifference } from './mirror.ts';

@@ -32,7 +32,9 @@ function steps(deps: ProvisioningDeps, links: CardLinks) {
     name: 'mirror',
     run: (ctx: StepContext) => onCard(ctx, async (card, c) => {
       await refreshMirror(deps.db, c.se.seId, await readCardContent(await isdSession(deps, card, c)), deps.now());
-      await updateServiceInstanceState(deps.db, c.instance.instanceId, { from, to, at: deps.now().toISOString(), jobId: ctx.job.id });
+      if (await updateServiceInstanceState(deps.db, c.instance.instanceId, { from, to, at: deps.now().toISOString(), jobId: ctx.job.id })) {
+        if (c.instance.state !== to) deps.onInstanceState?.(c.instance.sp, c.instance.instanceId, to);
+      }
       return { done: { instanceId: c.instance.instanceId, state: to } };
     }),
   });

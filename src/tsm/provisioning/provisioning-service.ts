@@ -20,14 +20,6 @@ import type { ProvisioningDeps } from './deps.ts';
 import { SE_AUDIT_KIND, seAuditKind } from './audit-kind.ts';
 import { LOCK_KIND, lockKind, TERMINATE_KIND, terminateKind, UNLOCK_KIND, unlockKind } from './lifecycle-kinds.ts';
 
-/** A service event for the SP (webhooks): the job's progress and the instance's state. */
-export interface ProvisioningEvent {
-  readonly tenant: string;
-  readonly type: 'job.started' | 'job.progress' | 'job.succeeded' | 'job.failed' | 'job.expired' | 'job.terminated';
-  readonly data: { readonly jobId: string; readonly kind: string; readonly seId: string; readonly instanceId?: string; readonly step?: string };
-}
-
-
 /** The catalog's eligibility check (catalog/checkEligibility): every reason that stands in the way. */
 export type EligibilityCheck = (service: ServiceRecord, se: SecureElementRecord, subscription?: ResolvedSubscription) => Promise<{ readonly eligible: boolean; readonly reasons: readonly string[] }>;
 
@@ -60,7 +52,6 @@ export class ProvisioningService {
   readonly #deps: ProvisioningDeps;
   readonly #engine: JobEngine;
   readonly #links: CardLinks;
-  readonly #notify: ((event: ProvisioningEvent) => void) | undefined;
   readonly #instanceOfJob = new Map<string, string>();
   readonly #unsubscribe: () => void;
   readonly #checkEligibility: EligibilityCheck | undefined;
@@ -73,13 +64,12 @@ export class ProvisioningService {
     deps: ProvisioningDeps,
     engine: JobEngine,
     links: CardLinks,
-    options: { readonly notify?: (event: ProvisioningEvent) => void; readonly bearer?: CardBearer; readonly checkEligibility?: EligibilityCheck } = {},
+    options: { readonly bearer?: CardBearer; readonly checkEligibility?: EligibilityCheck } = {},
   ) {
     this.#checkEligibility = options.checkEligibility;
     this.#deps = deps;
     this.#engine = engine;
     this.#links = links;
-    this.#notify = options.notify;
     this.#unsubscribe = (options.bearer ?? deps.bearer).onReachable((seId) => void this.#deliverWaiting(seId));
   }
 
@@ -149,6 +139,7 @@ export class ProvisioningService {
     if (instance.state === 'terminated') throw new TsmError('ERR_TSM_STATE', 'the instance is terminated');
     // terminating first, so the end of a deploy ended here cannot mark the instance terminated under it
     await updateServiceInstanceState(this.#deps.db, instanceId, { from: ['active', 'suspended', 'failed', 'deploying', 'terminating'], to: 'terminating', at: this.#deps.now().toISOString() });
+    this.#deps.onInstanceState?.(sp, instanceId, 'terminating');
     if (instance.state === 'deploying' || instance.state === 'failed') {
       for (const job of await this.#jobsOf(instance)) {
         if (['queued', 'running', 'waiting', 'failed'].includes(job.state) && job.kind === DEPLOY_KIND) await this.#engine.terminate(job.id, sp).catch(() => undefined);
@@ -221,18 +212,11 @@ export class ProvisioningService {
       this.#links.drop(event.job.id);
       if (event.job.kind === DEPLOY_KIND && instanceId !== undefined && event.state !== 'succeeded') {
         const to = event.state === 'failed' ? 'failed' : 'terminated';
-        await updateServiceInstanceState(this.#deps.db, instanceId, { from: ['deploying', 'failed'], to, at: event.at, jobId: event.job.id });
+        if (await updateServiceInstanceState(this.#deps.db, instanceId, { from: ['deploying', 'failed'], to, at: event.at, jobId: event.job.id })) {
+          this.#deps.onInstanceState?.(event.job.tenant, instanceId, to);
+        }
       }
     }
-    if (this.#notify === undefined) return;
-    const type = event.type === 'started' ? 'job.started'
-      : event.type === 'ended' ? (`job.${event.state === 'succeeded' ? 'succeeded' : event.state === 'expired' ? 'expired' : event.state === 'terminated' ? 'terminated' : 'failed'}` as const)
-        : event.type === 'step-done' ? 'job.progress' : undefined;
-    if (type === undefined) return;
-    this.#notify({
-      tenant: event.job.tenant, type,
-      data: { jobId: event.job.id, kind: event.job.kind, seId: event.job.seId, ...(instanceId === undefined ? {} : { instanceId }), ...(event.step === undefined ? {} : { step: event.step }) },
-    });
   }
 
   async #submit(instance: StoredServiceInstance, kind: string, params: InstanceJobParams, options: SubmitOptions): Promise<InstanceOperation> {

@@ -93,6 +93,8 @@ export interface JobsWorld {
   readonly ses: Map<string, SecureElementRecord>;
   readonly deps: ProvisioningDeps;
   readonly events: JobEvent[];
+  /** Every instance state change provisioning announced (the SP's instance.state webhooks), in order. */
+  readonly instanceStates: { sp: string; instanceId: string; state: string }[];
   engine: JobEngine;
   provisioning: ProvisioningService;
   links: CardLinks;
@@ -122,11 +124,13 @@ export async function jobsWorld(phones = 1): Promise<JobsWorld> {
     }],
   };
   const panIndexKeys = new PanIndexKeys(cw.world.t.hsm);
+  const instanceStates: { sp: string; instanceId: string; state: string }[] = [];
   const deps: ProvisioningDeps = {
     db: cw.world.db, hsm: cw.world.t.hsm, bearer, now: () => new Date(),
     secureElement: (seId) => Promise.resolve(ses.get(seId)),
     service: (id) => Promise.resolve(id === SERVICE_ID ? service : undefined),
     panIndexKey: (ctx) => panIndexKeys.keyOf(ctx),
+    onInstanceState: (sp, instanceId, state) => void instanceStates.push({ sp, instanceId, state }),
   };
   const events: JobEvent[] = [];
   const cipher = new HsmPayloadCipher(cw.world.t.hsm);
@@ -146,7 +150,7 @@ export async function jobsWorld(phones = 1): Promise<JobsWorld> {
   };
   const first = open();
   const w: JobsWorld = {
-    cw, bearer, service, ses, deps, events, ...first,
+    cw, bearer, service, ses, deps, events, instanceStates, ...first,
     async restart(options = {}) {
       await w.engine.close(options.abandonOld === true ? { abandon: true } : {});
       w.provisioning.close();

@@ -107,6 +107,7 @@ describe('provisioning jobs on virtual SEs', () => {
     const end = await w.provisioning.terminate(sp, instance.instanceId, { idempotencyKey: 'terminate-1' });
     assert.equal((await w.settle(end.job.id)).state, 'succeeded', JSON.stringify((await w.engine.get(end.job.id, sp)).error));
     assert.equal((await w.provisioning.instance(sp, instance.instanceId)).state, 'terminated');
+    assert.deepEqual(w.instanceStates.filter((e) => e.instanceId === instance.instanceId).map((e) => e.state), ['active', 'suspended', 'active', 'terminating', 'terminated'], 'the SP was told each state');
     assert.equal(await applicationOn(w, 1), undefined);
     assert.deepEqual(await reconcile(w.cw.world.db, 'se-1', await liveContent(w, 1)), []);
     // the same service can be deployed again to that SE
