@@ -17,6 +17,8 @@ export const TSM_ERROR_CODES = [
   'ERR_TSM_AUTH',
   // HTTP API: an authenticated client whose role may not call this route.
   'ERR_TSM_FORBIDDEN',
+  // HTTP API: too many failed authentications of this client id or source address; retry after the backoff (429).
+  'ERR_TSM_RATE_LIMITED',
   // The service configuration (file, environment, flags) cannot work; the message names the setting.
   'ERR_TSM_CONFIG',
   // The SE's bearer went away (relay disconnect or batch timeout); the job waits for the SE to come back.

@@ -31,6 +31,7 @@ export interface ServeFlags {
   readonly port?: string;
   readonly cert?: string;
   readonly key?: string;
+  readonly clientCa?: string;
   readonly insecureHttp?: boolean;
   readonly bodyLimit?: string;
   readonly logLevel?: string;
@@ -49,7 +50,8 @@ export function serveConfig(flags: ServeFlags, env: Readonly<Record<string, stri
     return Number(text);
   };
   const listen = { ...(flags.host === undefined ? {} : { host: flags.host }), ...(flags.port === undefined ? {} : { port: num(flags.port, '--port') }) };
-  const tls = flags.cert === undefined && flags.key === undefined ? undefined : { cert: flags.cert, key: flags.key };
+  const tlsFlags = Object.entries({ cert: flags.cert, key: flags.key, clientCa: flags.clientCa }).filter(([, v]) => v !== undefined);
+  const tls = tlsFlags.length === 0 ? undefined : Object.fromEntries(tlsFlags);
   const flagLayer: ConfigLayer = {
     ...(Object.keys(listen).length === 0 ? {} : { listen }),
     ...(tls === undefined ? {} : { tls }),
@@ -224,6 +226,7 @@ export function registerServe(program: Command): void {
     .option('--port <n>', 'listen port (default 8443; 0 picks a free one)')
     .option('--cert <file>', 'TLS certificate chain, PEM')
     .option('--key <file>', 'TLS private key, PEM')
+    .option('--client-ca <file>', 'mutual TLS: CA certificate(s), PEM, that sign client certificates; a client without one is refused in the handshake')
     .option('--insecure-http', 'plain HTTP, only on a loopback address: development only')
     .option('--body-limit <bytes>', 'largest request body (default 65536)')
     .option('--log-level <level>', 'fatal, error, warn, info (default), debug, trace, silent')

@@ -15,8 +15,11 @@ export type HsmConfig =
 
 export interface ServiceConfig {
   readonly listen: { readonly host: string; readonly port: number };
-  /** PEM files of the server certificate (chain) and its private key; both or neither. */
-  readonly tls?: { readonly cert: string; readonly key: string };
+  /**
+   * PEM files of the server certificate (chain) and its private key; both or neither. `clientCa`: a
+   * PEM file of the CA certificate(s) that sign client certificates — mutual TLS (docs/service.md §3).
+   */
+  readonly tls?: { readonly cert: string; readonly key: string; readonly clientCa?: string };
   /** Serve plain HTTP (development only; refused off loopback). */
   readonly insecureHttp: boolean;
   /** The data directory (`opentsm hsm init`): its opentsm.db and lmk.key are the defaults. */
@@ -74,6 +77,13 @@ function hsmOf(raw: Record<string, unknown>): HsmConfig {
   };
 }
 
+function tlsOf(raw: Record<string, unknown>): NonNullable<ServiceConfig['tls']> {
+  const unknown = Object.keys(raw).filter((k) => !['cert', 'key', 'clientCa'].includes(k));
+  if (unknown.length > 0) fail(`tls.${unknown[0]!.slice(0, 32)}`, 'unknown setting');
+  const clientCa = raw['clientCa'] === undefined ? undefined : str(raw['clientCa'], 'tls.clientCa');
+  return { cert: str(raw['cert'], 'tls.cert'), key: str(raw['key'], 'tls.key'), ...(clientCa === undefined ? {} : { clientCa }) };
+}
+
 /** Merges layers (later wins, objects merged one level deep) and checks the result. */
 export function resolveConfig(...layers: readonly ConfigLayer[]): ServiceConfig {
   const merged: Record<string, unknown> = { ...DEFAULT_CONFIG, listen: { ...DEFAULT_CONFIG.listen }, hsm: { ...DEFAULT_CONFIG.hsm } };
@@ -94,7 +104,7 @@ function checkConfig(m: Record<string, unknown>): ServiceConfig {
   const port = listen['port'];
   if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65535) fail('listen.port', 'an integer 0..65535');
   const tlsRaw = m['tls'] as Record<string, unknown> | undefined;
-  const tls = tlsRaw === undefined ? undefined : { cert: str(tlsRaw['cert'], 'tls.cert'), key: str(tlsRaw['key'], 'tls.key') };
+  const tls = tlsRaw === undefined ? undefined : tlsOf(tlsRaw);
   const insecureHttp = m['insecureHttp'];
   if (typeof insecureHttp !== 'boolean') fail('insecureHttp', 'true or false');
   if (tls === undefined && !insecureHttp) fail('tls', 'give tls.cert and tls.key (--cert, --key), or --insecure-http for plain HTTP on loopback in development');

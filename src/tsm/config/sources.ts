@@ -13,6 +13,7 @@ export const CONFIG_ENV = {
   OPENTSM_LISTEN_PORT: 'listen.port',
   OPENTSM_TLS_CERT: 'tls.cert',
   OPENTSM_TLS_KEY: 'tls.key',
+  OPENTSM_TLS_CLIENT_CA: 'tls.clientCa (mutual TLS)',
   OPENTSM_INSECURE_HTTP: 'insecureHttp (1 or true)',
   OPENTSM_DATA_DIR: 'dataDir',
   OPENTSM_DB: 'db',
@@ -43,7 +44,7 @@ export function envLayer(env: Env = process.env): ConfigLayer {
   const insecure = env['OPENTSM_INSECURE_HTTP'];
   const layer: ConfigLayer = {
     listen: defined({ host: env['OPENTSM_LISTEN_HOST'], port: integer(env['OPENTSM_LISTEN_PORT'], 'OPENTSM_LISTEN_PORT') }),
-    tls: defined({ cert: env['OPENTSM_TLS_CERT'], key: env['OPENTSM_TLS_KEY'] }),
+    tls: defined({ cert: env['OPENTSM_TLS_CERT'], key: env['OPENTSM_TLS_KEY'], clientCa: env['OPENTSM_TLS_CLIENT_CA'] }),
     insecureHttp: insecure === undefined || insecure === '' ? undefined : ['1', 'true', 'yes'].includes(insecure.toLowerCase()),
     dataDir: env['OPENTSM_DATA_DIR'] || undefined,
     db: env['OPENTSM_DB'] || undefined,
@@ -75,8 +76,8 @@ export function fileLayer(path: string): ConfigLayer {
   return value;
 }
 
-/** The PEM key and certificate of `tls`, read once at start. */
-export function readTls(tls: { readonly cert: string; readonly key: string }): { readonly cert: Uint8Array; readonly key: Uint8Array } {
+/** The PEM key, certificate and client CA of `tls`, read once at start. */
+export function readTls(tls: { readonly cert: string; readonly key: string; readonly clientCa?: string }): { readonly cert: Uint8Array; readonly key: Uint8Array; readonly clientCa?: Uint8Array } {
   const read = (path: string, setting: string): Uint8Array => {
     try {
       return new Uint8Array(readFileSync(path));
@@ -84,5 +85,5 @@ export function readTls(tls: { readonly cert: string; readonly key: string }): {
       throw new TsmError('ERR_TSM_CONFIG', `${setting} ${path}: cannot be read`, { cause });
     }
   };
-  return { cert: read(tls.cert, 'tls.cert'), key: read(tls.key, 'tls.key') };
+  return { cert: read(tls.cert, 'tls.cert'), key: read(tls.key, 'tls.key'), ...(tls.clientCa === undefined ? {} : { clientCa: read(tls.clientCa, 'tls.clientCa') }) };
 }

@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import type { Hsm } from '../../hsm/index.ts';
 import type { StoreDb } from '../../store/index.ts';
 import { authHook } from './auth.ts';
+import { AuthLimiter, type AuthLimiterOptions } from './auth-limiter.ts';
 import { handleError, handleNotFound } from './error-handler.ts';
 import { createLogger, type LogLevel } from './logger.ts';
 import { buildOpenApi } from './openapi.ts';
@@ -40,8 +41,14 @@ export interface AppDeps {
   readonly clock?: () => Date;
   /** The logger (default: pino to stdout at `config.logLevel`); tests pass one writing to a capture. */
   readonly logger?: Logger;
-  /** TLS key and certificate (PEM): the app then serves HTTPS. */
-  readonly https?: { readonly key: string | Uint8Array; readonly cert: string | Uint8Array };
+  /**
+   * TLS key and certificate (PEM): the app then serves HTTPS. With `clientCa` (PEM, one or more CA
+   * certificates) it is mutual TLS: a handshake without a client certificate signed by one of them
+   * is refused, on every path (docs/service.md §3); credentials are still required on top.
+   */
+  readonly https?: { readonly key: string | Uint8Array; readonly cert: string | Uint8Array; readonly clientCa?: string | Uint8Array };
+  /** Limits of failed authentications (auth-limiter.ts; defaults: 10 in 60 s, then 60 s doubling to 15 min), or false for none. */
+  readonly authLimiter?: AuthLimiterOptions | false;
   /** What MNO notifications fan out to (tsm/registry hooks.ts); without it they are only recorded. */
   readonly registryHooks?: RegistryHooks;
   /**
@@ -86,7 +93,7 @@ function logRequest(request: FastifyRequest, reply: FastifyReply, done: () => vo
   done();
 }
 
-function register(app: FastifyInstance, route: RouteSpec, deps: AppDeps): void {
+function register(app: FastifyInstance, route: RouteSpec, deps: AppDeps, limiter: AuthLimiter | undefined): void {
   const response = Object.fromEntries(Object.entries(route.schema.response).filter(([, s]) => s !== null));
   app.route({
     method: route.method,
@@ -97,10 +104,18 @@ function register(app: FastifyInstance, route: RouteSpec, deps: AppDeps): void {
       ...(route.schema.body === undefined ? {} : { body: route.schema.body }),
       response,
     },
-    ...(route.roles === 'public' ? {} : { onRequest: authHook(deps.db, deps.hsm, route.roles) }),
+    ...(route.roles === 'public' ? {} : { onRequest: authHook(deps.db, deps.hsm, route.roles, limiter) }),
     config: { operationId: route.operationId },
     handler: route.handler,
   });
+}
+
+/** node:https options: TLS 1.2 or later; with a client CA, a client certificate it signed is required in the handshake. */
+function httpsOptions(https: NonNullable<AppDeps['https']>): Record<string, unknown> {
+  return {
+    key: Buffer.from(https.key), cert: Buffer.from(https.cert), minVersion: 'TLSv1.2' as const,
+    ...(https.clientCa === undefined ? {} : { ca: Buffer.from(https.clientCa), requestCert: true, rejectUnauthorized: true }),
+  };
 }
 
 /** Builds the app; call `ready()` / `listen()` / `inject()` on it, and `close()` when done. */
@@ -116,7 +131,7 @@ export function buildApp(deps: AppDeps): TsmApp {
     requestTimeout: 30_000,
     return503OnClosing: true,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false } },
-    ...(deps.https === undefined ? {} : { https: { key: Buffer.from(deps.https.key), cert: Buffer.from(deps.https.cert), minVersion: 'TLSv1.2' as const } }),
+    ...(deps.https === undefined ? {} : { https: httpsOptions(deps.https) }),
   }) as unknown as FastifyInstance;
   const registered: { method: string; url: string }[] = [];
   REGISTERED.set(app, registered);
@@ -163,6 +178,7 @@ export function buildApp(deps: AppDeps): TsmApp {
   };
   routes.push(openapi);
   const document = buildOpenApi(routes, API_VERSION);
-  for (const route of routes) register(app, route, deps);
+  const limiter = deps.authLimiter === false ? undefined : new AuthLimiter(deps.authLimiter ?? {});
+  for (const route of routes) register(app, route, deps, limiter);
   return app;
 }

@@ -14,7 +14,7 @@ import type { TsmErrorCode } from '../errors.ts';
 /** The public error codes a client switches on (docs/service.md §4; listed in docs/errors.md). Not named *_ERROR_CODES: those are the layers' ERR_ codes. */
 export const PUBLIC_CODES = [
   'INVALID_ARGUMENT', 'UNAUTHORIZED', 'NOT_ALLOWED', 'NOT_FOUND', 'ALREADY_EXISTS', 'FAILED_PRECONDITION',
-  'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE', 'NOT_IMPLEMENTED', 'UNAVAILABLE', 'INTERNAL',
+  'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE', 'RESOURCE_EXHAUSTED', 'NOT_IMPLEMENTED', 'UNAVAILABLE', 'INTERNAL',
 ] as const;
 export type PublicErrorCode = (typeof PUBLIC_CODES)[number];
 
@@ -43,6 +43,7 @@ export const ERROR_REGISTRY: Readonly<Record<TsmErrorCode | HsmErrorCode | Store
   ERR_TSM_STATE: m(409, 'FAILED_PRECONDITION', 'the resource\'s state does not allow this operation'),
   ERR_TSM_AUTH: m(401, 'UNAUTHORIZED', 'missing or invalid credentials'),
   ERR_TSM_FORBIDDEN: m(403, 'NOT_ALLOWED', 'this client\'s role may not call this operation'),
+  ERR_TSM_RATE_LIMITED: m(429, 'RESOURCE_EXHAUSTED', 'too many failed authentications; retry after the Retry-After seconds'),
   ERR_TSM_CONFIG: INTERNAL,
   ERR_TSM_UNREACHABLE: m(503, 'UNAVAILABLE', 'the secure element is not reachable now; retry later'),
   // A key of another tenant answers exactly as a missing one (no oracle on other tenants' ids).

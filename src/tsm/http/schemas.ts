@@ -36,7 +36,7 @@ export const ERROR_SCHEMA: JsonSchema = objectSchema(
 
 /** The error statuses every authenticated route may answer. */
 export function errorResponses(...statuses: readonly number[]): Record<number, JsonSchema> {
-  return Object.fromEntries([400, 401, 403, 413, 415, 500, 503, ...statuses].map((s) => [s, ERROR_SCHEMA]));
+  return Object.fromEntries([400, 401, 403, 413, 415, 429, 500, 503, ...statuses].map((s) => [s, ERROR_SCHEMA]));
 }
 
 /** A path parameter: letters, digits, `_` and `-`, at most 64 characters. */
