@@ -51,11 +51,18 @@ export class TenantMacKeys {
     return pending;
   }
 
+  /** The lowest id among active keys of the label (so every process picks the same one), or a new key. */
   async #find(ctx: OperationContext): Promise<string> {
-    const ids = (await this.#hsm.listKeys({ label: this.#label }, ctx)).filter((k) => k.status === 'active').map((k) => k.id).sort();
-    if (ids[0] !== undefined) return ids[0];
+    const first = await this.#lowest(ctx);
+    if (first !== undefined) return first;
     const spec = { usage: 'M7', algorithm: 'H', modeOfUse: 'C', exportability: 'N', length: 32, owner: ctx.tenant, label: this.#label } as const;
-    return (await this.#hsm.generateKey(spec, ctx)).id;
+    const created = (await this.#hsm.generateKey(spec, ctx)).id;
+    // Two processes creating the key at once: both settle on the lowest id.
+    return (await this.#lowest(ctx)) ?? created;
+  }
+
+  async #lowest(ctx: OperationContext): Promise<string | undefined> {
+    return (await this.#hsm.listKeys({ label: this.#label }, ctx)).filter((k) => k.status === 'active').map((k) => k.id).sort()[0];
   }
 }
 
