@@ -59,7 +59,8 @@ export function paddedCap(packageAid: Uint8Array, moduleAid: Uint8Array, size: n
 }
 
 /** Each phone of `world` gets a card without the payment package (the same state otherwise). */
-function withoutPaymentPackage(world: DemoWorld): void {
+function withoutPaymentPackage(world: DemoWorld): VirtualSecureElement[] {
+  const cards: VirtualSecureElement[] = [];
   const payment = toHex(PAYMENT_LOAD_FILE_AID);
   for (const registered of world.phones) {
     const state = registered.phone.se.state;
@@ -69,19 +70,23 @@ function withoutPaymentPackage(world: DemoWorld): void {
       applications: state.applications.map((app) => (app.loadFileAid === undefined || toHex(app.loadFileAid) !== payment ? app : { ...app, loadFileAid: PPSE_ONLY_LOAD_FILE_AID.slice() })),
     };
     const se = new VirtualSecureElement(new MemoryCardStore(next), { library: DEFAULT_APPLET_LIBRARY });
-    (registered.phone.transport).transmit = (c) => Promise.resolve(se.process(c));
+    cards.push(se);
+    registered.phone.transport.transmit = (c) => Promise.resolve(se.process(c));
   }
+  return cards;
 }
 
 export interface CapLine {
   readonly capBytes: number;
   readonly lfdbBytes: number;
+  /** The phones' cards on this line (they replace the fleet's). */
+  readonly cards: readonly VirtualSecureElement[];
   readonly deploy: (phone: DemoWorld['phones'][number]) => Promise<ApiJob>;
 }
 
 /** Sets `world` up for the CAP line: the cards, two services whose flavour carries the CAP; the deploy of one phone. */
 export async function capService(world: DemoWorld, size = 10 * 1024): Promise<CapLine> {
-  withoutPaymentPackage(world);
+  const cards = withoutPaymentPackage(world);
   const cap = paddedCap(PAYMENT_LOAD_FILE_AID, PAYMENT_MODULE_AID, size);
   const lfdbBytes = parseCapFile(cap).loadFileDataBlock.length;
   const issuer = world.parties.issuer;
@@ -102,7 +107,7 @@ export async function capService(world: DemoWorld, size = 10 * 1024): Promise<Ca
     serviceIds.push(created.serviceId);
   }
   return {
-    capBytes: cap.length, lfdbBytes,
+    capBytes: cap.length, lfdbBytes, cards,
     deploy: async (phone) => {
       const i = phone.phone.index;
       const { job } = await world.sp.deploy(serviceIds[i % DEMO_PRODUCTS.length]!, { subscriptionId: phone.subscriptionAlias, card: demoCard(i), validitySeconds: 600 }, `bench-cap-deploy-${phone.phone.seId}`);

@@ -101,6 +101,8 @@ interface Line {
   /** Per deploy: audit events by operation, APDUs to the cards. */
   auditPerDeploy: Record<string, number>;
   apdusPerDeploy: number;
+  /** Net new rows per table per deploy. */
+  rowsPerDeploy: Record<string, number>;
   /** Growth of the fleet's card states (encoded) per deploy: memory the phones, not the server, hold. */
   cardBytesPerDeploy: number;
   batchesPerDeploy: number;
@@ -115,6 +117,16 @@ interface Line {
 async function auditCounts(db: StoreDb): Promise<Map<string, number>> {
   const rows = await db.selectFrom('audit_events').select(['operation', sql<number>`count(*)`.as('n')]).groupBy('operation').execute();
   return new Map(rows.map((r) => [r.operation, Number(r.n)]));
+}
+
+/** Rows per table (every table of the schema). */
+async function rowCounts(db: StoreDb): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  for (const t of await db.introspection.getTables()) {
+    const r = await sql<{ n: number }>`select count(*) as n from ${sql.table(t.name)}`.execute(db);
+    out.set(t.name, Number(r.rows[0]?.n ?? 0));
+  }
+  return out;
 }
 
 /** A store: a fresh SQLite file, or a fresh PostgreSQL database under OPENTSM_PG_URL. */
@@ -167,9 +179,9 @@ function countApdus(world: DemoWorld): { apdus: () => number; batches: () => num
 }
 
 /** The fleet's card states, encoded (what the phones hold, not the server). */
-function cardStateBytes(world: DemoWorld): number {
+function cardStateBytes(cards: readonly { readonly state: Parameters<typeof encodeCardState>[0] }[]): number {
   let n = 0;
-  for (const phone of world.fleet.phones) n += encodeCardState(phone.se.state).length;
+  for (const se of cards) n += encodeCardState(se.state).length;
   return n;
 }
 
@@ -221,7 +233,8 @@ async function measureLine(kind: 'sqlite' | 'pg', args: Args, withCap: boolean):
       const polls = countPolls(world);
       const setupSeconds = (performance.now() - setupStart) / 1000;
       const auditBefore = await auditCounts(store.db);
-      const cardBytesBefore = cardStateBytes(world);
+      const rowsBefore = await rowCounts(store.db);
+      const cardBytesBefore = cardStateBytes(cap?.cards ?? world.fleet.phones.map((p) => p.se));
       const heapBefore = heapAfterGc();
       const sampler = new MemorySampler();
       say(`  deploying ${args.deploys}, ${args.concurrency} at a time…`);
@@ -231,8 +244,11 @@ async function measureLine(kind: 'sqlite' | 'pg', args: Args, withCap: boolean):
       sampler.stop();
       await world.tsm.engine.idle();
       const heapAfter = heapAfterGc();
-      const cardBytesPerDeploy = (cardStateBytes(world) - cardBytesBefore) / Math.max(1, run.ms.length);
+      const cardBytesPerDeploy = (cardStateBytes(cap?.cards ?? world.fleet.phones.map((p) => p.se)) - cardBytesBefore) / Math.max(1, run.ms.length);
       const auditAfter = await auditCounts(store.db);
+      const rowsAfter = await rowCounts(store.db);
+      const rowsPerDeploy: Record<string, number> = {};
+      for (const [t, n] of rowsAfter) if (n !== (rowsBefore.get(t) ?? 0)) rowsPerDeploy[t] = (n - (rowsBefore.get(t) ?? 0)) / Math.max(1, run.ms.length);
       const auditPerDeploy: Record<string, number> = {};
       for (const [op, n] of auditAfter) {
         const d = n - (auditBefore.get(op) ?? 0);
@@ -243,7 +259,7 @@ async function measureLine(kind: 'sqlite' | 'pg', args: Args, withCap: boolean):
         deployed: run.ms.length, failed: run.errors.length, ...(run.errors[0] === undefined ? {} : { firstError: run.errors[0] }),
         seconds: run.seconds, perSecond: run.ms.length / run.seconds, p50: percentile(run.ms, 50), p99: percentile(run.ms, 99),
         peakRss: sampler.peakRss, peakHeap: sampler.peakHeap, heapBefore, heapAfter, auditPerDeploy,
-        cardBytesPerDeploy, apdusPerDeploy: apdus.apdus() / Math.max(1, run.ms.length), batchesPerDeploy: apdus.batches() / Math.max(1, run.ms.length), pollsPerDeploy: polls() / Math.max(1, run.ms.length), setupSeconds,
+        rowsPerDeploy, cardBytesPerDeploy, apdusPerDeploy: apdus.apdus() / Math.max(1, run.ms.length), batchesPerDeploy: apdus.batches() / Math.max(1, run.ms.length), pollsPerDeploy: polls() / Math.max(1, run.ms.length), setupSeconds,
         ...(cap === undefined ? {} : { cap: { capBytes: cap.capBytes, lfdbBytes: cap.lfdbBytes } }),
         ...(profile === undefined ? {} : { profile }),
       };
@@ -386,6 +402,7 @@ async function main(): Promise<void> {
     const ops = Object.entries(l.auditPerDeploy).sort((a, b) => b[1] - a[1]);
     const total = ops.reduce((s, [, n]) => s + n, 0);
     console.log(`\n${l.db}, ${l.kind}: per deploy ${l.apdusPerDeploy.toFixed(1)} APDUs to the card in ${l.batchesPerDeploy.toFixed(1)} relay batches, ${l.pollsPerDeploy.toFixed(1)} job polls by the SP (GET every 10 ms), ${total.toFixed(1)} audit events (${ops.map(([op, n]) => `${op} ${n.toFixed(1)}`).join(', ')}); set-up ${l.setupSeconds.toFixed(1)} s; heap growth ${((l.heapAfter - l.heapBefore) / 1024 / Math.max(1, l.deployed)).toFixed(1)} KiB/deploy (the cards' encoded state grew ${(l.cardBytesPerDeploy / 1024).toFixed(1)} KiB/deploy); peak heap ${MiB(l.peakHeap)} MiB`);
+    console.log(`  net new rows per deploy: ${Object.entries(l.rowsPerDeploy).sort((x, y) => y[1] - x[1]).map(([t, n]) => `${t} ${n.toFixed(1)}`).join(', ')}`);
     if (l.cap !== undefined) console.log(`  CAP file ${l.cap.capBytes} bytes (zip), Load File Data Block ${l.cap.lfdbBytes} bytes LOADed through the SSD`);
     if (l.profile !== undefined) printProfile('CPU profile of the deploys (main thread, self time; the job engine, HTTP, relay, HSM and cards all run on it)', l.profile, l.deployed);
     if (l.firstError !== undefined) console.log(`  first error: ${l.firstError}`);
