@@ -7,7 +7,7 @@
  * session, GET STATUS), the bank's SSD created with transient keys and handed over as TR-31 blocks,
  * the key replacement over the SSD's own channel, INSTALL of the preloaded payment package's applet,
  * extradition, personalization (EMV CPS STORE DATA through the SSD), the PPSE entry, the ARA-M rule,
- * the issuer's registration. The second line adds a LOAD of a ~10 KB CAP file (see `capLine`).
+ * the issuer's registration. The second line adds a LOAD of a ~10 KB CAP file (bench/tsm-cap.ts).
  *
  * Reference measured in the same run: the same deploy's card + HSM work done in one process without
  * the service (test/tsm/provisioning/card/fixture.ts `deploy`: software HSM, SQLite in memory, the
@@ -16,7 +16,11 @@
  * Memory: the whole process (server and fleet together) — peak RSS and heap sampled every 50 ms,
  * heap after a full GC before and after the deploys (run with --expose-gc, as the npm script does).
  *
- * Usage: npm run bench:tsm [-- --deploys N] [--concurrency C] [--only sqlite|pg] [--no-cap]
+ * Per deploy it also counts APDUs, relay batches, the SP's job polls, HSM calls (audit_events by
+ * operation) and net new rows per table; --profile adds the main thread's CPU time by where it went.
+ * Figures and their analysis: docs/performance.md.
+ *
+ * Usage: npm run bench:tsm [-- --deploys N] [--concurrency C] [--only sqlite|pg] [--no-cap] [--floor N] [--profile]
  * Environment: OPENTSM_PG_URL (a database the bench may create scratch databases in); unset, the
  * PostgreSQL column is skipped with a note (scripts/bench-tsm.sh starts a throwaway cluster).
  */
