@@ -221,7 +221,9 @@ describe('SP instance and job routes (TsmService)', () => {
         assert.equal((await call(w, method, url, { token: wrong, key: 'k', ...(method === 'POST' ? { payload: {} } : {}) })).statusCode, 401, `${method} ${url} with a wrong secret`);
         for (const token of [w.f.mno.a, w.f.tokens.issuerA]) {
           const r = await call(w, method, url, { token, key: 'k', ...(method === 'POST' ? { payload: {} } : {}) });
-          assert.deepEqual([r.statusCode, errorOf(r.body).code], [403, 'NOT_ALLOWED'], `${method} ${url}`);
+          // the job routes also serve the MNO (its SE audit jobs): an SP's job is then simply not its own
+          const expected = token === w.f.mno.a && url.startsWith('/v1/jobs/') ? [404, 'NOT_FOUND'] : [403, 'NOT_ALLOWED'];
+          assert.deepEqual([r.statusCode, errorOf(r.body).code], expected, `${method} ${url}`);
         }
       }
       assert.equal((await deploy(w, 'k', { seId: w.seIds[0], card: card() }, w.f.mno.a)).statusCode, 403);
