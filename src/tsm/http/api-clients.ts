@@ -7,6 +7,7 @@
 import type { Hsm } from '../../hsm/index.ts';
 import { getApiClient, insertApiClient, type StoreDb } from '../../store/index.ts';
 import { TsmError } from '../errors.ts';
+import type { VerifiedCredentials } from './verified-credentials.ts';
 import { credentialKey, hashSecret, newCredential, operatorContext, verifySecret } from './credentials.ts';
 
 export const API_ROLES = ['sp', 'mno', 'admin', 'issuer'] as const;
@@ -43,11 +44,21 @@ export async function addApiClient(
 
 /**
  * The principal of valid credentials, or undefined: unknown client, disabled client, wrong secret.
- * The caller answers every undefined the same way (one fixed 401).
+ * The caller answers every undefined the same way (one fixed 401). With `verified`, a secret the
+ * HSM verified within its TTL is accepted without asking the HSM again (verified-credentials.ts).
  */
-export async function authenticate(db: StoreDb, hsm: Hsm, credentials: { readonly clientId: string; readonly secret: string }, requestId: string): Promise<Principal | undefined> {
+export async function authenticate(
+  db: StoreDb,
+  hsm: Hsm,
+  credentials: { readonly clientId: string; readonly secret: string },
+  requestId: string,
+  verified?: VerifiedCredentials,
+): Promise<Principal | undefined> {
   const client = await getApiClient(db, credentials.clientId);
   if (client === undefined || client.disabled || !(API_ROLES as readonly string[]).includes(client.role)) return undefined;
+  const principal = { clientId: client.id, tenant: client.tenant, role: client.role as ApiRole };
+  if (verified?.matches(client.id, credentials.secret, client.secretHash) === true) return principal;
   const ok = await verifySecret(hsm, client.secretHash, client.id, credentials.secret, operatorContext(`auth:${client.id}`, requestId));
-  return ok ? { clientId: client.id, tenant: client.tenant, role: client.role as ApiRole } : undefined;
+  if (ok) verified?.remember(client.id, credentials.secret, client.secretHash);
+  return ok ? principal : undefined;
 }

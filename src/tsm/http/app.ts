@@ -11,6 +11,7 @@ import type { Hsm } from '../../hsm/index.ts';
 import type { StoreDb } from '../../store/index.ts';
 import { authHook } from './auth.ts';
 import { AuthLimiter, type AuthLimiterOptions } from './auth-limiter.ts';
+import { VerifiedCredentials, type VerifiedCredentialsOptions } from './verified-credentials.ts';
 import { handleError, handleNotFound } from './error-handler.ts';
 import { createLogger, type LogLevel } from './logger.ts';
 import { buildOpenApi } from './openapi.ts';
@@ -47,6 +48,11 @@ export interface AppDeps {
    * is refused, on every path (docs/service.md §3); credentials are still required on top.
    */
   readonly https?: { readonly key: string | Uint8Array; readonly cert: string | Uint8Array; readonly clientCa?: string | Uint8Array };
+  /**
+   * Remembering verified secrets (verified-credentials.ts: an HMAC under a per-process key, 60 s by
+   * default) so a client's every request does not cost an HSM call, or false to ask the HSM each time.
+   */
+  readonly credentialCache?: VerifiedCredentialsOptions | false;
   /** Limits of failed authentications (auth-limiter.ts; defaults: 10 in 60 s, then 60 s doubling to 15 min), or false for none. */
   readonly authLimiter?: AuthLimiterOptions | false;
   /** What MNO notifications fan out to (tsm/registry hooks.ts); without it they are only recorded. */
@@ -93,7 +99,7 @@ function logRequest(request: FastifyRequest, reply: FastifyReply, done: () => vo
   done();
 }
 
-function register(app: FastifyInstance, route: RouteSpec, deps: AppDeps, limiter: AuthLimiter | undefined): void {
+function register(app: FastifyInstance, route: RouteSpec, deps: AppDeps, limiter: AuthLimiter | undefined, verified: VerifiedCredentials | undefined): void {
   const response = Object.fromEntries(Object.entries(route.schema.response).filter(([, s]) => s !== null));
   app.route({
     method: route.method,
@@ -104,7 +110,7 @@ function register(app: FastifyInstance, route: RouteSpec, deps: AppDeps, limiter
       ...(route.schema.body === undefined ? {} : { body: route.schema.body }),
       response,
     },
-    ...(route.roles === 'public' ? {} : { onRequest: authHook(deps.db, deps.hsm, route.roles, limiter) }),
+    ...(route.roles === 'public' ? {} : { onRequest: authHook(deps.db, deps.hsm, route.roles, limiter, verified) }),
     config: { operationId: route.operationId },
     handler: route.handler,
   });
@@ -179,6 +185,7 @@ export function buildApp(deps: AppDeps): TsmApp {
   routes.push(openapi);
   const document = buildOpenApi(routes, API_VERSION);
   const limiter = deps.authLimiter === false ? undefined : new AuthLimiter(deps.authLimiter ?? {});
-  for (const route of routes) register(app, route, deps, limiter);
+  const verified = deps.credentialCache === false ? undefined : new VerifiedCredentials(deps.credentialCache ?? {});
+  for (const route of routes) register(app, route, deps, limiter, verified);
   return app;
 }

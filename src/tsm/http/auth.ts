@@ -12,6 +12,7 @@ import { getApiClient, type StoreDb } from '../../store/index.ts';
 import { TsmError } from '../errors.ts';
 import { authenticate, type ApiRole } from './api-clients.ts';
 import type { AuthLimiter } from './auth-limiter.ts';
+import type { VerifiedCredentials } from './verified-credentials.ts';
 import { parseAuthorization } from './credentials.ts';
 import { mapError } from './error-registry.ts';
 
@@ -27,7 +28,13 @@ function fail(request: FastifyRequest, limiter: AuthLimiter | undefined, key: st
 }
 
 /** The hook for a route open to `roles`; `limiter` (one per app) limits failed authentications. */
-export function authHook(db: StoreDb, hsm: Hsm, roles: readonly ApiRole[], limiter?: AuthLimiter): (request: FastifyRequest, reply: FastifyReply) => Promise<void> {
+export function authHook(
+  db: StoreDb,
+  hsm: Hsm,
+  roles: readonly ApiRole[],
+  limiter?: AuthLimiter,
+  verified?: VerifiedCredentials,
+): (request: FastifyRequest, reply: FastifyReply) => Promise<void> {
   return async (request, reply) => {
     const header = request.headers.authorization;
     const credentials = parseAuthorization(header);
@@ -46,7 +53,7 @@ export function authHook(db: StoreDb, hsm: Hsm, roles: readonly ApiRole[], limit
     if (wait !== undefined) refuse(reply, wait);
     let principal;
     try {
-      principal = await authenticate(db, hsm, credentials, request.id);
+      principal = await authenticate(db, hsm, credentials, request.id, verified);
     } catch (cause) {
       // A failure of the credential check itself (the key is missing, the HSM is down) is never a client error.
       const mapped = mapError(cause);

@@ -61,6 +61,8 @@ export const DEPLOY_BODY: JsonSchema = objectSchema(
   ['card'],
 );
 
+export const UPDATE_BODY: JsonSchema = objectSchema({ card: CARD, validitySeconds: VALIDITY }, ['card']);
+
 export const LIFECYCLE_BODY: JsonSchema = objectSchema({ validitySeconds: VALIDITY }, []);
 
 const JOB: JsonSchema = objectSchema(

@@ -9,7 +9,7 @@ import { fromHex, toHex } from '../../bytes/index.ts';
 import { putSpSecurityDomain, updateServiceInstanceState } from '../../store/index.ts';
 import { TsmError } from '../errors.ts';
 import { IssuerService } from '../issuer/issuer-service.ts';
-import { defineJobKind, type JobKind, type JsonValue, type StepContext, type StepOutcome, type VerifyOutcome } from '../jobs/index.ts';
+import { defineJobKind, type JobKind, type JobStep, type JsonValue, type StepContext, type StepOutcome, type VerifyOutcome } from '../jobs/index.ts';
 import { CVN_PROFILES } from '../../emv/index.ts';
 import type { CardLink, CardLinks } from './card-access.ts';
 import {
@@ -55,13 +55,33 @@ async function installOnce(ssd: SecureChannelSession, c: InstanceContext): Promi
 
 /** The deploy job kind over `deps`, reaching cards through `links`. */
 export function deployKind(deps: ProvisioningDeps, links: CardLinks): JobKind {
+  return defineJobKind(DEPLOY_KIND, paymentSteps(deps, links).deploy);
+}
+
+/**
+ * The update-personalization job (GP OperationType 3, update): a payment applet is personalized
+ * once (EMV CPS) and its ATC starts again at zero, so new card data is a reissued card — a new PSN
+ * (or PAN) the issuer registers first, so its ATC history starts clean and old cryptograms stay
+ * refused. The instance is deleted, installed and extradited again (`rebuild`), personalized and
+ * listed in the PPSE with the new record; then the instance names the new card and the issuer ends
+ * the old one.
+ */
+export function updatePersonalizationKind(deps: ProvisioningDeps, links: CardLinks): JobKind {
+  return defineJobKind(UPDATE_PERSONALIZATION_KIND, paymentSteps(deps, links).update);
+}
+
+/** The update-personalization job's kind name. */
+export const UPDATE_PERSONALIZATION_KIND = 'update-personalization';
+
+/** The steps of both payment jobs, sharing the card-facing ones. */
+function paymentSteps(deps: ProvisioningDeps, links: CardLinks): { deploy: JobStep[]; update: JobStep[] } {
   /** Jobs whose personalize step was found not done after an unknown outcome: its instance is rebuilt. */
   const rebuild = new Set<string>();
   const context = (ctx: StepContext) => loadInstanceContext(deps, deployParams(ctx.params).instanceId, ctx.job.id);
   const onCard = (ctx: StepContext, work: (card: CardLink, c: InstanceContext) => Promise<StepOutcome>) =>
     links.run(ctx, async (card) => work(card, await context(ctx)));
 
-  return defineJobKind(DEPLOY_KIND, [
+  const deploy: JobStep[] = [
     {
       // ARCHITECTURE.md §4.2: the SE is known and active, a flavour fits, the card is genuine (SCP03
       // mutual authentication), the package is there or uploadable, no instance of the AID yet.
@@ -218,5 +238,57 @@ export function deployKind(deps: ProvisioningDeps, links: CardLinks): JobKind {
         return { done: { instanceId: c.instance.instanceId, ...(cardId === undefined ? {} : { cardId }) } };
       }),
     },
-  ]);
+  ];
+  const byName = (name: string): JobStep => deploy.find((step) => step.name === name)!;
+  const update: JobStep[] = [
+    {
+      // the reissued card (a new PSN, or a new PAN) is registered first: a PAN/PSN the issuer holds live fails here
+      name: 'register',
+      run: async (ctx) => {
+        const c = await context(ctx);
+        const cardRecord = decodeCardPayload(await ctx.payload());
+        const issuer = new IssuerService({ db: deps.db, hsm: deps.hsm, ctx: c.spCtx, panIndexKey: await deps.panIndexKey(c.spCtx), now: deps.now });
+        const cardId = await issuer.registerCard(
+          { pan: cardRecord.pan, psn: cardRecord.psn, profile: cardRecord.profile, imkAc: c.service.issuer.imkAc, imkSmi: c.service.issuer.imkSmi, imkSmc: c.service.issuer.imkSmc },
+          { id: `card_${ctx.job.id}` },
+        );
+        return { done: { cardId } };
+      },
+    },
+    {
+      // the old instance goes (through the SSD), a fresh one comes (installed by the SSD, extradited by the ISD)
+      name: 'rebuild',
+      run: (ctx) => onCard(ctx, async (card, c) => {
+        if (c.instance.state !== 'active') return fail('INSTANCE_STATE', `the instance is ${c.instance.state}`);
+        await card.closeStrayChannels();
+        const ssd = await ssdSession(deps, card, c);
+        const present = (await readApplication(ssd, c.aid)) !== undefined;
+        if (present && !(await isPersonalized(ssd, card.transport, c.aid))) return 'done'; // rebuilt by an attempt cut short
+        if (present) await deleteInstance(ssd, c.aid);
+        await installOnce(ssd, c);
+        await extraditeToSsd(await isdSession(deps, card, c), { aid: c.aid, ssdAid: c.ssdAid });
+        return 'done';
+      }),
+    },
+    byName('personalize'),
+    byName('ppse'),
+    {
+      // the instance now holds the new card: the issuer ends the old one (its PAN index erased)
+      name: 'updated',
+      run: (ctx) => onCard(ctx, async (card, c) => {
+        await refreshMirror(deps.db, c.se.seId, await readCardContent(await isdSession(deps, card, c)), deps.now());
+        const cardId = (ctx.outputs.register as { cardId?: string } | null)?.cardId;
+        const old = c.instance.cardId;
+        await updateServiceInstanceState(deps.db, c.instance.instanceId, { from: ['active'], to: 'active', at: deps.now().toISOString(), jobId: ctx.job.id, ...(cardId === undefined ? {} : { cardId }) });
+        if (old !== undefined && old !== cardId) {
+          const issuer = new IssuerService({ db: deps.db, hsm: deps.hsm, ctx: c.spCtx, panIndexKey: await deps.panIndexKey(c.spCtx), now: deps.now });
+          await issuer.terminateCard(old).catch((e: unknown) => {
+            if (!(e instanceof TsmError && e.code === 'ERR_TSM_NOT_FOUND')) throw e;
+          });
+        }
+        return { done: { instanceId: c.instance.instanceId, ...(cardId === undefined ? {} : { cardId }) } };
+      }),
+    },
+  ];
+  return { deploy, update };
 }

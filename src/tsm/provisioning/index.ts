@@ -4,7 +4,7 @@
  * rule), the registry mirror, and the SP-facing ProvisioningService.
  */
 export { CardLinks, CardLink } from './card-access.ts';
-export { DEPLOY_KIND, deployKind } from './deploy-kind.ts';
+export { DEPLOY_KIND, UPDATE_PERSONALIZATION_KIND, deployKind, updatePersonalizationKind } from './deploy-kind.ts';
 export { LOCK_KIND, UNLOCK_KIND, TERMINATE_KIND, lockKind, unlockKind, terminateKind } from './lifecycle-kinds.ts';
 export {
   ProvisioningService, provisioningKinds, instanceIdFor, type InstanceOperation, type EligibilityCheck,

@@ -6,15 +6,16 @@
  * lock through the ISD; recovered → unlock what the MNO locked).
  */
 import { createHash } from 'node:crypto';
-import { StoreError, findJobByKey, getRegistryMirror, getServiceInstance, listJobs, type MirrorEntry, insertServiceInstance, listServiceInstances, updateServiceInstanceState, type StoredServiceInstance } from '../../store/index.ts';
+import { StoreError, findIssuerCard, findJobByKey, getRegistryMirror, getServiceInstance, listJobs, type MirrorEntry, insertServiceInstance, listServiceInstances, updateServiceInstanceState, type StoredServiceInstance } from '../../store/index.ts';
 import { TsmError } from '../errors.ts';
 import type { JobEngine, JobEvent, JobKind, JobView, SubmitOptions } from '../jobs/index.ts';
 import type { CardBearer, SecureElementRecord, ServiceRecord } from '../model.ts';
 import type { ResolvedSubscription } from '../registry/index.ts';
+import { panIndex } from '../issuer/pan-index.ts';
 import type { PaymentCardRecord } from '../personalization/card-record.ts';
 import type { CardLinks } from './card-access.ts';
 import { flavourFor } from './deploy-context.ts';
-import { DEPLOY_KIND, deployKind } from './deploy-kind.ts';
+import { DEPLOY_KIND, UPDATE_PERSONALIZATION_KIND, deployKind, updatePersonalizationKind } from './deploy-kind.ts';
 import { encodeCardPayload, type InstanceJobParams } from './deploy-request.ts';
 import type { ProvisioningDeps } from './deps.ts';
 import { SE_AUDIT_KIND, seAuditKind } from './audit-kind.ts';
@@ -40,7 +41,7 @@ function jobParamsName(params: string, instanceId: string): boolean {
 
 /** The job kinds provisioning defines, over `deps` and one set of card links. */
 export function provisioningKinds(deps: ProvisioningDeps, links: CardLinks): JobKind[] {
-  return [deployKind(deps, links), lockKind(deps, links), unlockKind(deps, links), terminateKind(deps, links), seAuditKind(deps, links)];
+  return [deployKind(deps, links), updatePersonalizationKind(deps, links), lockKind(deps, links), unlockKind(deps, links), terminateKind(deps, links), seAuditKind(deps, links)];
 }
 
 /** The instance id a deploy under `idempotencyKey` creates: the same key names the same instance. */
@@ -126,6 +127,30 @@ export class ProvisioningService {
     const allowed = action === 'suspend' ? ['active', 'suspended'] : ['suspended', 'active'];
     if (!allowed.includes(instance.state)) throw new TsmError('ERR_TSM_STATE', `the instance is ${instance.state}`);
     return this.#submit(instance, action === 'suspend' ? LOCK_KIND : UNLOCK_KIND, { instanceId, by: 'sp' }, options);
+  }
+
+  /**
+   * Update personalization (GP OperationType 3, update): the active instance is personalized anew
+   * with `card`, a reissue — a PAN/PSN the issuer does not hold live (a new PSN for the same account),
+   * since the rebuilt applet's ATC starts again. A job: the new card registered, the applet rebuilt,
+   * personalized, listed in the PPSE; then the old card ended.
+   */
+  async updatePersonalization(sp: string, instanceId: string, card: PaymentCardRecord, options: SubmitOptions): Promise<InstanceOperation> {
+    const instance = await this.instance(sp, instanceId);
+    const replay = await this.#replay(instance, options);
+    if (replay !== undefined) return replay;
+    if (instance.state !== 'active') throw new TsmError('ERR_TSM_STATE', `the instance is ${instance.state}`);
+    const payload = encodeCardPayload(card);
+    const ctx = { tenant: sp, actor: 'provisioning' };
+    const registered = await findIssuerCard(this.#deps.db, sp, await panIndex(this.#deps.hsm, await this.#deps.panIndexKey(ctx), card.pan, card.psn, ctx));
+    if (registered !== undefined) throw new TsmError('ERR_TSM_CONFLICT', 'card: this PAN and PSN are live with the issuer — a re-personalization is a reissue with a new PSN');
+    const job = await this.#engine.submit(
+      { tenant: sp, seId: instance.seId, kind: UPDATE_PERSONALIZATION_KIND, params: { instanceId, serviceId: instance.serviceId }, payload: { data: payload, sensitive: true } },
+      options,
+    );
+    this.#instanceOfJob.set(job.id, instanceId);
+    await updateServiceInstanceState(this.#deps.db, instanceId, { from: ['active'], to: 'active', at: this.#deps.now().toISOString(), jobId: job.id });
+    return { instance: (await getServiceInstance(this.#deps.db, instanceId)) ?? instance, job };
   }
 
   /**

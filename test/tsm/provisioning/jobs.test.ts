@@ -75,6 +75,21 @@ describe('provisioning jobs on virtual SEs', () => {
     await assert.rejects(w.provisioning.deploy(sp, { serviceId: SERVICE_ID, seId: 'se-0', card: cardOf(w, 0) }, { idempotencyKey: 'deploy-0b' }), (e: unknown) => e instanceof TsmError && e.code === 'ERR_TSM_CONFLICT');
   });
 
+  it('updates the personalization of an active instance (a reissue with a new PSN): the applet rebuilt and personalized anew, the old card ended; the live PAN/PSN is refused', async () => {
+    const sp = w.cw.spCtx.tenant;
+    const before = await w.provisioning.instance(sp, (await listServiceInstances(w.cw.world.db, { seId: 'se-0', states: ['active'] }))[0]!.instanceId);
+    await assert.rejects(w.provisioning.updatePersonalization(sp, before.instanceId, cardOf(w, 0), { idempotencyKey: 'update-same' }), (e: unknown) => e instanceof TsmError && e.code === 'ERR_TSM_CONFLICT');
+    const card = { ...cardOf(w, 0), psn: '02', expiry: '311231', label: 'OPENTSM VISA 2' };
+    const { job } = await w.provisioning.updatePersonalization(sp, before.instanceId, card, { idempotencyKey: 'update-0' });
+    const ended = await w.settle(job.id);
+    assert.equal(ended.state, 'succeeded', JSON.stringify(ended.error));
+    const after = await w.provisioning.instance(sp, before.instanceId);
+    assert.deepEqual([after.state, after.cardId, after.jobId], ['active', `card_${job.id}`, job.id]);
+    assert.equal((await tap(w, 0)).kind, 'approved', 'the reissued card is approved from ATC 1');
+    assert.equal((await w.cw.world.issuer.cardState(before.cardId!).catch((e: unknown) => (e as TsmError).code)), 'ERR_TSM_NOT_FOUND', 'the old card was ended');
+    assert.deepEqual(await reconcile(w.cw.world.db, 'se-0', await liveContent(w, 0)), []);
+  });
+
   it('an online SE audit (GetApplicationOrELFStatus) reports the card equal to the mirror, then names an application removed behind the TSM\'s back', async () => {
     const mno = w.cw.mnoCtx.tenant;
     const clean = await w.provisioning.auditSe(mno, 'se-0', { idempotencyKey: 'audit-0' });

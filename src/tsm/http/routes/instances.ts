@@ -11,10 +11,11 @@ import type { StoredServiceInstance } from '../../../store/index.ts';
 import { TsmError } from '../../errors.ts';
 import { executionStatusOf, type JobView, type SubmitOptions } from '../../jobs/index.ts';
 import type { PaymentCardRecord } from '../../personalization/card-record.ts';
+import type { OperationContext } from '../../../hsm/index.ts';
 import type { ProvisioningService } from '../../provisioning/index.ts';
 import type { ResolvedSubscription } from '../../registry/index.ts';
 import {
-  DEPLOY_BODY, IDEMPOTENCY_HEADERS, INSTANCE, INSTANCE_ERRORS, INSTANCE_PARAMS, JOB_PARAMS, JOB_RESPONSE, LIFECYCLE_BODY, OPERATION_RESPONSE, SERVICE_PARAMS,
+  DEPLOY_BODY, UPDATE_BODY, IDEMPOTENCY_HEADERS, INSTANCE, INSTANCE_ERRORS, INSTANCE_PARAMS, JOB_PARAMS, JOB_RESPONSE, LIFECYCLE_BODY, OPERATION_RESPONSE, SERVICE_PARAMS,
 } from '../instance-schemas.ts';
 import type { RequestServices } from '../request-context.ts';
 import type { RouteSpec } from '../route.ts';
@@ -81,6 +82,16 @@ export function instanceRoutes(services: RequestServices, deps: InstanceRouteDep
   const tenant = (request: FastifyRequest): string => services.ctx(request).tenant;
   const operation = (reply: FastifyReply, r: { instance: StoredServiceInstance; job: JobView }) =>
     reply.code(202).send({ instance: instanceBody(r.instance), job: jobBody(r.job) });
+  /** The card record of a request: the PIN key reference resolved in the caller's tenant. */
+  const cardRecord = async (body: CardBody, ctx: OperationContext): Promise<PaymentCardRecord> => {
+    const { pin, ...rest } = body;
+    return {
+      ...rest,
+      ...(pin === undefined ? {} : {
+        pin: { tryLimit: pin.tryLimit, block: { key: (await resolveKey(services.hsm, pin.key, 'card.pin.key', 'P0', ctx)).id, format: pin.format, block: fromHex(pin.block, 'card.pin.block'), pan: body.pan } },
+      }),
+    };
+  };
   const lifecycle = (action: 'suspend' | 'resume') => async (request: FastifyRequest, reply: FastifyReply) => {
     const { instanceId } = request.params as { instanceId: string };
     const body = (request.body ?? {}) as { validitySeconds?: number };
@@ -99,13 +110,7 @@ export function instanceRoutes(services: RequestServices, deps: InstanceRouteDep
         if (body.subscriptionId !== undefined && subscription === undefined) throw new TsmError('ERR_TSM_NOT_FOUND', 'subscriptionId: no subscription with this alias');
         const seId = body.seId ?? subscription!.seId;
         const ctx = services.ctx(request);
-        const { pin, ...rest } = body.card;
-        const card: PaymentCardRecord = {
-          ...rest,
-          ...(pin === undefined ? {} : {
-            pin: { tryLimit: pin.tryLimit, block: { key: (await resolveKey(services.hsm, pin.key, 'card.pin.key', 'P0', ctx)).id, format: pin.format, block: fromHex(pin.block, 'card.pin.block'), pan: body.card.pan } },
-          }),
-        };
+        const card = await cardRecord(body.card, ctx);
         return operation(reply, await deps.provisioning.deploy(ctx.tenant, { serviceId, seId, card, ...(subscription === undefined ? {} : { subscription }) }, submitOptions(request, body.validitySeconds)));
       },
     },
@@ -126,6 +131,17 @@ export function instanceRoutes(services: RequestServices, deps: InstanceRouteDep
       summary: 'Resume (GP SuspendOrResumeService, action resume): unlock the application through the SP\'s SSD — a job',
       schema: { params: INSTANCE_PARAMS, headers: IDEMPOTENCY_HEADERS, body: LIFECYCLE_BODY, response: { 202: OPERATION_RESPONSE, ...INSTANCE_ERRORS } },
       handler: lifecycle('resume'),
+    },
+    {
+      method: 'POST', url: '/v1/sp/instances/:instanceId/personalization', operationId: 'UpdateServicePersonalization', tags: TAGS, roles: SP,
+      summary: 'Update personalization (GP OperationType 3): the applet is rebuilt and personalized with the new card data (same PAN and PSN) — a job',
+      schema: { params: INSTANCE_PARAMS, headers: IDEMPOTENCY_HEADERS, body: UPDATE_BODY, response: { 202: OPERATION_RESPONSE, ...INSTANCE_ERRORS } },
+      handler: async (request: FastifyRequest, reply: FastifyReply) => {
+        const { instanceId } = request.params as { instanceId: string };
+        const body = request.body as { card: CardBody; validitySeconds?: number };
+        const ctx = services.ctx(request);
+        return operation(reply, await deps.provisioning.updatePersonalization(ctx.tenant, instanceId, await cardRecord(body.card, ctx), submitOptions(request, body.validitySeconds)));
+      },
     },
     {
       method: 'POST', url: '/v1/sp/instances/:instanceId/terminate', operationId: 'TerminateService', tags: TAGS, roles: SP,
