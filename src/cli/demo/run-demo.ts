@@ -40,7 +40,7 @@ function today(): string {
 export async function deployPhone(world: DemoWorld, phone: RegisteredPhone): Promise<ApiJob> {
   const i = phone.phone.index;
   const { job } = await world.sp.deploy(world.serviceIds[i % DEMO_PRODUCTS.length]!, { subscriptionId: phone.subscriptionAlias, card: demoCard(i), validitySeconds: 600 }, `demo-deploy-${phone.phone.seId}`);
-  const ended = await world.sp.waitForJob(job.jobId, { timeoutMs: 120_000, intervalMs: 10 });
+  const ended = await world.sp.waitForJob(job.jobId, { timeoutMs: 120_000, intervalMs: 100, maxIntervalMs: 250 });
   if (ended.state !== 'succeeded') throw new Error(`deploy ${ended.state} at ${ended.error?.step ?? '?'}: ${ended.error?.code ?? ''}${ended.error?.sw === undefined ? '' : ` ${ended.error.sw}`}`);
   return ended;
 }

@@ -105,14 +105,23 @@ export class TsmClient {
     return this.call('GET', `/v1/jobs/${encodeURIComponent(jobId)}`);
   }
 
-  /** Polls the job until it has ended (or `until` says stop), every `intervalMs`, at most `timeoutMs`. */
-  async waitForJob(jobId: string, options: { readonly intervalMs?: number; readonly timeoutMs?: number; readonly until?: (job: ApiJob) => boolean } = {}): Promise<ApiJob> {
+  /**
+   * Polls the job until it has ended (or `until` says stop), at most `timeoutMs`: first after
+   * `intervalMs` (default 50), then half as long again each time up to `maxIntervalMs` (default 500),
+   * so a long job costs the service few reads. (Webhooks tell an SP without polling.)
+   */
+  async waitForJob(
+    jobId: string,
+    options: { readonly intervalMs?: number; readonly maxIntervalMs?: number; readonly timeoutMs?: number; readonly until?: (job: ApiJob) => boolean } = {},
+  ): Promise<ApiJob> {
     const deadline = Date.now() + (options.timeoutMs ?? 60_000);
+    let interval = options.intervalMs ?? 50;
     for (;;) {
       const job = await this.job(jobId);
       if (ENDED.has(job.state) || options.until?.(job) === true) return job;
       if (Date.now() > deadline) throw new TsmError('ERR_TSM_STATE', `job ${jobId} is still ${job.state} at ${job.step.name ?? 'its start'}`);
-      await new Promise((r) => setTimeout(r, options.intervalMs ?? 20));
+      await new Promise((r) => setTimeout(r, interval));
+      interval = Math.min(interval * 1.5, options.maxIntervalMs ?? 500);
     }
   }
 }
