@@ -3,7 +3,7 @@
  * record each phone gets: phones alternate between the Visa-style and the Mastercard-style product.
  */
 import { toHex } from '../../bytes/index.ts';
-import { MASTERCARD_STYLE_AID, PAYMENT_LOAD_FILE_AID, PAYMENT_MODULE_AID, VISA_STYLE_AID } from '../../se/index.ts';
+import { MASTERCARD_STYLE_AID, PAYMENT_LOAD_FILE_AID, PAYMENT_MODULE_AID, VISA_STYLE_AID, luhnDigit } from '../../se/index.ts';
 import type { PaymentCardRecord } from '../../tsm/index.ts';
 import { DEMO_BIN } from './ceremony.ts';
 
@@ -30,18 +30,12 @@ export function demoFlavour(product: (typeof DEMO_PRODUCTS)[number], platform: s
 export function demoCard(index: number): Omit<PaymentCardRecord, 'pin'> {
   const product = DEMO_PRODUCTS[index % DEMO_PRODUCTS.length]!;
   return {
-    pan: luhn(`${DEMO_BIN}${String(index + 1).padStart(9, '0')}`), psn: '01', expiry: '301231', profile: product.profile, flow: product.flow,
+    pan: withLuhn(`${DEMO_BIN}${String(index + 1).padStart(9, '0')}`), psn: '01', expiry: '301231', profile: product.profile, flow: product.flow,
     issuerCountry: '250', label: product.label, priority: 1, keyDerivationIndex: 1,
   };
 }
 
 /** `digits` with its Luhn check digit appended (ISO/IEC 7812-1 Annex B). */
-function luhn(digits: string): string {
-  let sum = 0;
-  for (let i = 0; i < digits.length; i++) {
-    let d = Number(digits[digits.length - 1 - i]);
-    if (i % 2 === 0) d = d * 2 > 9 ? d * 2 - 9 : d * 2;
-    sum += d;
-  }
-  return `${digits}${(10 - (sum % 10)) % 10}`;
+function withLuhn(digits: string): string {
+  return `${digits}${luhnDigit(digits)}`;
 }

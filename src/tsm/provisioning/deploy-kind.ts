@@ -8,7 +8,6 @@
 import { fromHex, toHex } from '../../bytes/index.ts';
 import { putSpSecurityDomain, updateServiceInstanceState } from '../../store/index.ts';
 import { TsmError } from '../errors.ts';
-import { IssuerService } from '../issuer/issuer-service.ts';
 import { defineJobKind, type JobKind, type JobStep, type JsonValue, type StepContext, type StepOutcome, type VerifyOutcome } from '../jobs/index.ts';
 import { CVN_PROFILES } from '../../emv/index.ts';
 import type { CardLink, CardLinks } from './card-access.ts';
@@ -19,6 +18,7 @@ import {
 import { loadInstanceContext, type InstanceContext } from './deploy-context.ts';
 import { decodeCardPayload, deployParams } from './deploy-request.ts';
 import type { ProvisioningDeps } from './deps.ts';
+import { endIssuerCard, registerIssuerCard } from './issuer-card.ts';
 import { refreshMirror } from './mirror.ts';
 import { GpError, type SecureChannelSession } from '../../gp/index.ts';
 
@@ -105,11 +105,7 @@ function paymentSteps(deps: ProvisioningDeps, links: CardLinks): { deploy: JobSt
         const c = await context(ctx);
         const cardRecord = decodeCardPayload(await ctx.payload());
         if (!(cardRecord.profile in CVN_PROFILES)) return fail('PROFILE', 'unknown CVN profile');
-        const issuer = new IssuerService({ db: deps.db, hsm: deps.hsm, ctx: c.spCtx, panIndexKey: await deps.panIndexKey(c.spCtx), now: deps.now });
-        const cardId = await issuer.registerCard(
-          { pan: cardRecord.pan, psn: cardRecord.psn, profile: cardRecord.profile, imkAc: c.service.issuer.imkAc, imkSmi: c.service.issuer.imkSmi, imkSmc: c.service.issuer.imkSmc },
-          { id: `card_${c.instance.instanceId}` },
-        );
+        const cardId = await registerIssuerCard(deps, c, cardRecord, `card_${c.instance.instanceId}`);
         await updateServiceInstanceState(deps.db, c.instance.instanceId, { from: ['deploying', 'failed'], to: c.instance.state === 'failed' ? 'failed' : 'deploying', at: deps.now().toISOString(), cardId });
         return { done: { cardId } };
       },
@@ -247,11 +243,7 @@ function paymentSteps(deps: ProvisioningDeps, links: CardLinks): { deploy: JobSt
       run: async (ctx) => {
         const c = await context(ctx);
         const cardRecord = decodeCardPayload(await ctx.payload());
-        const issuer = new IssuerService({ db: deps.db, hsm: deps.hsm, ctx: c.spCtx, panIndexKey: await deps.panIndexKey(c.spCtx), now: deps.now });
-        const cardId = await issuer.registerCard(
-          { pan: cardRecord.pan, psn: cardRecord.psn, profile: cardRecord.profile, imkAc: c.service.issuer.imkAc, imkSmi: c.service.issuer.imkSmi, imkSmc: c.service.issuer.imkSmc },
-          { id: `card_${ctx.job.id}` },
-        );
+        const cardId = await registerIssuerCard(deps, c, cardRecord, `card_${ctx.job.id}`);
         return { done: { cardId } };
       },
     },
@@ -280,12 +272,7 @@ function paymentSteps(deps: ProvisioningDeps, links: CardLinks): { deploy: JobSt
         const cardId = (ctx.outputs.register as { cardId?: string } | null)?.cardId;
         const old = c.instance.cardId;
         await updateServiceInstanceState(deps.db, c.instance.instanceId, { from: ['active'], to: 'active', at: deps.now().toISOString(), jobId: ctx.job.id, ...(cardId === undefined ? {} : { cardId }) });
-        if (old !== undefined && old !== cardId) {
-          const issuer = new IssuerService({ db: deps.db, hsm: deps.hsm, ctx: c.spCtx, panIndexKey: await deps.panIndexKey(c.spCtx), now: deps.now });
-          await issuer.terminateCard(old).catch((e: unknown) => {
-            if (!(e instanceof TsmError && e.code === 'ERR_TSM_NOT_FOUND')) throw e;
-          });
-        }
+        if (old !== undefined && old !== cardId) await endIssuerCard(deps, c, old);
         return { done: { instanceId: c.instance.instanceId, ...(cardId === undefined ? {} : { cardId }) } };
       }),
     },

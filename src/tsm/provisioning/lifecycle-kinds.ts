@@ -6,8 +6,6 @@
  * again is harmless.
  */
 import { updateServiceInstanceState } from '../../store/index.ts';
-import { IssuerService } from '../issuer/issuer-service.ts';
-import { TsmError } from '../errors.ts';
 import { defineJobKind, type JobKind, type StepContext, type StepOutcome } from '../jobs/index.ts';
 import type { CardLink, CardLinks } from './card-access.ts';
 import { deleteAccessRule, deleteInstance, isLockedEntry, lockApplication, readApplication, readCardContent, unlockApplication } from './card/index.ts';
@@ -15,6 +13,7 @@ import { loadInstanceContext, type InstanceContext } from './deploy-context.ts';
 import { instanceJobParams } from './deploy-request.ts';
 import { isdSession, ssdSession } from './deploy-kind.ts';
 import type { ProvisioningDeps } from './deps.ts';
+import { endIssuerCard } from './issuer-card.ts';
 import { refreshMirror } from './mirror.ts';
 
 export const LOCK_KIND = 'lock';
@@ -90,13 +89,7 @@ export function terminateKind(deps: ProvisioningDeps, links: CardLinks): JobKind
       name: 'issuer',
       run: async (ctx) => {
         const c = await s.context(ctx);
-        if (c.instance.cardId === undefined) return 'done';
-        const issuer = new IssuerService({ db: deps.db, hsm: deps.hsm, ctx: c.spCtx, panIndexKey: await deps.panIndexKey(c.spCtx), now: deps.now });
-        try {
-          await issuer.terminateCard(c.instance.cardId);
-        } catch (e) {
-          if (!(e instanceof TsmError && e.code === 'ERR_TSM_NOT_FOUND')) throw e; // already ended
-        }
+        if (c.instance.cardId !== undefined) await endIssuerCard(deps, c, c.instance.cardId);
         return 'done';
       },
     },

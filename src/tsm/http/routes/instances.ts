@@ -47,7 +47,8 @@ export interface InstanceRouteDeps {
   relayToken(seId: string): Promise<string>;
 }
 
-function submitOptions(request: FastifyRequest, validitySeconds: number | undefined): SubmitOptions {
+/** The request's `Idempotency-Key` (and validity) as the job engine takes them. */
+export function submitOptions(request: FastifyRequest, validitySeconds?: number): SubmitOptions {
   const key = request.headers['idempotency-key'];
   if (typeof key !== 'string') throw new TsmError('ERR_TSM_REQUEST', 'Idempotency-Key header: required');
   return { idempotencyKey: key, ...(validitySeconds === undefined ? {} : { validitySeconds }) };

@@ -5,12 +5,11 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ProvisioningService } from '../../provisioning/index.ts';
-import { TsmError } from '../../errors.ts';
 import { IDEMPOTENCY_HEADERS, JOB_RESPONSE } from '../instance-schemas.ts';
 import type { RequestServices } from '../request-context.ts';
 import type { RouteSpec } from '../route.ts';
 import { errorResponses, objectSchema, type JsonSchema } from '../schemas.ts';
-import { jobBody } from './instances.ts';
+import { jobBody, submitOptions } from './instances.ts';
 
 const SE_PARAMS: JsonSchema = objectSchema({ seId: { type: 'string', pattern: '^[\\x21-\\x7E]{1,64}$' } }, ['seId']);
 const MIRROR_RESPONSE: JsonSchema = objectSchema(
@@ -48,9 +47,7 @@ export function seAuditRoutes(services: RequestServices, provisioning: Provision
       schema: { params: SE_PARAMS, headers: IDEMPOTENCY_HEADERS, response: { 202: JOB_RESPONSE, ...errorResponses(404, 409) } },
       handler: async (request: FastifyRequest, reply: FastifyReply) => {
         const { seId } = request.params as { seId: string };
-        const key = request.headers['idempotency-key'];
-        if (typeof key !== 'string') throw new TsmError('ERR_TSM_REQUEST', 'Idempotency-Key header: required');
-        return reply.code(202).send(jobBody(await provisioning.auditSe(services.ctx(request).tenant, seId, { idempotencyKey: key })));
+        return reply.code(202).send(jobBody(await provisioning.auditSe(services.ctx(request).tenant, seId, submitOptions(request))));
       },
     },
   ];
