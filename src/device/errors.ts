@@ -18,6 +18,19 @@ export const DEVICE_ERROR_CODES = [
   'ERR_DEVICE_NO_APPLICATION',
   // The Authorizer threw or returned something that is not an AuthorizationResponse.
   'ERR_DEVICE_AUTHORIZER',
+  // Open Mobile API (SIMalliance OMAPI v3 §6; the I/O kind is ERR_DEVICE_TRANSPORT):
+  // SecurityException — the access-control enforcer denied the app this applet or this APDU.
+  'ERR_DEVICE_SECURITY',
+  // NoSuchElementException — the AID is not on the SE (SELECT 6A82), or no next application.
+  'ERR_DEVICE_NO_SUCH_ELEMENT',
+  // UnsupportedOperationException — a SELECT P2 the service does not offer.
+  'ERR_DEVICE_UNSUPPORTED',
+  // IllegalStateException — the service is not connected, or the session/channel is closed.
+  'ERR_DEVICE_ILLEGAL_STATE',
+  // IllegalArgumentException — a bad AID length, a command too short, MANAGE CHANNEL or SELECT by name through transmit.
+  'ERR_DEVICE_ILLEGAL_ARGUMENT',
+  // A GlobalPlatform TEE Client API call failed; the error carries the TEEC_Result (`teecResult`).
+  'ERR_DEVICE_TEE',
 ] as const;
 
 /** One of {@link DEVICE_ERROR_CODES}. */
@@ -26,10 +39,13 @@ export type DeviceErrorCode = (typeof DEVICE_ERROR_CODES)[number];
 /** A terminal or wallet operation failed; `sw` is the card's status word where one caused it. */
 export class DeviceError extends OpenTsmError<DeviceErrorCode> {
   readonly sw: number | undefined;
+  /** For ERR_DEVICE_TEE: the TEEC_Result (GP TEE Client API v1.0 §4.4.2). */
+  readonly teecResult: number | undefined;
 
-  constructor(code: DeviceErrorCode, message: string, options?: { cause?: unknown; sw?: number }) {
+  constructor(code: DeviceErrorCode, message: string, options?: { cause?: unknown; sw?: number; teecResult?: number }) {
     super(code, message, options);
     this.sw = options?.sw;
+    this.teecResult = options?.teecResult;
   }
 }
 
