@@ -11,6 +11,9 @@ export const OTA_ERROR_CODES = [
   'ERR_OTA_COUNTER',
   'ERR_OTA_MISMATCH',
   'ERR_OTA_UNSUPPORTED',
+  'ERR_OTA_TLS',
+  'ERR_OTA_ADMIN',
+  'ERR_OTA_TRANSPORT',
 ] as const;
 export type OtaErrorCode = (typeof OTA_ERROR_CODES)[number];
 
