@@ -17,6 +17,11 @@ export const PAYMENT_AFL = fromHex('0801010110010200');
 export const PAYMENT_PDOL = fromHex('9F66049F02069F03069F1A0295055F2A029A039C019F3704');
 /** CDOL1 (flow generate-ac): the terminal elements of the cryptogram input. */
 export const PAYMENT_CDOL1 = fromHex('9F02069F03069F1A0295055F2A029A039C019F3704');
+/**
+ * Log Entry 9F4D (EMV Book 3 Annex A): the card's transaction log in SFI 11, 10 records — the value
+ * cards commonly carry (docs/payment-application.md §3.3).
+ */
+export const PAYMENT_LOG_ENTRY = fromHex('0B0A');
 /** Application usage control: valid everywhere for goods, services and cash [M]. */
 const AUC = fromHex('FF00');
 /** Service code 201: international, chip, normal authorization (ISO/IEC 7813). */
@@ -74,13 +79,14 @@ export function iccCertificateRecord(cert: EmvCertificate): Uint8Array {
   ));
 }
 
-/** DGI 9102: the content of the FCI proprietary template A5. */
+/** DGI 9102: the content of the FCI proprietary template A5 (BF0C, FCI issuer discretionary data: the Log Entry). */
 export function fciProprietary(card: PaymentCardRecord): Uint8Array {
   return encodeTlvList([
     tlv(0x50, new TextEncoder().encode(card.label)),
     tlv(0x87, Uint8Array.of(card.priority)),
     tlv(0x9f38, PAYMENT_PDOL),
     tlv(0x5f2d, new TextEncoder().encode('en')),
+    tlv(0xbf0c, [tlv(0x9f4d, PAYMENT_LOG_ENTRY)]),
   ]);
 }
 

@@ -12,6 +12,7 @@ import { parseTlvList, type Tlv } from '../../../tlv/index.ts';
 import { inconsistent } from './perso-refusal.ts';
 import { dgiValue, type PaymentState } from './payment-state.ts';
 import { readRsaCrt, type RsaCrtKey } from './rsa-crt.ts';
+import { logEntryOf, type LogEntry } from './transaction-log.ts';
 
 /** Everything a transaction needs, read from the stored DGIs. */
 export interface CardData {
@@ -28,6 +29,8 @@ export interface CardData {
   readonly aip: Uint8Array;
   readonly keys: { readonly ac: Uint8Array; readonly smi: Uint8Array; readonly smc: Uint8Array };
   readonly rsa: RsaCrtKey | undefined;
+  /** Log Entry 9F4D of the FCI (BF0C): the transaction log's SFI and size, or undefined for no log. */
+  readonly log: LogEntry | undefined;
 }
 
 /** The DGIs required in any case (§4). */
@@ -138,11 +141,15 @@ export function readCardData(state: PaymentState): CardData {
   const { profileId, flow, dki, cdol1 } = internal(get(PAYMENT_DGI.INTERNAL));
   const profile: CvnProfile = CVN_PROFILES[profileId];
   const fci = get(PAYMENT_DGI.FCI);
-  const pdolValue = find(tlvs(fci, 'DGI 9102'), 0x9f38);
+  const fciTlvs = tlvs(fci, 'DGI 9102');
+  const pdolValue = find(fciTlvs, 0x9f38);
   const pdol = pdolValue === undefined ? [] : dol(pdolValue, 'PDOL');
   const gpoData = get(PAYMENT_DGI.GPO);
   const parts = gpoParts(gpoData) ?? inconsistent('DGI 9104 must hold 82 (2 bytes) and 94 (4n bytes)');
   const records = aflRecords(parts.afl) ?? inconsistent('the AFL is malformed');
+  const log = logEntryOf(fciTlvs);
+  // the log file is the card's own: no AFL record may live in it
+  if (log !== undefined && records.some((r) => r >> 8 === log.sfi)) inconsistent('the log SFI is an AFL file');
   for (const r of records) {
     const rec = tlvs(get(r), 'a record');
     if (rec.length !== 1 || rec[0]!.tag !== 0x70) inconsistent('a record must be one 70 template');
@@ -170,6 +177,7 @@ export function readCardData(state: PaymentState): CardData {
     aip: parts.aip,
     keys: { ac: keys.slice(0, 16), smi: keys.slice(16, 32), smc: keys.slice(32, 48) },
     rsa,
+    log,
   };
 }
 

@@ -1,6 +1,6 @@
 /**
  * GET DATA `80 CA p1p2 00` (EMV Book 3 §6.5.7): ATC (9F36), PIN try counter (9F17), Last Online ATC
- * Register (9F13), and the personalization status DF70 (docs/payment-application.md §4.3), which
+ * Register (9F13), Log Format (9F4F, when the card keeps a log), and the personalization status DF70 (docs/payment-application.md §4.3), which
  * is readable before personalization completes.
  */
 import { responseApdu, SW, type CommandApdu, type ResponseApdu } from '../../../apdu/index.ts';
@@ -11,6 +11,7 @@ import { CardException } from '../../runtime/card-exception.ts';
 import { missingDgis } from './card-data.ts';
 import { personalizedCard, type CommandEnv } from './command-env.ts';
 import { atcBytes } from './profile-crypto.ts';
+import { LOG_FORMAT } from './transaction-log.ts';
 
 /** §4.3: 01 personalized, or 00 ‖ the 2-byte numbers of the required DGIs still missing. */
 function persoStatus(env: CommandEnv): Uint8Array {
@@ -29,6 +30,10 @@ export function getData(command: CommandApdu, env: CommandEnv): ResponseApdu {
     const { state } = env;
     if (tag === 0x9f17 && state.pinBlock === undefined) throw new CardException(SW.REFERENCED_DATA_NOT_FOUND, 'payment: no offline PIN');
     value = tag === 0x9f36 ? atcBytes(state.atc) : tag === 0x9f13 ? atcBytes(state.lastOnlineAtc) : Uint8Array.of(state.pinTries);
+  } else if (tag === 0x9f4f) {
+    // Book 3 Annex A: 9F4F is there only with a log (9F4D personalized)
+    if (personalizedCard(env.state).log === undefined) throw new CardException(SW.REFERENCED_DATA_NOT_FOUND, 'payment: no transaction log');
+    value = LOG_FORMAT.slice();
   } else throw new CardException(SW.REFERENCED_DATA_NOT_FOUND);
   return responseApdu(encodeTlv(tlv(tag, value)), SW.OK);
 }

@@ -39,6 +39,8 @@ export interface PaymentState {
   readonly pinTries: number;
   readonly pinTryLimit: number;
   readonly last?: LastCryptogram | undefined;
+  /** The transaction log's records, newest first (transaction-log.ts; absent on a card without a log). */
+  readonly log?: readonly Uint8Array[] | undefined;
 }
 
 /** The state of a freshly installed instance: nothing personalized. */
@@ -73,6 +75,7 @@ function isPaymentState(v: unknown): v is PaymentState {
     (s.pinBlock === undefined || isBytes(s.pinBlock)) &&
     isCount(s.pinTries, 15) &&
     isCount(s.pinTryLimit, 15) &&
+    (s.log === undefined || (Array.isArray(s.log) && s.log.length <= 255 && s.log.every(isBytes))) &&
     lastOk
   );
 }

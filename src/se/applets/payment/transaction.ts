@@ -13,6 +13,7 @@ import type { CardData } from './card-data.ts';
 import { personalizedCard, type CommandEnv } from './command-env.ts';
 import { signFdda } from './fdda.ts';
 import { CID, atcBytes, cardCryptogram, cardIad, cryptogramInput } from './profile-crypto.ts';
+import { appendLog, logRecord } from './transaction-log.ts';
 
 /** EMV Book 3 §6.5.8.4 / §6.5.5.4: response message template format 2. */
 const TEMPLATE_77 = 0x77;
@@ -37,14 +38,18 @@ function pdolData(data: Uint8Array): Uint8Array {
   return node.value;
 }
 
-/** Computes a cryptogram of type `cid` for the transaction at `atc` and records it as the last one. */
+/**
+ * Computes a cryptogram of type `cid` for the transaction at `atc`, records it as the last one and,
+ * when the card keeps a log (9F4D), appends the transaction's log record (transaction-log.ts).
+ */
 function cryptogram(env: CommandEnv, card: CardData, atc: number, terminal: Readonly<Record<string, Uint8Array>>, cid: number): Tlv[] {
   const atcB = atcBytes(atc);
   const un = terminal['9F37'] ?? new Uint8Array(4);
   const iad = cardIad(card.profile, card.dki, cid);
   const data = cryptogramInput(card.profile, terminal, card.aip, atcB, iad);
   const ac = cardCryptogram(card.profile, card.keys.ac, { atc: atcB, un }, data);
-  env.save({ ...env.state, atc, last: { atc, ac, un: un.slice(), answered: false } });
+  const log = card.log === undefined ? env.state.log : appendLog(env.state.log, logRecord(terminal, atcB, cid), card.log);
+  env.save({ ...env.state, atc, last: { atc, ac, un: un.slice(), answered: false }, log });
   return [leaf(0x9f27, Uint8Array.of(cid)), leaf(0x9f36, atcB), leaf(0x9f26, ac), leaf(0x9f10, iad)];
 }
 
