@@ -7,9 +7,10 @@ import { assertBytes, ByteWriter, concat } from '../bytes/index.ts';
 import { checkCounter } from './counter.ts';
 import { guard, OtaError } from './errors.ts';
 import type { OtaHostKeys } from './host-keys.ts';
-import { otaCc, otaEncrypt, type OtaAlgorithm, type OtaKeys } from './keys.ts';
+import { otaEncrypt, type OtaAlgorithm, type OtaKeys } from './keys.ts';
 import { POR } from './por-status.ts';
-import { CC_LENGTH, decryptPart, packetSecurity, padCount, verifyCc } from './secured.ts';
+import { parseRcKid, RC_LENGTH, redundancyCheck, type RcKind } from './redundancy-check.ts';
+import { CC_LENGTH, checkLength, computeCheck, decryptPart, packetSecurity, padCount, verifyCheck } from './secured.ts';
 import { encodeSpi, parseSpi, type Spi } from './spi.ts';
 
 /** What the host puts into a command packet. `kic`/`kid` are the raw KIc/KID bytes. */
@@ -46,6 +47,7 @@ const MAX_CPL = 0xffff;
 /** The clear parts of a command packet before the CC and ciphering are applied. */
 interface CommandLayout {
   readonly cc: OtaAlgorithm | undefined;
+  readonly rc?: RcKind | undefined;
   readonly cipher: OtaAlgorithm | undefined;
   /** CPL CHL SPI KIc KID TAR. */
   readonly header: Uint8Array;
@@ -60,7 +62,7 @@ function commandLayout(fields: CommandPacketFields): CommandLayout {
   assertBytes(fields.counter, [5], 'CNTR');
   assertBytes(fields.data, undefined, 'secured data');
   const sec = packetSecurity(fields.spi.rcCcDs, fields.spi.ciphered, fields.kic, fields.kid);
-  const ccLength = sec.cc === undefined ? 0 : CC_LENGTH;
+  const ccLength = checkLength(sec);
   // §5.1: PCNTR zero octets so that CNTR..end fills whole blocks of the KIc algorithm
   const pcntr = padCount(6 + ccLength + fields.data.length, sec.cipher);
   const chl = CHL_BASE + ccLength;
@@ -82,7 +84,7 @@ function commandLayout(fields: CommandPacketFields): CommandLayout {
 export function buildCommandPacket(keys: OtaKeys, fields: CommandPacketFields): Uint8Array {
   return guard(() => {
     const l = commandLayout(fields);
-    const cc = l.cc === undefined ? new Uint8Array(0) : otaCc(keys.kid, concat(l.header, l.counter, l.body), { algorithm: l.cc });
+    const cc = computeCheck(keys.kid, concat(l.header, l.counter, l.body), l);
     const secured = concat(l.counter, cc, l.body);
     return concat(l.header, l.cipher === undefined ? secured : otaEncrypt(keys.kic, secured, { algorithm: l.cipher }));
   });
@@ -91,7 +93,9 @@ export function buildCommandPacket(keys: OtaKeys, fields: CommandPacketFields): 
 /** Host side: `buildCommandPacket` with the keys behind `OtaHostKeys` (an HSM), byte for byte the same packet. */
 export async function sealCommandPacket(keys: OtaHostKeys, fields: CommandPacketFields): Promise<Uint8Array> {
   const l = guard(() => commandLayout(fields));
-  const cc = l.cc === undefined ? new Uint8Array(0) : await keys.cc(concat(l.header, l.counter, l.body), { algorithm: l.cc });
+  const covered = concat(l.header, l.counter, l.body);
+  // an RC needs no key (§5.1.3.2); a CC is computed behind the host keys
+  const cc = l.cc === undefined ? (l.rc === undefined ? new Uint8Array(0) : redundancyCheck(covered, l.rc)) : await keys.cc(covered, { algorithm: l.cc });
   const secured = concat(l.counter, cc, l.body);
   return concat(l.header, l.cipher === undefined ? secured : await keys.encrypt(secured, { algorithm: l.cipher }));
 }
@@ -117,8 +121,8 @@ function header(packet: Uint8Array): CommandHeader & { chl: number } {
   if (cpl !== packet.length - 2) throw new OtaError('ERR_OTA_LENGTH', `command packet: CPL ${cpl} but ${packet.length - 2} bytes follow it`);
   const chl = packet[2]!;
   const spi = parseSpi(packet.subarray(3, 5));
-  const expected = CHL_BASE + (spi.rcCcDs === 'none' ? 0 : CC_LENGTH);
-  if ((spi.rcCcDs === 'cc' || spi.rcCcDs === 'none') && chl !== expected) {
+  const expected = CHL_BASE + (spi.rcCcDs === 'none' ? 0 : spi.rcCcDs === 'rc' ? RC_LENGTH[parseRcKid(packet[6]!)] : CC_LENGTH);
+  if (spi.rcCcDs !== 'ds' && chl !== expected) {
     throw new OtaError('ERR_OTA_LENGTH', `command packet: CHL ${chl}, the SPI needs ${expected}`, { porStatus: POR.UNIDENTIFIED_SECURITY_ERROR });
   }
   if (packet.length < 3 + chl) throw new OtaError('ERR_OTA_LENGTH', `command packet: CHL ${chl} runs past the packet end`);
@@ -137,11 +141,11 @@ export function unwrapCommandPacket(keys: OtaKeys, packet: Uint8Array, options: 
     const clear = packet.subarray(0, CLEAR_HEADER);
     const rest = packet.subarray(CLEAR_HEADER);
     const plain = sec.cipher === undefined ? rest : decryptPart(keys.kic, rest, sec.cipher);
-    const ccLength = sec.cc === undefined ? 0 : CC_LENGTH;
+    const ccLength = checkLength(sec);
     const counter = plain.slice(0, 5);
     const pcntr = plain[5]!;
     const body = plain.subarray(6 + ccLength);
-    if (sec.cc !== undefined) verifyCc(keys.kid, concat(clear, plain.subarray(0, 6), body), plain.subarray(6, 6 + ccLength), sec.cc);
+    verifyCheck(keys.kid, concat(clear, plain.subarray(0, 6), body), plain.subarray(6, 6 + ccLength), sec);
     if (pcntr > body.length) throw new OtaError('ERR_OTA_CIPHER', 'command packet: PCNTR exceeds the secured data', { porStatus: POR.CIPHERING_ERROR });
     checkCounter(h.spi.counter, options.storedCounter, counter);
     return Object.freeze({

@@ -12,6 +12,7 @@ export {
   otaDecrypt,
   otaCc,
   blockSize,
+  isCcAlgorithm,
   OTA_ALGORITHMS,
   type OtaAlgorithm,
   type OtaKeyId,
@@ -19,6 +20,7 @@ export {
 } from './keys.ts';
 export { plainOtaHostKeys, type OtaHostKeys, type OtaKeySpec } from './host-keys.ts';
 export { checkCounter } from './counter.ts';
+export { crc16Iso13239, crc32Iso13239, redundancyCheck, parseRcKid, RC_KINDS, RC_LENGTH, type RcKind } from './redundancy-check.ts';
 export { POR_STATUS, POR, porStatusName } from './por-status.ts';
 export {
   buildCommandPacket,

@@ -11,23 +11,27 @@ import {
   aesCmac,
   cbcMacDes,
   desCbcEncrypt,
+  desEcbDecrypt,
+  desEcbEncrypt,
   tdesCbcDecrypt,
   tdesCbcEncrypt,
 } from '../crypto/index.ts';
 import { OtaError } from './errors.ts';
 
 /** The algorithms a KIc/KID low nibble can select here. */
-export const OTA_ALGORITHMS = ['des-cbc', '3des-2key', '3des-3key', 'aes'] as const;
+export const OTA_ALGORITHMS = ['des-cbc', '3des-2key', '3des-3key', 'aes', 'des-ecb'] as const;
 export type OtaAlgorithm = (typeof OTA_ALGORITHMS)[number];
 
 /** Per algorithm: low-nibble code, key lengths, cipher block size (variants as data, CONVENTIONS.md §10). */
-const ALGORITHM: Readonly<Record<OtaAlgorithm, { nibble: number; keyLengths: readonly number[]; block: number }>> = {
+const ALGORITHM: Readonly<Record<OtaAlgorithm, { nibble: number; keyLengths: readonly number[]; block: number; kicOnly: boolean }>> = {
   // §5.1.2/§5.1.3: b2b1 = 01 DES family, b4b3 = 00 DES-CBC, 01 3DES outer-CBC 2 keys, 10 3 keys
-  'des-cbc': { nibble: 0x1, keyLengths: [8], block: 8 },
-  '3des-2key': { nibble: 0x5, keyLengths: [16], block: 8 },
-  '3des-3key': { nibble: 0x9, keyLengths: [24], block: 8 },
+  'des-cbc': { nibble: 0x1, keyLengths: [8], block: 8, kicOnly: false },
+  '3des-2key': { nibble: 0x5, keyLengths: [16], block: 8, kicOnly: false },
+  '3des-3key': { nibble: 0x9, keyLengths: [24], block: 8, kicOnly: false },
   // b2b1 = 10 AES, b4b3 = 00: AES-CBC for KIc, AES-CMAC for KID
-  aes: { nibble: 0x2, keyLengths: [16, 24, 32], block: 16 },
+  aes: { nibble: 0x2, keyLengths: [16, 24, 32], block: 16, kicOnly: false },
+  // §5.1.2 (KIc only): b2b1 = 01, b4b3 = 11 DES in ECB mode; for a KID (§5.1.3) b4b3 = 11 is reserved
+  'des-ecb': { nibble: 0xd, keyLengths: [8], block: 8, kicOnly: true },
 };
 
 /** A decoded KIc or KID byte. */
@@ -58,8 +62,8 @@ export function otaKeyId(index: number, algorithm: OtaAlgorithm): OtaKeyId {
 export function parseKeyId(byte: number, role: 'KIc' | 'KID'): OtaKeyId {
   assertInt(byte, 0, 0xff, role);
   const low = byte & 0x0f;
-  for (const [algorithm, { nibble }] of Object.entries(ALGORITHM)) {
-    if (nibble === low) return otaKeyId(byte >> 4, algorithm as OtaAlgorithm);
+  for (const [algorithm, { nibble, kicOnly }] of Object.entries(ALGORITHM)) {
+    if (nibble === low && !(kicOnly && role === 'KID')) return otaKeyId(byte >> 4, algorithm as OtaAlgorithm);
   }
   const family = low & 0x03;
   const what = family === 0 ? 'implicit algorithm' : family === 3 ? 'proprietary algorithm' : 'reserved mode';
@@ -86,10 +90,16 @@ export function assertOtaKey(key: Uint8Array, algorithm: OtaAlgorithm, name: str
 
 const zeroIv = (algorithm: OtaAlgorithm): Uint8Array => new Uint8Array(ALGORITHM[algorithm].block);
 
-/** §5.1.2: encrypts block-aligned data in CBC mode with a zero IV under the KIc key. */
+/** Whether an algorithm can serve as a KID (the CC); DES-ECB is a KIc coding only (§5.1.2). */
+export function isCcAlgorithm(algorithm: OtaAlgorithm): boolean {
+  return !ALGORITHM[algorithm].kicOnly;
+}
+
+/** §5.1.2: encrypts block-aligned data in CBC mode with a zero IV (or single DES in ECB mode) under the KIc key. */
 export function otaEncrypt(key: Uint8Array, data: Uint8Array, options: { algorithm: OtaAlgorithm }): Uint8Array {
   const { algorithm } = options;
   assertOtaKey(key, algorithm, 'KIc key');
+  if (algorithm === 'des-ecb') return desEcbEncrypt(key, data);
   const iv = zeroIv(algorithm);
   if (algorithm === 'aes') return aesCbcEncrypt(key, data, { iv });
   return algorithm === 'des-cbc' ? desCbcEncrypt(key, data, { iv }) : tdesCbcEncrypt(key, data, { iv });
@@ -99,6 +109,7 @@ export function otaEncrypt(key: Uint8Array, data: Uint8Array, options: { algorit
 export function otaDecrypt(key: Uint8Array, data: Uint8Array, options: { algorithm: OtaAlgorithm }): Uint8Array {
   const { algorithm } = options;
   assertOtaKey(key, algorithm, 'KIc key');
+  if (algorithm === 'des-ecb') return desEcbDecrypt(key, data);
   const iv = zeroIv(algorithm);
   if (algorithm === 'aes') return aesCbcDecrypt(key, data, { iv });
   // an 8-byte key is single DES in crypto/'s 3DES (K1 = K2 = K3)
@@ -113,6 +124,7 @@ export function otaDecrypt(key: Uint8Array, data: Uint8Array, options: { algorit
 export function otaCc(key: Uint8Array, data: Uint8Array, options: { algorithm: OtaAlgorithm }): Uint8Array {
   const { algorithm } = options;
   assertOtaKey(key, algorithm, 'KID key');
+  if (!isCcAlgorithm(algorithm)) throw new OtaError('ERR_OTA_UNSUPPORTED', `KID: ${algorithm} is a ciphering mode only, not a CC algorithm`);
   if (algorithm === 'aes') return aesCmac(key, data, { length: 8 });
   return cbcMacDes(key, data, { padding: 1, length: 8 });
 }

@@ -6,10 +6,11 @@
  */
 import { assertBytes, assertInt, ByteWriter, concat } from '../bytes/index.ts';
 import { guard, OtaError } from './errors.ts';
-import { otaCc, otaEncrypt, type OtaKeys } from './keys.ts';
+import { otaEncrypt, type OtaKeys } from './keys.ts';
 import { porStatusName } from './por-status.ts';
 import type { OtaHostKeys } from './host-keys.ts';
-import { assertCipherLength, CC_LENGTH, checkCc, decryptPart, packetSecurity, padCount, verifyCc, type PacketSecurity } from './secured.ts';
+import { redundancyCheck } from './redundancy-check.ts';
+import { assertCipherLength, checkCc, checkLength, computeCheck, decryptPart, packetSecurity, padCount, verifyCheck, type PacketSecurity } from './secured.ts';
 import type { Spi } from './spi.ts';
 
 /** UDH of an SMS PoR: length 02, IE 71 (response packet identifier) of length 00. */
@@ -59,7 +60,7 @@ export function buildResponsePacket(keys: OtaKeys, fields: ResponsePacketFields,
     assertBytes(fields.data, undefined, 'additional data');
     assertInt(fields.status, 0, 0xff, 'PoR status');
     const sec = security(fields.spi, fields.kic, fields.kid, options.unsecured);
-    const ccLength = sec.cc === undefined ? 0 : CC_LENGTH;
+    const ccLength = checkLength(sec);
     const pcntr = padCount(7 + ccLength + fields.data.length, sec.cipher);
     const rhl = RHL_BASE + ccLength;
     const rpl = 1 + rhl + fields.data.length + pcntr;
@@ -67,7 +68,7 @@ export function buildResponsePacket(keys: OtaKeys, fields: ResponsePacketFields,
     const head = concat(RPI_UDH, new ByteWriter().u16(rpl).u8(rhl).bytes(fields.tar).toBytes());
     const counter = concat(fields.counter, Uint8Array.of(pcntr, fields.status));
     const body = concat(fields.data, new Uint8Array(pcntr));
-    const cc = sec.cc === undefined ? new Uint8Array(0) : otaCc(keys.kid, concat(head, counter, body), { algorithm: sec.cc });
+    const cc = computeCheck(keys.kid, concat(head, counter, body), sec);
     const secured = concat(counter, cc, body);
     return concat(head, sec.cipher === undefined ? secured : otaEncrypt(keys.kic, secured, { algorithm: sec.cipher }));
   });
@@ -109,9 +110,9 @@ function porFrame(ud: Uint8Array, expected: ExpectedResponse): PorFrame {
   if (rpl !== ud.length - 5) throw new OtaError('ERR_OTA_LENGTH', `PoR: RPL ${rpl} but ${ud.length - 5} bytes follow it`);
   const rhl = ud[5]!;
   const requested = security(expected.spi, expected.kic, expected.kid, false);
-  const unsecured = requested.cc !== undefined && rhl === RHL_BASE;
+  const unsecured = checkLength(requested) > 0 && rhl === RHL_BASE;
   const sec = unsecured ? NONE : requested;
-  const ccLength = sec.cc === undefined ? 0 : CC_LENGTH;
+  const ccLength = checkLength(sec);
   if (rhl !== RHL_BASE + ccLength || ud.length < 6 + rhl) throw new OtaError('ERR_OTA_LENGTH', `PoR: RHL ${rhl}, the SPI needs ${RHL_BASE + ccLength}`);
   const rest = ud.subarray(9);
   if (sec.cipher !== undefined) assertCipherLength(rest, sec.cipher);
@@ -154,7 +155,7 @@ export function unwrapResponsePacket(keys: OtaKeys, ud: Uint8Array, expected: Ex
   return guard(() => {
     const f = porFrame(ud, expected);
     const plain = f.sec.cipher === undefined ? f.rest : decryptPart(keys.kic, f.rest, f.sec.cipher);
-    if (f.sec.cc !== undefined) verifyCc(keys.kid, porCovered(f, plain), plain.subarray(7, 7 + f.ccLength), f.sec.cc);
+    verifyCheck(keys.kid, porCovered(f, plain), plain.subarray(7, 7 + f.ccLength), f.sec);
     return porResult(f, plain, expected);
   });
 }
@@ -166,6 +167,9 @@ export async function openResponsePacket(keys: OtaHostKeys, ud: Uint8Array, expe
   if (f.sec.cc !== undefined) {
     const computed = await keys.cc(porCovered(f, plain), { algorithm: f.sec.cc });
     guard(() => checkCc(computed, plain.subarray(7, 7 + f.ccLength)));
+  } else if (f.sec.rc !== undefined) {
+    const rc = f.sec.rc;
+    guard(() => checkCc(redundancyCheck(porCovered(f, plain), rc), plain.subarray(7, 7 + f.ccLength)));
   }
   return guard(() => porResult(f, plain, expected));
 }

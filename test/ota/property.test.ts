@@ -26,22 +26,28 @@ import {
   type OtaAlgorithm,
 } from '../../src/ota/index.ts';
 
-const KEY_LENGTHS: Record<OtaAlgorithm, number[]> = { 'des-cbc': [8], '3des-2key': [16], '3des-3key': [24], aes: [16, 24, 32] };
+const KEY_LENGTHS: Record<OtaAlgorithm, number[]> = { 'des-cbc': [8], '3des-2key': [16], '3des-3key': [24], aes: [16, 24, 32], 'des-ecb': [8] };
 
 const arbKey = (algorithm: OtaAlgorithm) =>
   fc.constantFrom(...KEY_LENGTHS[algorithm]).chain((n) => fc.uint8Array({ minLength: n, maxLength: n }));
 
-const arbAlgoKey = fc.constantFrom(...OTA_ALGORITHMS).chain((algorithm) =>
-  fc.record({ algorithm: fc.constant(algorithm), index: fc.integer({ min: 0, max: 15 }), key: arbKey(algorithm) }),
-);
+const algoKey = (algorithms: readonly OtaAlgorithm[]) =>
+  fc.constantFrom(...algorithms).chain((algorithm) =>
+    fc.record({ algorithm: fc.constant(algorithm), index: fc.integer({ min: 0, max: 15 }), key: arbKey(algorithm) }),
+  );
+const arbAlgoKey = algoKey(OTA_ALGORITHMS);
+/** DES-ECB is a KIc coding only (ETSI TS 102 225 §5.1.2). */
+const arbKidKey = algoKey(OTA_ALGORITHMS.filter((a) => a !== 'des-ecb'));
+/** A KID for an RC must read as CRC-16 (x1) or CRC-32 (x5): the DES-CBC and 2-key 3DES nibbles. */
+const arbRcKidKey = algoKey(['des-cbc', '3des-2key']);
 
 const arbSpi = fc
   .record({
-    rcCcDs: fc.constantFrom('none', 'cc'),
+    rcCcDs: fc.constantFrom('none', 'rc', 'cc'),
     ciphered: fc.boolean(),
     counter: fc.constantFrom(...COUNTER_MODES),
     por: fc.constantFrom(...POR_MODES),
-    porRcCcDs: fc.constantFrom('none', 'cc'),
+    porRcCcDs: fc.constantFrom('none', 'rc', 'cc'),
     porCiphered: fc.boolean(),
     porVia: fc.constantFrom(...POR_VIA),
   } as const)
@@ -50,13 +56,19 @@ const arbSpi = fc
 const arbCase = fc.record({
   spi: arbSpi,
   kic: arbAlgoKey,
-  kid: arbAlgoKey,
+  kid: arbKidKey,
+  rcKid: arbRcKidKey,
   tar: fc.uint8Array({ minLength: 3, maxLength: 3 }),
   counter: fc.bigInt({ min: 1n, max: 0xff_ffff_fffen }),
   data: fc.uint8Array({ maxLength: 300 }),
   status: fc.integer({ min: 0, max: 0x0b }),
   porData: fc.uint8Array({ maxLength: 100 }),
 });
+
+/** With an RC in either direction the KID byte must name a CRC, so the case takes the RC-capable KID. */
+function withRcKid<T extends { spi: { rcCcDs: string; porRcCcDs: string }; kid: unknown; rcKid: unknown }>(c: T): T {
+  return c.spi.rcCcDs === 'rc' || c.spi.porRcCcDs === 'rc' ? { ...c, kid: c.rcKid } : c;
+}
 
 function cntr(v: bigint): Uint8Array {
   return Uint8Array.from({ length: 5 }, (_, i) => Number((v >> BigInt(8 * (4 - i))) & 0xffn));
@@ -65,7 +77,7 @@ function cntr(v: bigint): Uint8Array {
 describe('property: host → card → host round trip at every SPI option', () => {
   it('command packet verifies to the same fields; PoR verifies to the same status and data', () => {
     fc.assert(
-      fc.property(arbCase, (c) => {
+      fc.property(arbCase.map(withRcKid), (c) => {
         const keys = { kic: c.kic.key, kid: c.kid.key };
         const kic = encodeKeyId(otaKeyId(c.kic.index, c.kic.algorithm));
         const kid = encodeKeyId(otaKeyId(c.kid.index, c.kid.algorithm));
@@ -92,7 +104,7 @@ describe('property: host → card → host round trip at every SPI option', () =
 describe('property: the OtaHostKeys host path equals the clear-key path', () => {
   it('sealCommandPacket = buildCommandPacket; openResponsePacket = unwrapResponsePacket', async () => {
     await fc.assert(
-      fc.asyncProperty(arbCase, async (c) => {
+      fc.asyncProperty(arbCase.map(withRcKid), async (c) => {
         const keys = { kic: c.kic.key, kid: c.kid.key };
         const host = plainOtaHostKeys({ key: c.kic.key, algorithm: c.kic.algorithm }, { key: c.kid.key, algorithm: c.kid.algorithm });
         const kic = encodeKeyId(otaKeyId(c.kic.index, c.kic.algorithm));
