@@ -25,6 +25,13 @@ export interface Applet {
   storeData?(command: CommandApdu, ctx: PersonalizationContext): ResponseApdu;
   /** May be selected on several logical channels at once (Java Card MultiSelectable). */
   readonly multiselectable?: boolean;
+  /**
+   * Another applet on this card asks for this one's shareable interface object (Java Card 3.0.5 RE
+   * §6.2.4, `Applet.getShareableInterfaceObject(clientAID, parameter)`): return the object, or
+   * undefined to refuse. `ctx` is this applet's own context (its persistent data, the caller's
+   * channel), valid for the command in progress only. See `AppletContext.shareable`.
+   */
+  getShareable?(clientAid: Uint8Array, parameter: number, ctx: AppletContext): unknown;
 }
 
 /** The context of a forwarded STORE DATA: the applet's own context plus the SD's key decryption service. */
@@ -45,6 +52,14 @@ export interface AppletContext {
   readonly persistent: unknown;
   /** Stages new persistent data for this instance; committed when the command completes without CardException. */
   setPersistent(next: unknown): void;
+  /**
+   * The shareable interface object of the selectable instance `serverAid` (Java Card 3.0.5
+   * `JCSystem.getAppletShareableInterfaceObject(serverAID, parameter)`): undefined when no such
+   * instance can be selected now (absent, not SELECTABLE, LOCKED) or it refuses. The card OS sets it
+   * for commands it dispatches itself; contexts built elsewhere (an SD forwarding STORE DATA) leave
+   * it undefined. Use the object within the current command only, as a Java Card SIO.
+   */
+  readonly shareable?: (serverAid: Uint8Array, parameter: number) => unknown;
 }
 
 /** A selectable instance as the card OS sees it when resolving SELECT. */

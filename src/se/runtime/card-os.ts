@@ -181,7 +181,19 @@ export class CardOs {
         return tx.appletData(entry.aid);
       },
       setPersistent: (next: unknown) => tx.stageAppletData(entry.aid, next),
+      shareable: (serverAid: Uint8Array, parameter: number) => this.#shareable(entry.aid, serverAid, parameter, channel),
     };
+  }
+
+  /**
+   * Java Card 3.0.5 `JCSystem.getAppletShareableInterfaceObject`: the server is looked up among the
+   * instances SELECT could reach now (a LOCKED one answers through the locked stand-in, which shares
+   * nothing) and asked with its own context, in the caller's transaction.
+   */
+  #shareable(clientAid: Uint8Array, serverAid: Uint8Array, parameter: number, channel: number): unknown {
+    const server = this.#directory.selectable(serverAid, channel, this.#contactless).find((e) => e.aid.length === serverAid.length && equalCt(e.aid, serverAid));
+    if (server?.applet.getShareable === undefined) return undefined;
+    return server.applet.getShareable(clientAid.slice(), parameter, this.#context(server, channel));
   }
 }
 

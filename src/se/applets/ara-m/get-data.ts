@@ -9,12 +9,15 @@
  * | DF20 | [Refresh tag] | 'DF20' 08 tag |
  * | DF21 | [Config], data = Device-Config-DO 'E4' | Response-ARAM-Config-DO 'DF21' { 'E5' { 'E6' version } } |
  *
+ * The rules and refresh tag answered are the aggregate with the registered ARA-Cs (aggregate.ts).
+ *
  * AOSP (`AccessRuleApplet`) sends `80 CA FF 40 00`, then `80 CA FF 60 00` until it has the length
  * the first response's FF40 header states, and `80 CA DF 20 00` to decide whether to re-read.
  */
 import { responseApdu, SW, type CommandApdu, type ResponseApdu } from '../../../apdu/index.ts';
 import { encodeTlv, tlv } from '../../../tlv/index.ts';
 import { CardException } from '../../runtime/card-exception.ts';
+import { ownView, type AraView } from './aggregate.ts';
 import type { AraState } from './ara-state.ts';
 import { ARA_TAG, badData, encodeFfTemplate, encodeRefArDo, parseOne, parseRefDo, sameBytes } from './data-objects.ts';
 import type { Pager } from './pager.ts';
@@ -34,9 +37,9 @@ function noData(command: CommandApdu): void {
 }
 
 /** GET DATA [Specific]: the AR-DO stored under exactly this REF-DO. */
-function specific(command: CommandApdu, state: AraState): Uint8Array {
+function specific(command: CommandApdu, view: AraView): Uint8Array {
   const ref = parseRefDo(parseOne(command.data, 'GET DATA [Specific] REF-DO')).encoded;
-  const rule = state.rules.find((r) => sameBytes(r.ref, ref));
+  const rule = view.rules.find((r) => sameBytes(r.ref, ref));
   if (rule === undefined) throw new CardException(SW.REFERENCED_DATA_NOT_FOUND, 'ARA-M: no rule for this REF-DO');
   const ar = encodeRefArDo(rule).children?.[1];
   return encodeFfTemplate(ARA_TAG.RESPONSE_AR_DO, ar === undefined ? new Uint8Array(0) : encodeTlv(ar));
@@ -56,22 +59,26 @@ function config(command: CommandApdu, state: AraState): { data: Uint8Array; stat
   return { data, state: { ...state, deviceInterfaceVersion: version.value.slice() } };
 }
 
-/** Answers one GET DATA on `channel`; long answers are paged through `pager`. */
-export function araGetData(command: CommandApdu, state: AraState, pager: Pager, channel: number): GetDataOutcome {
+/**
+ * Answers one GET DATA on `channel`; long answers are paged through `pager`. `view` is what the
+ * device sees (the aggregate with the ARA-Cs; by default the ARA-M's own rules); `state` is the
+ * ARA-M's own, which GET DATA [Config] updates.
+ */
+export function araGetData(command: CommandApdu, state: AraState, pager: Pager, channel: number, view: AraView = ownView(state)): GetDataOutcome {
   const pageSize = command.ne ?? 256;
   const ok = (data: Uint8Array): GetDataOutcome => ({ response: responseApdu(data, SW.OK) });
   switch ((command.p1 << 8) | command.p2) {
     case ARA_TAG.RESPONSE_ALL_REF_AR_DO:
       noData(command);
-      return ok(pager.start(channel, encodeAllRules(state.rules), pageSize, state.refreshTag));
+      return ok(pager.start(channel, encodeAllRules(view.rules), pageSize, view.refreshTag));
     case ARA_TAG.RESPONSE_AR_DO:
-      return ok(pager.start(channel, specific(command, state), pageSize, state.refreshTag));
+      return ok(pager.start(channel, specific(command, view), pageSize, view.refreshTag));
     case 0xff60:
       noData(command);
-      return ok(pager.next(channel, pageSize, state.refreshTag));
+      return ok(pager.next(channel, pageSize, view.refreshTag));
     case ARA_TAG.RESPONSE_REFRESH_TAG:
       noData(command);
-      return ok(encodeTlv(tlv(ARA_TAG.RESPONSE_REFRESH_TAG, state.refreshTag)));
+      return ok(encodeTlv(tlv(ARA_TAG.RESPONSE_REFRESH_TAG, view.refreshTag)));
     case ARA_TAG.RESPONSE_ARAM_CONFIG: {
       const { data, state: next } = config(command, state);
       return next === undefined ? ok(data) : { response: responseApdu(data, SW.OK), state: next };

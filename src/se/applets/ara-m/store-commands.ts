@@ -16,6 +16,11 @@
  * | F7 | Command-Register-Client-AIDs: AID-REF-DOs | replaces the ARA-C list |
  * | F8 | Command-Get-DeviceConfig: empty | Response-DeviceConfig-DO (FF7F) |
  * | E7 | Block-DO | 6981, DO not supported |
+ *
+ * An ARA-C (ara-c-applet.ts) takes F0–F5 only: F6–F8 are the ARA-M's (6981), and its rules must
+ * name a specific SE application — a generic AID-REF-DO ('4F 00' all applications, 'C0 00' the
+ * default one) is refused with 6A80, so an SP's Security Domain cannot grant access to applications
+ * that are not its own by a wildcard (OpenTSM policy; SEAC v1.1 leaves the ARA-C's scope to the card [M]).
  */
 import { SW } from '../../../apdu/index.ts';
 import { concat } from '../../../bytes/index.ts';
@@ -37,6 +42,12 @@ export const ARA_COMMAND = {
   GET_DEVICE_CONFIG: 0xf8,
   BLOCK_DO: 0xe7,
 } as const;
+
+/** Which ARA the store belongs to: the master (all commands) or a client (module comment). */
+export type AraRole = 'ara-m' | 'ara-c';
+
+/** Command DOs only the ARA-M takes (the ARA-C list and the device configuration are its own). */
+const ARA_M_ONLY: readonly number[] = [ARA_COMMAND.GET_CLIENT_AIDS, ARA_COMMAND.REGISTER_CLIENT_AIDS, ARA_COMMAND.GET_DEVICE_CONFIG];
 
 /** SEAC v1.1 §5.1.2.2 (pySim's status-word table): the DO is not supported by this ARA. */
 export const SW_DO_NOT_SUPPORTED = 0x6981;
@@ -66,11 +77,13 @@ function updated(state: AraState, change: Partial<AraState>): CommandOutcome {
 }
 
 /** Command-Store-REF-AR-DO: every REF-DO must be new, in the store and within the command. */
-function store(state: AraState, kids: readonly Tlv[]): CommandOutcome {
+function store(state: AraState, kids: readonly Tlv[], role: AraRole): CommandOutcome {
   if (kids.length === 0) badData('Command-Store-REF-AR-DO holds at least one REF-AR-DO');
   const rules = [...state.rules];
   for (const k of kids) {
-    const { ref, ar } = parseRefArDo(k);
+    const { ref, ar, aidRef } = parseRefArDo(k);
+    // an empty AID-REF-DO (4F 00 or C0 00) is two bytes: a wildcard an ARA-C may not grant
+    if (role === 'ara-c' && aidRef.length === 2) badData('an ARA-C rule names a specific SE application');
     // SEAC §5.1.2.2: a rule for this REF-DO already exists → 6A89 (conflicting access rule)
     if (rules.some((r) => sameBytes(r.ref, ref))) throw new CardException(SW.FILE_ALREADY_EXISTS, 'ARA-M: a rule with this REF-DO already exists');
     rules.push({ ref, ar });
@@ -125,12 +138,13 @@ function get(state: AraState, kids: readonly Tlv[]): CommandOutcome {
   return { state, changed: false, listing: encodeAllRules(state.rules.filter((r) => sameBytes(aidRefOf(r), aidRef))) };
 }
 
-/** Applies one command data object to `state` (nothing is mutated). */
-export function applyCommand(state: AraState, node: Tlv): CommandOutcome {
+/** Applies one command data object to `state` (nothing is mutated) in an ARA of `role`. */
+export function applyCommand(state: AraState, node: Tlv, role: AraRole = 'ara-m'): CommandOutcome {
   const kids = node.constructed ? (node.children ?? []) : [];
+  if (role === 'ara-c' && ARA_M_ONLY.includes(node.tag)) throw new CardException(SW_DO_NOT_SUPPORTED, 'ARA-C: this command belongs to the ARA-M');
   switch (node.tag) {
     case ARA_COMMAND.STORE_REF_AR_DO:
-      return store(state, kids);
+      return store(state, kids, role);
     case ARA_COMMAND.DELETE:
       return remove(state, kids);
     case ARA_COMMAND.UPDATE_REFRESH_TAG:
