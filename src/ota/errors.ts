@@ -14,6 +14,7 @@ export const OTA_ERROR_CODES = [
   'ERR_OTA_TLS',
   'ERR_OTA_ADMIN',
   'ERR_OTA_TRANSPORT',
+  'ERR_OTA_CONCAT',
 ] as const;
 export type OtaErrorCode = (typeof OTA_ERROR_CODES)[number];
 

@@ -34,4 +34,9 @@ export {
 } from './command-packet.ts';
 export { porWanted, buildResponsePacket, unwrapResponsePacket, openResponsePacket, type ResponsePacket, type ResponsePacketFields, type ExpectedResponse } from './response-packet.ts';
 export { parseCompactResponse, type CompactResponse } from './compact-response.ts';
-export { smsDeliverTpdu, type SmsDeliverFields } from './sms-deliver.ts';
+export { smsDeliverTpdu, parseSmsDeliver, isEightBitCoding, MAX_USER_DATA, PID_DATA_DOWNLOAD, DCS_8BIT_CLASS_2, type SmsDeliverFields, type SmsDeliver } from './sms-deliver.ts';
+export { smsSubmitTpdu, parseSmsSubmit, type SmsSubmitFields, type SmsSubmit } from './sms-submit.ts';
+export { type SmsAddress } from './sms-address.ts';
+export { IEI, encodeUserDataHeader, parseUserData, concatInfo, type InformationElement, type ConcatInfo, type UserData } from './user-data-header.ts';
+export { splitCommandPacket, CommandPacketReassembler, MAX_CONCAT_PARTS, type SplitOptions, type ReassemblyResult } from './concatenation.ts';
+export * from './scp81/index.ts';
