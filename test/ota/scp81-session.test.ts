@@ -1,0 +1,173 @@
+/**
+ * A whole SCP81 administration session on loopback (GPC Amd B): the agent POSTs to the admin URI,
+ * the server answers two scripts via Next-URI, the agent posts each report, 204 ends; then resume
+ * after dropped connections (X-Admin-Resume), and what the server does with hostile requests.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { toHex } from '../../src/bytes/index.ts';
+import { connectPsk, OtaError, runAdminSession, type AgentPost } from '../../src/ota/index.ts';
+import { AGENT_ID, dialogServer, IDENTITY, KEY, OTHER_KEY, responseFor, SCRIPTS, scriptedCard } from './scp81-helpers.ts';
+
+const agentOptions = (port: number) => ({ host: '127.0.0.1', port, identity: IDENTITY, psk: KEY, agentId: AGENT_ID, adminUri: '/scp81' });
+
+describe('SCP81 session', () => {
+  it('runs two scripts via Next-URI and ends on 204', async () => {
+    const t = await dialogServer();
+    const seen: AgentPost[] = [];
+    const inner = t.dialog.answer.bind(t.dialog);
+    t.dialog.answer = (p) => (seen.push(p), inner(p));
+    try {
+      const card = scriptedCard();
+      const result = await runAdminSession({ ...agentOptions(t.server.port), execute: card.execute });
+      assert.deepEqual(result, { exchanges: 3, scripts: 2, resumes: 0, lastUnreported: false });
+      assert.deepEqual(card.executed, SCRIPTS.map(toHex));
+      assert.equal(t.dialog.state, 'done');
+      assert.deepEqual(t.dialog.reports.map((r) => r && toHex(r.body)), SCRIPTS.map((s) => toHex(responseFor(s))));
+      assert.deepEqual(seen.map((p) => [p.uri, p.from, p.report?.status, p.resume]), [
+        ['/scp81', AGENT_ID, undefined, false],
+        ['/scp81/s/7f3a/0', AGENT_ID, 'ok', false],
+        ['/scp81/s/7f3a/1', AGENT_ID, 'ok', false],
+      ]);
+      assert.deepEqual(t.errors, []);
+    } finally {
+      await t.server.close();
+    }
+  });
+
+  it('stops handing out scripts after a report that is not ok', async () => {
+    const t = await dialogServer();
+    try {
+      const executed: string[] = [];
+      const result = await runAdminSession({
+        ...agentOptions(t.server.port),
+        execute: (s) => (executed.push(toHex(s.body)), { status: 'security-error', body: new Uint8Array(0) }),
+      });
+      assert.equal(result.scripts, 1);
+      assert.equal(t.dialog.state, 'failed');
+      assert.equal(t.dialog.reports[0]?.status, 'security-error');
+    } finally {
+      await t.server.close();
+    }
+  });
+
+  it('resumes with X-Admin-Resume after the connection drops before the answer (report recorded once, nothing runs twice)', async () => {
+    const t = await dialogServer();
+    let dropped = false;
+    const inner = t.dialog.answer.bind(t.dialog);
+    t.dialog.answer = (p) => {
+      const answer = inner(p);
+      // The report of script 0 is recorded, then the connection dies before script 1 goes out.
+      if (p.report !== undefined && !dropped) {
+        dropped = true;
+        t.server.dropConnections(IDENTITY);
+      }
+      return answer;
+    };
+    try {
+      const card = scriptedCard();
+      const result = await runAdminSession({ ...agentOptions(t.server.port), execute: card.execute, retry: { attempts: 2, delayMs: 10 } });
+      assert.equal(result.resumes, 1);
+      assert.deepEqual(card.executed, SCRIPTS.map(toHex));
+      assert.equal(t.dialog.state, 'done');
+      assert.equal(t.dialog.resumes, 1);
+    } finally {
+      await t.server.close();
+    }
+  });
+
+  it('resumes after the connection drops before the server reads the POST', async () => {
+    const t = await dialogServer();
+    let drops = 0;
+    const inner = t.dialog.answer.bind(t.dialog);
+    t.dialog.answer = (p) => {
+      if (p.report !== undefined && drops < 2) {
+        drops++;
+        t.server.dropConnections();
+        throw new OtaError('ERR_OTA_TRANSPORT', 'dropped for the test');
+      }
+      return inner(p);
+    };
+    try {
+      const card = scriptedCard();
+      const result = await runAdminSession({ ...agentOptions(t.server.port), execute: card.execute, retry: { attempts: 2, delayMs: 10 } });
+      assert.equal(result.resumes, 2);
+      assert.deepEqual(card.executed, SCRIPTS.map(toHex));
+      assert.equal(t.dialog.state, 'done');
+    } finally {
+      await t.server.close();
+    }
+  });
+
+  it('gives up with ERR_OTA_TRANSPORT after its retries', async () => {
+    const t = await dialogServer();
+    t.dialog.answer = () => {
+      t.server.dropConnections();
+      throw new OtaError('ERR_OTA_TRANSPORT', 'dropped for the test');
+    };
+    try {
+      const card = scriptedCard();
+      await assert.rejects(
+        runAdminSession({ ...agentOptions(t.server.port), execute: card.execute, retry: { attempts: 1, delayMs: 5 } }),
+        (e: unknown) => e instanceof OtaError && e.code === 'ERR_OTA_TRANSPORT',
+      );
+      assert.deepEqual(card.executed, []);
+    } finally {
+      await t.server.close();
+    }
+  });
+
+  it('a wrong PSK ends in ERR_OTA_TLS on both sides before any HTTP exchange', async () => {
+    const t = await dialogServer();
+    let handled = 0;
+    const inner = t.dialog.answer.bind(t.dialog);
+    t.dialog.answer = (p) => (handled++, inner(p));
+    try {
+      const card = scriptedCard();
+      await assert.rejects(
+        runAdminSession({ ...agentOptions(t.server.port), psk: OTHER_KEY, execute: card.execute }),
+        (e: unknown) => e instanceof OtaError && e.code === 'ERR_OTA_TLS' && e.message === 'SCP81 TLS-PSK handshake failed',
+      );
+      await new Promise((r) => setTimeout(r, 20));
+      assert.equal(handled, 0);
+      assert.deepEqual(card.executed, []);
+      assert.ok(t.errors.some((e) => e.code === 'ERR_OTA_TLS'));
+    } finally {
+      await t.server.close();
+    }
+  });
+
+  it('refuses hostile requests with a bare status and stays up', async () => {
+    const t = await dialogServer(SCRIPTS, { limits: { maxResponseBytes: 64 }, maxHeaderBytes: 2048 });
+    try {
+      const cases: [string, number][] = [
+        ['GET /scp81 HTTP/1.1\r\nHost: x\r\n\r\n', 405],
+        ['POST /other HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n', 404],
+        ['POST /scp81 HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n', 400],
+        ['POST /scp81 HTTP/1.1\r\nHost: x\r\nX-Admin-Protocol: globalplatform-remote-admin/1.1\r\nX-Admin-From: a\r\nContent-Length: 0\r\n\r\n', 400],
+        ['POST /scp81 HTTP/1.1\r\nHost: x\r\nX-Admin-Protocol: globalplatform-remote-admin/1.0\r\nX-Admin-Protocol: globalplatform-remote-admin/1.0\r\nX-Admin-From: a\r\nContent-Length: 0\r\n\r\n', 400],
+        ['POST /scp81/s/7f3a/5 HTTP/1.1\r\nHost: x\r\nX-Admin-Protocol: globalplatform-remote-admin/1.0\r\nX-Admin-Script-Status: ok\r\nContent-Type: application/vnd.globalplatform.card-content-mgt-response;version=1.0\r\nContent-Length: 2\r\n\r\nAF', 400],
+        [`POST /scp81 HTTP/1.1\r\nHost: x\r\nX-Admin-Protocol: globalplatform-remote-admin/1.0\r\nContent-Length: 100\r\n\r\n${'A'.repeat(100)}`, 413],
+        [`POST /scp81 HTTP/1.1\r\nHost: x\r\nX-Admin-From: ${'a'.repeat(4096)}\r\n\r\n`, 431],
+        ['POST /scp81 HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nX-Admin-Protocol: globalplatform-remote-admin/1.0\r\n\r\nZZ\r\n', 400],
+      ];
+      for (const [raw, status] of cases) {
+        const socket = await connectPsk({ host: '127.0.0.1', port: t.server.port, identity: IDENTITY, psk: KEY });
+        const reply = await new Promise<string>((resolve) => {
+          let text = '';
+          socket.on('data', (d: Buffer) => (text += d.toString('latin1')));
+          socket.on('error', () => resolve(text));
+          socket.on('close', () => resolve(text));
+          socket.write(raw);
+        });
+        assert.match(reply, new RegExp(`^HTTP/1\\.1 ${status} `), `${JSON.stringify(raw.slice(0, 60))} → ${reply.slice(0, 40)}`);
+        assert.doesNotMatch(reply, /X-Admin-Next-URI/i);
+      }
+      // Still serving: a proper session runs to its end.
+      const card = scriptedCard();
+      assert.equal((await runAdminSession({ ...agentOptions(t.server.port), execute: card.execute })).scripts, 2);
+    } finally {
+      await t.server.close();
+    }
+  });
+});
