@@ -18,7 +18,7 @@ export const ALLOWED: Readonly<Record<string, readonly string[] | '*'>> = {
   ota: ['gp', 'apdu', 'tlv', 'crypto', 'bytes'],
   emv: ['tlv', 'apdu', 'crypto', 'bytes'],
   se: ['gp', 'ota', 'emv', 'apdu', 'tlv', 'crypto', 'bytes'],
-  device: ['se', 'emv', 'gp', 'apdu', 'tlv', 'bytes'],
+  device: ['se', 'emv', 'gp', 'apdu', 'tlv', 'crypto', 'bytes'], // crypto: the TEE's PIN TA opens TR-31 blocks and runs AES (docs/tee.md)
   store: ['bytes'],
   tsm: ['hsm', 'gp', 'ota', 'emv', 'store', 'apdu', 'tlv', 'bytes'],
   cli: '*',

@@ -34,3 +34,4 @@ export { ARA_M_AID, ARA_READER_DEFAULTS, withAraChannel, type AraChannel, type A
 export { parseAllRefArDo, parseRefArDoList, SEAC_TAG, type AccessRule, type AidRef } from './access-control/rules.ts';
 export { findAccessRule, indexRules, type PrecedenceCase, type RuleMatch, type RuleIndex } from './access-control/precedence.ts';
 export { appIdentity, type AppIdentity } from './access-control/app-identity.ts';
+export * from './tee/index.ts';
