@@ -68,6 +68,7 @@ describe('WalletApp on a real virtual SE', { timeout: 300_000 }, () => {
     const first = await cw.world.terminal.transact(phone.transport, { amount: 1500, currency: 978, country: 250, date: '261127' });
     assert.equal(first.kind, 'approved');
     await cw.world.terminal.transact(phone.transport, { amount: 4250, currency: 978, country: 250, date: '261128' });
+    phone.se.reset(); // the phone leaves the terminal's field
     const wallet = new WalletApp({ identity: WALLET, seService: await omapi(phone, WALLET), paymentAid: AID });
     const view = await wallet.cardView();
     assert.equal(view.state, 'active');
