@@ -34,6 +34,21 @@ export {
 } from './command-packet.ts';
 export { porWanted, buildResponsePacket, unwrapResponsePacket, openResponsePacket, type ResponsePacket, type ResponsePacketFields, type ExpectedResponse } from './response-packet.ts';
 export { parseCompactResponse, type CompactResponse } from './compact-response.ts';
+export {
+  REMOTE_TAG,
+  encodeCommandScript,
+  parseCommandScript,
+  encodeResponseScript,
+  parseResponseScript,
+  isExpandedFormat,
+  splitCompactCommands,
+  encodeCompactCommands,
+  encodeCompactResponse,
+  type TemplateLength,
+  type CommandScriptItem,
+  type CommandScript,
+  type ResponseScript,
+} from './remote-apdu.ts';
 export { smsDeliverTpdu, parseSmsDeliver, isEightBitCoding, MAX_USER_DATA, PID_DATA_DOWNLOAD, DCS_8BIT_CLASS_2, type SmsDeliverFields, type SmsDeliver } from './sms-deliver.ts';
 export { smsSubmitTpdu, parseSmsSubmit, type SmsSubmitFields, type SmsSubmit } from './sms-submit.ts';
 export { type SmsAddress } from './sms-address.ts';
