@@ -127,6 +127,8 @@ export class WalletApp {
     if (!(options.paymentAid instanceof Uint8Array) || options.paymentAid.length < 5 || options.paymentAid.length > 16) {
       throw new DeviceError('ERR_DEVICE_PARAM', 'wallet: paymentAid must be 5..16 bytes');
     }
+    const max = options.maxTransactions;
+    if (max !== undefined && (!Number.isInteger(max) || max < 0 || max > 255)) throw new DeviceError('ERR_DEVICE_PARAM', 'wallet: maxTransactions must be 0..255');
     this.identity = options.identity;
     this.paymentAid = options.paymentAid.slice();
     this.#options = options;

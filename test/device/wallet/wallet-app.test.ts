@@ -122,6 +122,7 @@ describe('WalletApp on a real virtual SE', { timeout: 300_000 }, () => {
   it('refuses a bad AID; no present SE / unknown reader is a transport error; an I/O failure is thrown, not a state', async () => {
     const seService = await omapi(phone, WALLET);
     assert.throws(() => new WalletApp({ identity: WALLET, seService, paymentAid: new Uint8Array(4) }), (e) => e instanceof DeviceError && e.code === 'ERR_DEVICE_PARAM');
+    assert.throws(() => new WalletApp({ identity: WALLET, seService, paymentAid: AID, maxTransactions: -1 }), (e) => e instanceof DeviceError && e.code === 'ERR_DEVICE_PARAM');
     await assert.rejects(new WalletApp({ identity: WALLET, seService, paymentAid: AID, readerName: 'SIM1' }).cardView(), (e) => e instanceof DeviceError && e.code === 'ERR_DEVICE_TRANSPORT');
     const absent = new SEService({ terminals: [virtualSeTerminal('eSE1', phone.se, { present: () => false })], enforcer: new AraEnforcer(), app: WALLET.deviceApp() });
     await absent.connected;
