@@ -102,8 +102,8 @@ describe('Channel.transmit', () => {
     const answers = await Promise.all([
       ara.transmit(GET_REFRESH_TAG), ppse.transmit(fromHex('80CA9F3600')), ara.transmit(GET_REFRESH_TAG), ara.selectNext(),
     ]);
-    assert.equal(sw(answers[0] as Uint8Array), '9000');
-    assert.equal(sw(answers[2] as Uint8Array), '9000');
+    assert.equal(sw(answers[0]), '9000');
+    assert.equal(sw(answers[2]), '9000');
     const log = terminal.log.slice(before);
     log.forEach((entry, i) => {
       if (entry.command[1] === 0xc0) assert.equal(channelOfCla(entry.command[0]!), channelOfCla(log[i - 1]!.command[0]!), 'GET RESPONSE right after its command');
