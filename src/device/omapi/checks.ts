@@ -12,7 +12,7 @@ export const SUPPORTED_P2: readonly number[] = Object.freeze([0x00, 0x04, 0x08, 
 
 /**
  * The AID of an open call: undefined, null or empty means "no AID" (the default application); else
- * 5–16 bytes (ISO/IEC 7816-5 §5.2; AOSP Terminal.openLogicalChannel: IllegalArgumentException
+ * 5–16 bytes (ISO/IEC 7816-5; AOSP Terminal.openLogicalChannel: IllegalArgumentException
  * "AID out of range").
  */
 export function checkAid(aid: Uint8Array | null | undefined): Uint8Array | undefined {
