@@ -28,6 +28,22 @@ export { PPSE_NAME, candidateList, type Candidate } from './pos/entry-point.ts';
 export { parseAfl, type AflEntry } from './pos/afl.ts';
 export { deliverIssuerUpdate, type IssuerUpdateReport, type IssuerUpdateStep } from './wallet/issuer-update.ts';
 export { RelayAgent, type RelayAgentOptions, type RelayAgentEvents, type RelayReconnectOptions } from './wallet/relay-agent.ts';
+export { SigningIdentity, type SigningIdentityOptions } from './wallet/signing-identity.ts';
+export {
+  WalletApp,
+  type WalletAppOptions,
+  type CardView,
+  type WalletCardState,
+  type WalletTransaction,
+  type CryptogramKind,
+  type PinEntry,
+  type EncryptedPin,
+  type IssuerLink,
+  type WalletSeService,
+  type WalletReader,
+  type WalletSession,
+  type WalletChannel,
+} from './wallet/wallet-app.ts';
 export { SEService, type SEServiceOptions } from './omapi/se-service.ts';
 export { Reader } from './omapi/reader.ts';
 export { Session, type SessionInit } from './omapi/session.ts';
