@@ -1,6 +1,6 @@
 /**
  * What the rules can name of a device app: its package name and the hashes of every certificate of
- * its signing chain, SHA-1 and SHA-256 (GP SEAC v1.1 Table 3-3: DeviceAppID-REF-DO; AOSP
+ * its signing chain, SHA-1 and SHA-256 (GP SEAC v1.1 DeviceAppID-REF-DO 'C1'; AOSP
  * AccessControlEnforcer hashes each certificate the package manager returns, leaf first).
  * Computed once per app value.
  */

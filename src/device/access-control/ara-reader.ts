@@ -27,14 +27,14 @@ export interface AraReaderOptions {
 export const ARA_READER_DEFAULTS = Object.freeze({ maxListingBytes: 0x10000, maxPages: 512 });
 
 const SW_OK = 0x9000;
-/** GP SEAC v1.1 §4.1.2: GET DATA [All] answers 6A88 when the ARA-M holds no rule. */
+/** GET DATA [All] answers 6A88 when the ARA-M holds no rule (AOSP AccessRuleApplet reads it as "no rule"). */
 const SW_NO_DATA = 0x6a88;
 /** ISO/IEC 7816-4 §5.6: file or application not found. */
 const SW_NOT_FOUND = 0x6a82;
 
 /** A logical channel to the selected ARA-M. */
 export interface AraChannel {
-  /** GET DATA [Refresh tag]: the 8-byte tag the ARA-M changes with every rule update (SEAC v1.1 Table 4-4). */
+  /** GET DATA [Refresh tag]: the 8-byte tag the ARA-M changes with every rule update (GP SEAC v1.1 Response-RefreshTag-DO). */
   refreshTag(): Promise<Uint8Array>;
   /** GET DATA [All] (+ [Next]): the whole Response-ALL-REF-AR-DO, `FF40 …`; no rule (6A88) gives `FF40 00`. */
   allRules(): Promise<Uint8Array>;

@@ -13,11 +13,12 @@
  * | none | — | NEVER |
  *
  * Rules with the same REF-DO are merged first (APDU: never — or an absent APDU-AR-DO — wins, filters
- * are unioned and restrict an "always"; NFC: never > always > absent). Then an absent APDU-AR-DO is NEVER and an absent NFC-AR-DO
- * follows the APDU access (allowed when there are filters). PKG-REF-DO (SEAC v1.1): a rule with a
- * package name is a more specific form of its hash rule — tried before the hash-only rule, and for
- * another package it counts as "a specific rule for another app". AOSP's OMAPI enforcer ignores
- * PKG-REF-DO (it reads only carrier-privilege rules with it); this is the SEAC v1.1 reading.
+ * are unioned and restrict an "always"; NFC: never > always > absent). Then an absent APDU-AR-DO is
+ * NEVER and an absent NFC-AR-DO follows the APDU access (allowed when there are filters).
+ * PKG-REF-DO (SEAC v1.1): a rule with a package name is a more specific form of its hash rule —
+ * tried before the hash-only rule, and for another package it counts as "a specific rule for another
+ * app". This is our reading of SEAC v1.1: AOSP's findAccessRule takes certificate hashes only (its
+ * comment: SEAC v1.1 is not supported, GSMA TS.26 does not require it).
  */
 import { toHex } from '../../bytes/index.ts';
 import type { AccessDecision, ApduAccess, ApduFilter } from './access-decision.ts';

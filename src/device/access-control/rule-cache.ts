@@ -1,5 +1,5 @@
 /**
- * The rules of each terminal, cached under the ARA-M's refresh tag (GP SEAC v1.1 §4.1.2, Table 4-4;
+ * The rules of each terminal, cached under the ARA-M's refresh tag (GP SEAC v1.1 §4.1, Response-RefreshTag-DO;
  * AOSP AccessRuleCache + AraController.initialize): every look-up reads GET DATA [Refresh tag] and
  * re-reads GET DATA [All] only when the tag differs from the cached one. Look-ups on one terminal
  * run one at a time (AOSP's enforcer methods are synchronized), so one ARA channel is open at most.
@@ -49,7 +49,7 @@ export class AccessRuleCache {
       try {
         return await this.#read(terminal);
       } catch (e) {
-        // SEAC v1.1 §4.1.2: 6984 on GET DATA [Next] = the rules changed during the listing; read once more
+        // 6984 on GET DATA [Next]: the rules changed during the listing (as pySim transcribes GP SEAC v1.1 [M]); read once more
         if (e instanceof DeviceError && e.sw === SW_RULES_CHANGED) return this.#read(terminal);
         throw e;
       }

@@ -1,5 +1,5 @@
 /**
- * The phone's own reading of the ARA-M's rule listing (GP SEAC v1.1 §4.1, Tables 4-2 and 3-1..3-9):
+ * The phone's own reading of the ARA-M's rule listing (GP SEAC v1.1 §4.1 and its data objects):
  * Response-ALL-REF-AR-DO 'FF40' { REF-AR-DO 'E2' { REF-DO 'E1', AR-DO 'E3' }* }. Written apart from
  * the card's ARA-M (se/applets/ara-m): the device must not trust the card's encoder to be right.
  *
@@ -13,24 +13,24 @@ import type { ApduAccess, ApduFilter } from './access-decision.ts';
 
 /** Data-object tags of SEAC v1.1 that the device reads. */
 export const SEAC_TAG = Object.freeze({
-  /** Response-ALL-REF-AR-DO (Table 4-2), a two-byte tag. */
+  /** Response-ALL-REF-AR-DO, a two-byte tag. */
   ALL_REF_AR_DO: 0xff40,
-  /** Response-RefreshTag-DO (Table 4-4). */
+  /** Response-RefreshTag-DO. */
   REFRESH_TAG: 0xdf20,
   REF_AR_DO: 0xe2,
   REF_DO: 0xe1,
   AR_DO: 0xe3,
-  /** AID-REF-DO: 5–16 bytes, or empty for every SE application (Table 3-2). */
+  /** AID-REF-DO: 5–16 bytes, or empty for every SE application. */
   AID_REF_DO: 0x4f,
-  /** AID-REF-DO for the implicitly selected (default) application, always empty (Table 3-2). */
+  /** AID-REF-DO for the implicitly selected (default) application, always empty. */
   DEFAULT_APP_REF_DO: 0xc0,
-  /** DeviceAppID-REF-DO: SHA-1 (20) or SHA-256 (32) of a certificate, or empty for every app (Table 3-3). */
+  /** DeviceAppID-REF-DO: SHA-1 (20) or SHA-256 (32) of a certificate, or empty for every app. */
   DEVICE_APP_ID_REF_DO: 0xc1,
-  /** PKG-REF-DO: the Android package name, UTF-8 (SEAC v1.1 Table 3-4a). */
+  /** PKG-REF-DO: the Android package name, UTF-8 (new in SEAC v1.1). */
   PKG_REF_DO: 0xca,
-  /** APDU-AR-DO: 00 never, 01 always, or 8-byte header/mask filters (Table 3-7). */
+  /** APDU-AR-DO: 00 never, 01 always, or 8-byte header/mask filters. */
   APDU_AR_DO: 0xd0,
-  /** NFC-AR-DO: 00 never, 01 always (Table 3-8). */
+  /** NFC-AR-DO: 00 never, 01 always. */
   NFC_AR_DO: 0xd1,
   /** PERM-AR-DO (Android carrier privileges, 8 bytes): not an OMAPI rule, ignored here. */
   PERM_AR_DO: 0xdb,
@@ -87,7 +87,7 @@ export function readHeader(data: Uint8Array, tag: number, what: string): { reado
 }
 
 /**
- * Parses a whole Response-ALL-REF-AR-DO ('FF40' and its value, nothing after it; SEAC v1.1 §4.1.2
+ * Parses a whole Response-ALL-REF-AR-DO ('FF40' and its value, nothing after it; SEAC v1.1
  * GET DATA [All]). `FF40 00` is an ARA-M without rules.
  * @example parseAllRefArDo(hex`FF40 10 E2 0E E1 04 4F 00 C1 00 E3 06 D0 01 01 D1 01 01`)[0]?.apdu // 'always'
  */
@@ -112,7 +112,7 @@ function parseRefArDo(node: Tlv, index: number): AccessRule {
   const where = `REF-AR-DO #${index + 1}`;
   if (node.tag !== SEAC_TAG.REF_AR_DO || node.children === undefined) throw cardData(`${where}: expected tag E2`);
   const [ref, ar, ...rest] = node.children;
-  // SEAC v1.1 Table 3-1: exactly one REF-DO then one AR-DO
+  // GP SEAC v1.1 REF-AR-DO: exactly one REF-DO then one AR-DO
   if (ref?.tag !== SEAC_TAG.REF_DO || ar?.tag !== SEAC_TAG.AR_DO || rest.length > 0 || ref.children === undefined || ar.children === undefined) {
     throw cardData(`${where}: expected E1 then E3`);
   }
@@ -132,7 +132,7 @@ function parseRefDo(children: readonly Tlv[], where: string): Pick<AccessRule, '
         break;
       case SEAC_TAG.DEVICE_APP_ID_REF_DO:
         if (appHash !== undefined) throw cardData(`${where}: two DeviceAppID-REF-DOs`);
-        // SEAC v1.1 Table 3-3: SHA-1, SHA-256 (v1.1), or empty for every device application
+        // GP SEAC v1.1 DeviceAppID-REF-DO: SHA-1, SHA-256 (v1.1), or empty for every device application
         if (![0, 20, 32].includes(child.value.length)) throw cardData(`${where}: DeviceAppID-REF-DO of ${child.value.length} bytes (0, 20 or 32)`);
         appHash = child.value.slice();
         break;
@@ -150,7 +150,7 @@ function parseRefDo(children: readonly Tlv[], where: string): Pick<AccessRule, '
     throw cardData(`${where}: the REF-DO has no DeviceAppID-REF-DO`);
   }
   if (packageName !== undefined && appHash.length === 0) {
-    // a package name is not an identity on its own: it narrows a certificate hash (SEAC v1.1 §3.1.4)
+    // a package name is not an identity on its own: it narrows a certificate hash (our reading of SEAC v1.1)
     throw cardData(`${where}: a PKG-REF-DO needs a specific DeviceAppID-REF-DO`);
   }
   const carrierPrivilege = target === undefined || (target.kind === 'aid' && sameBytes(target.aid, CARRIER_PRIVILEGE_AID));
@@ -210,7 +210,7 @@ function generic(value: Uint8Array, where: string, what: string): 'always' | 'ne
   return value[0] === 1 ? 'always' : 'never';
 }
 
-/** SEAC v1.1 Table 3-7: one byte (generic rule) or n × 8 bytes (4-byte APDU header, 4-byte mask). */
+/** GP SEAC v1.1 APDU-AR-DO: one byte (generic rule) or n × 8 bytes (4-byte APDU header, 4-byte mask). */
 function apduArDo(value: Uint8Array, where: string): ApduAccess {
   if (value.length === 1) return generic(value, where, 'APDU-AR-DO');
   if (value.length === 0 || value.length % 8 !== 0) throw cardData(`${where}: APDU-AR-DO of ${value.length} bytes (1, or a multiple of 8)`);
