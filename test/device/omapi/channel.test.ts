@@ -6,6 +6,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { fromHex, toHex } from '../../../src/bytes/index.ts';
+import { DeviceError } from '../../../src/device/index.ts';
 import { channelOfCla } from '../../../src/device/terminal.ts';
 import { ARA_M_AID, GET_REFRESH_TAG, ISD_AID, PPSE_AID, StubEnforcer, eseWorld, rejectsWith } from './helpers.ts';
 
@@ -109,6 +110,31 @@ describe('Channel.transmit', () => {
       if (entry.command[1] === 0xc0) assert.equal(channelOfCla(entry.command[0]!), channelOfCla(log[i - 1]!.command[0]!), 'GET RESPONSE right after its command');
       assert.notEqual(toHex(entry.response), '6985', 'no pending answer was lost');
     });
+  });
+});
+
+describe('Channel: the SE goes away', () => {
+  it('transmit is TRANSPORT naming the reader, not the command; close still closes', async () => {
+    let present = true;
+    const { reader } = await eseWorld({ present: () => present });
+    const session = await reader.openSession();
+    const logical = (await session.openLogicalChannel(ARA_M_AID))!;
+    const basic = (await session.openBasicChannel(PPSE_AID))!;
+    present = false;
+    await assert.rejects(logical.transmit(fromHex('80CA00FE02DF20')), (e: unknown) => {
+      assert.ok(e instanceof DeviceError);
+      assert.equal(e.code, 'ERR_DEVICE_TRANSPORT');
+      assert.match(e.message, /eSE1/);
+      assert.ok(!e.message.toUpperCase().includes('DF20') && !e.message.toUpperCase().includes('CA00FE'), e.message);
+      return true;
+    });
+    await rejectsWith(logical.selectNext(), 'ERR_DEVICE_TRANSPORT');
+    await session.close();
+    assert.deepEqual([logical.isOpen(), basic.isOpen(), session.isClosed()], [false, false, true]);
+    present = true;
+    const again = await reader.openSession();
+    assert.equal(await again.openBasicChannel(), null, 'the default application was not selected again on the basic channel');
+    assert.ok((await again.openBasicChannel(ARA_M_AID)) !== null);
   });
 });
 

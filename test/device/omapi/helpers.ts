@@ -31,12 +31,15 @@ export const ISD_AID = fromHex('A000000151000000');
 export const GET_REFRESH_TAG = fromHex('80CADF2000');
 export const WALLET: DeviceApp = Object.freeze({ packageName: 'com.example.wallet', certificates: [fromHex('3003020101')] });
 
-/** A virtual SE with the ARA-M and the PPSE installed. */
-export function seWithApplets(profile: CardProfile = STRICT_ESE): VirtualSecureElement {
+/** A virtual SE with the ARA-M and the PPSE installed (the PPSE LOCKED with `lockedPpse`). */
+export function seWithApplets(profile: CardProfile = STRICT_ESE, options: { lockedPpse?: boolean } = {}): VirtualSecureElement {
+  const ppse = ppseInstance(profile.isdAid);
+  // GPC 2.3.1 Table 11-4: LOCKED is b8 over the application's life cycle state
+  const preinstalled = [araMInstance(profile.isdAid), options.lockedPpse === true ? { ...ppse, lifecycle: ppse.lifecycle | 0x80 } : ppse];
   const state = newCardState({
     profile, isdKeys: ISD_KEYS, cplc: TEST_CPLC, kdd: fromHex('00010203040506070809'),
     preloaded: [araMLoadFile(profile.isdAid), paymentLoadFile(profile.isdAid)],
-    preinstalled: [araMInstance(profile.isdAid), ppseInstance(profile.isdAid)],
+    preinstalled,
   });
   return new VirtualSecureElement(new MemoryCardStore(state), { library: DEFAULT_APPLET_LIBRARY });
 }
@@ -128,8 +131,8 @@ export class StubEnforcer implements AccessControlEnforcer {
 }
 
 /** A connected service over one eSE (`eSE1`) with the applets, recording its commands. */
-export async function eseWorld(options: Partial<SEServiceOptions> & { t0?: { wrongLe?: boolean }; profile?: CardProfile; name?: string; present?: () => boolean } = {}) {
-  const se = seWithApplets(options.profile);
+export async function eseWorld(options: Partial<SEServiceOptions> & { t0?: { wrongLe?: boolean }; profile?: CardProfile; name?: string; present?: () => boolean; lockedPpse?: boolean } = {}) {
+  const se = seWithApplets(options.profile, { lockedPpse: options.lockedPpse === true });
   const base = virtualSeTerminal(options.name ?? 'eSE1', se, options.present === undefined ? {} : { present: options.present });
   const terminal = new RecordingTerminal(options.t0 === undefined ? base : new T0Terminal(base, options.t0));
   const enforcer = options.enforcer instanceof StubEnforcer ? options.enforcer : new StubEnforcer();

@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { fromHex, toHex } from '../../../src/bytes/index.ts';
 import { DeviceError } from '../../../src/device/index.ts';
-import { STRICT_UICC } from '../../../src/se/index.ts';
+import { LEGACY_UICC, STRICT_ESE, STRICT_UICC } from '../../../src/se/index.ts';
 import { ARA_M_AID, GET_REFRESH_TAG, PPSE_AID, StubEnforcer, eseWorld, rejectsWith } from './helpers.ts';
 
 const MISSING_AID = fromHex('A0000000FFFFFF01');
@@ -115,6 +115,15 @@ describe('Session.openLogicalChannel', () => {
     const next = (await session.openLogicalChannel(ARA_M_AID))!;
     assert.deepEqual(terminal.commands().at(-1)!.slice(0, 2), '01', 'channel 1 is free again');
     assert.equal(next.isOpen(), true);
+  });
+
+  it('a LOCKED applet is NO_SUCH_ELEMENT: 6A82 on a strict card, 6999 on a legacy UICC', async () => {
+    for (const [profile, name, sw] of [[STRICT_ESE, 'eSE1', 0x6a82], [LEGACY_UICC, 'SIM1', 0x6999]] as const) {
+      const { reader, se } = await eseWorld({ profile, name, lockedPpse: true });
+      const session = await reader.openSession();
+      await assert.rejects(session.openLogicalChannel(PPSE_AID), (e: unknown) => e instanceof DeviceError && e.code === 'ERR_DEVICE_NO_SUCH_ELEMENT' && e.sw === sw);
+      assert.equal(se.selectedOn(1), undefined, `${name}: the channel was closed again`);
+    }
   });
 
   it('no AID: a channel to the default application, no SELECT sent, no select response', async () => {
