@@ -14,6 +14,7 @@ export {
 } from './issuer/issuer-service.ts';
 export { buildIssuerScript, ISSUER_SCRIPT_KINDS, SCRIPT_MAC_LENGTH, type IssuerScriptRequest, type ScriptTransactionKeys } from './issuer/issuer-scripts.ts';
 export { panIndex } from './issuer/pan-index.ts';
+export { enrollTee, teePekLabel, TEE_KIF_LABEL, TEE_ID, type TeeEnrollment, type TeeEnrollmentRequest } from './issuer/tee-enrollment.ts';
 export { preparePersonalization, type PreparedDgi, type PreparedPersonalization } from './personalization/prepare.ts';
 export { assertPaymentCardRecord, type PaymentCardRecord, type IssuerPersonalizationKeys } from './personalization/card-record.ts';
 export { createPaymentIssuer, type PaymentIssuerSetup } from './personalization/issuer-setup.ts';

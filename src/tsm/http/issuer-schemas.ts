@@ -86,3 +86,21 @@ export const CARD_STATE_RESPONSE: JsonSchema = objectSchema(
 );
 
 export const ISSUER_ERRORS = errorResponses(404, 409);
+
+export const TEE_ENROLLMENT_BODY: JsonSchema = objectSchema(
+  {
+    teeId: { type: 'string', pattern: '^[A-Za-z0-9._-]{1,64}$', description: 'the TEE\'s id, as its factory gave it' },
+    kbpkBlock: { type: 'string', minLength: 16, maxLength: 512, pattern: '^[0-9A-Z]+$', description: 'the TEE\'s KBPK as a TR-31 key block under the issuer\'s TEE key-injection KEK (docs/tee.md)' },
+  },
+  ['teeId', 'kbpkBlock'],
+);
+
+export const TEE_ENROLLMENT_RESPONSE: JsonSchema = objectSchema(
+  {
+    teeId: { type: 'string' },
+    pinKey: { type: 'string', description: 'the PIN encryption key\'s id: name it as pin.key of a pin-change script' },
+    keyBlock: { type: 'string', description: 'the PEK as a TR-31 block under the TEE\'s KBPK (first enrollment only)' },
+    kcv: { type: 'string', description: 'the PEK\'s key check value' },
+  },
+  ['teeId', 'pinKey', 'kcv'],
+);

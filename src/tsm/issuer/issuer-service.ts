@@ -21,6 +21,7 @@ import { TsmError } from '../errors.ts';
 import { assembleTransaction, assertAuthorizationRequest } from './authorization-input.ts';
 import { assertIssuerScript, buildIssuerScript, decodePendingScripts, encodePendingScripts, type IssuerScriptRequest } from './issuer-scripts.ts';
 import { assertPanPsn, panIndex } from './pan-index.ts';
+import { enrollTee, type TeeEnrollment, type TeeEnrollmentRequest } from './tee-enrollment.ts';
 
 /** A card the issuer knows: its profile and issuer master keys (HSM key ids). */
 export interface IssuerCardRegistration {
@@ -40,6 +41,8 @@ export interface IssuerServiceOptions {
   /** HSM key id (usage M7, HMAC) of the PAN index. */
   readonly panIndexKey: string;
   readonly now?: () => Date;
+  /** Label of the issuer's key-injection KEK for TEEs (K1); default `TEE KIF` (tee-enrollment.ts, docs/tee.md). */
+  readonly teeKifLabel?: string;
 }
 
 /** Card statuses. `blocked`: declined online, scripts still delivered; `terminated`: unknown from now on. */
@@ -139,6 +142,11 @@ export class IssuerService implements Authorizer {
   async terminateCard(cardId: string): Promise<void> {
     const card = await this.#card(cardId);
     await updateIssuerCard(this.#o.db, card.id, { status: 'terminated', pendingScripts: '[]', panIndex: `erased:${card.id}`, updatedAt: this.#now() });
+  }
+
+  /** Gives a phone's TEE its PIN encryption key under the TEE's KBPK (tee-enrollment.ts); idempotent per TEE id. */
+  enrollTee(request: TeeEnrollmentRequest): Promise<TeeEnrollment> {
+    return enrollTee(this.#o.hsm, this.#o.ctx, request, this.#o.teeKifLabel === undefined ? {} : { kifLabel: this.#o.teeKifLabel });
   }
 
   /** Online authorization (docs/payment-application.md §5). Malformed requests: ERR_TSM_REQUEST. */

@@ -13,6 +13,7 @@ import type { RouteSpec } from '../route.ts';
 import type { RequestServices } from '../request-context.ts';
 import {
   AUTHORIZATION_BODY, AUTHORIZATION_RESPONSE, CARD_ID_RESPONSE, CARD_PARAMS, CARD_STATE_RESPONSE, CONFIRM_BODY, ISSUER_ERRORS, REGISTER_CARD_BODY, SCRIPT_BODY,
+  TEE_ENROLLMENT_BODY, TEE_ENROLLMENT_RESPONSE,
 } from '../issuer-schemas.ts';
 import { resolveKey } from '../tenant-keys.ts';
 
@@ -104,6 +105,16 @@ export function issuerRoutes(services: RequestServices): RouteSpec[] {
       summary: 'The card\'s status, last ATC and number of pending scripts (never its PAN)',
       schema: { params: CARD_PARAMS, response: { 200: CARD_STATE_RESPONSE, ...ISSUER_ERRORS } },
       handler: async (request: FastifyRequest) => cardState(await issuerOf(services, request), (request as CardRequest).params.cardId),
+    },
+    {
+      method: 'POST', url: '/v1/issuer/tee-enrollments', operationId: 'EnrollTee', tags: TAGS, roles: ISSUER,
+      summary: 'Give a phone\'s TEE a PIN encryption key: its KBPK block (under the issuer\'s TEE KIF KEK) in, the PEK as a TR-31 block under that KBPK out; 200 with the same key when the TEE is enrolled already',
+      schema: { body: TEE_ENROLLMENT_BODY, response: { 200: TEE_ENROLLMENT_RESPONSE, 201: TEE_ENROLLMENT_RESPONSE, ...ISSUER_ERRORS } },
+      handler: async (request: FastifyRequest, reply: FastifyReply) => {
+        const body = request.body as { teeId: string; kbpkBlock: string };
+        const e = await (await issuerOf(services, request)).enrollTee({ teeId: body.teeId, kbpkBlock: body.kbpkBlock });
+        return reply.code(e.created ? 201 : 200).send({ teeId: e.teeId, pinKey: e.pinKey, ...(e.keyBlock === undefined ? {} : { keyBlock: e.keyBlock }), kcv: e.kcv });
+      },
     },
     {
       method: 'DELETE', url: '/v1/issuer/cards/:cardId', operationId: 'TerminateIssuerCard', tags: TAGS, roles: ISSUER,
