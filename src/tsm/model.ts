@@ -60,6 +60,11 @@ export interface ServiceRecord {
   readonly flavours: readonly ServiceFlavour[];
   /** SHA-256 (or SHA-1) of the wallet app's signing certificate, hex: the ARA-M rule's DeviceAppID. */
   readonly walletCertHash: string;
+  /**
+   * Where the wallet's access rule lives (docs/access-rules.md): 'ara-m' (default, written by the
+   * MNO through the ISD) or 'ara-c' (an ARA-C in the SP's SSD, registered with the ARA-M).
+   */
+  readonly accessRules?: 'ara-m' | 'ara-c';
   /** The issuer keys that personalize and later authorize the cards (HSM key ids of the SP tenant). */
   readonly issuer: IssuerPersonalizationKeys;
   /** The SP's SSD master keys (usage B3, SP tenant): per-SE SSD keys are diversified from them. */

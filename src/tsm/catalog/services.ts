@@ -29,6 +29,8 @@ export const MAX_CAP_BYTES = 512 * 1024;
 export interface ServiceDefinition {
   readonly name: string;
   readonly walletCertHash: string;
+  /** Where the wallet's access rule lives (ServiceRecord.accessRules); absent = 'ara-m'. */
+  readonly accessRules?: 'ara-m' | 'ara-c';
   readonly issuer: {
     readonly imkAc: string; readonly imkSmi: string; readonly imkSmc: string; readonly issuerKey: string;
     readonly issuerCertificate: { readonly certificate: string; readonly remainder: string; readonly exponent: string };
@@ -41,12 +43,21 @@ export interface ServiceDefinition {
 /** What the store keeps (JSON): the record without its id, owner and time, the certificate as hex. */
 interface StoredDefinition {
   readonly walletCertHash: string;
+  /** Stored only when not the default ('ara-m'), so existing rows read unchanged. */
+  readonly accessRules?: 'ara-c';
   readonly issuer: Omit<ServiceDefinition['issuer'], never>;
   readonly ssdMasters: ServiceDefinition['ssdMasters'];
   readonly flavours: readonly ServiceFlavour[];
 }
 
 const up = (hex: string): string => hex.toUpperCase();
+
+/** Checks `accessRules` (absent = 'ara-m'); returns what the store keeps: 'ara-c' or nothing. */
+export function checkAccessRules(value: unknown): { readonly accessRules?: 'ara-c' } {
+  if (value === undefined || value === 'ara-m') return {};
+  if (value === 'ara-c') return { accessRules: 'ara-c' };
+  throw new TsmError('ERR_TSM_REQUEST', "accessRules: 'ara-m' or 'ara-c'");
+}
 
 /** Checks a flavour (the CAP parses, its package and module AIDs are the flavour's) and normalises its hex. */
 export function checkFlavour(f: ServiceFlavour, field: string): ServiceFlavour {
@@ -100,6 +111,7 @@ export function serviceFromRow(row: StoredService): ServiceRecord {
   const c = d.issuer.issuerCertificate;
   return {
     serviceId: row.id, sp: row.sp, name: row.name, flavours: d.flavours, walletCertHash: d.walletCertHash,
+    ...(d.accessRules === 'ara-c' ? { accessRules: 'ara-c' as const } : {}),
     issuer: { ...d.issuer, issuerCertificate: { certificate: fromHex(c.certificate), remainder: fromHex(c.remainder), exponent: fromHex(c.exponent) } },
     ssdMasters: d.ssdMasters, createdAt: row.created_at,
   };
@@ -108,9 +120,10 @@ export function serviceFromRow(row: StoredService): ServiceRecord {
 /** Creates a service of the calling SP; returns it. */
 export async function createService(cc: CatalogContext, d: ServiceDefinition): Promise<ServiceRecord> {
   const flavours = checkFlavours(d.flavours);
+  const accessRules = checkAccessRules(d.accessRules);
   const keys = await resolveKeys(cc, d);
   const at = cc.now().toISOString();
-  const stored: StoredDefinition = { walletCertHash: up(d.walletCertHash), ...keys, flavours };
+  const stored: StoredDefinition = { walletCertHash: up(d.walletCertHash), ...accessRules, ...keys, flavours };
   const row: StoredService = { id: `svc_${randomUUID()}`, sp: cc.ctx.tenant, name: d.name, record: JSON.stringify(stored), created_at: at, updated_at: at };
   await insertService(cc.db, row);
   return serviceFromRow(row);

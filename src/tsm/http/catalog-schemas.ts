@@ -35,6 +35,7 @@ export const SERVICE_BODY: JsonSchema = objectSchema(
   {
     name: { type: 'string', minLength: 1, maxLength: 128, pattern: '^[\\x20-\\x7E]+$' },
     walletCertHash: { type: 'string', pattern: '^([0-9A-Fa-f]{40}|[0-9A-Fa-f]{64})$', description: 'SHA-1 or SHA-256 of the wallet app\'s signing certificate (ARA-M DeviceAppID)' },
+    accessRules: { type: 'string', enum: ['ara-m', 'ara-c'], description: 'where the wallet\'s access rule lives: the ARA-M through the ISD (default) or an ARA-C in the SP\'s SSD (docs/access-rules.md)' },
     issuer: objectSchema(
       {
         imkAc: keyRefSchema('IMK-AC (E0)'), imkSmi: keyRefSchema('IMK-SMI (E2)'), imkSmc: keyRefSchema('IMK-SMC (E1)'),
@@ -73,6 +74,7 @@ export const SERVICE_RESPONSE: JsonSchema = objectSchema(
     serviceId: { type: 'string' },
     name: { type: 'string' },
     walletCertHash: { type: 'string' },
+    accessRules: { type: 'string', enum: ['ara-m', 'ara-c'] },
     issuer: objectSchema(
       {
         imkAc: { type: 'string' }, imkSmi: { type: 'string' }, imkSmc: { type: 'string' }, issuerKey: { type: 'string' },

@@ -14,6 +14,7 @@ import type { CardLink, CardLinks } from './card-access.ts';
 import {
   createSsd, findApplication, findLoadFile, installInstance, isPersonalized, isPersonalizedSd, openIsd, openSsd, personalizePayment,
   readApplication, readCardContent, deleteInstance, extraditeToSsd, loadPackage, takeOverSsd, writeAccessRule, writePpseEntry, type HandoverBlocks,
+  araCAidFor, ensureAraC, registerAraC,
 } from './card/index.ts';
 import { loadInstanceContext, type InstanceContext } from './deploy-context.ts';
 import { decodeCardPayload, deployParams } from './deploy-request.ts';
@@ -213,12 +214,21 @@ function paymentSteps(deps: ProvisioningDeps, links: CardLinks): { deploy: JobSt
       }),
     },
     {
-      // §4.4: the SP's wallet app may reach the applet — the rule goes to the ARA-M through the ISD.
+      // §4.4: the SP's wallet app may reach the applet — the rule goes to the ARA-M through the ISD,
+      // or (accessRules 'ara-c', docs/access-rules.md) to the ARA-C of the SP's SSD, registered with the ARA-M.
       name: 'access-rule',
-      run: (ctx) => onCard(ctx, async (card, c) => {
+      run: (ctx) => onCard(ctx, async (card, c): Promise<StepOutcome> => {
         if (c.se.araAid === undefined) return { done: { rule: 'no ARA-M on this SE' } };
-        await writeAccessRule(await isdSession(deps, card, c), c.se.araAid, { aid: c.aid, certHash: c.service.walletCertHash });
-        return 'done';
+        const target = { aid: c.aid, certHash: c.service.walletCertHash };
+        if (c.service.accessRules !== 'ara-c') {
+          await writeAccessRule(await isdSession(deps, card, c), c.se.araAid, target);
+          return 'done';
+        }
+        const araCAid = araCAidFor(c.ssdAid);
+        await ensureAraC({ isd: () => isdSession(deps, card, c), ssd: () => ssdSession(deps, card, c) }, { araCAid, ssdAid: c.ssdAid });
+        await registerAraC(await isdSession(deps, card, c), c.se.araAid, araCAid);
+        await writeAccessRule(await ssdSession(deps, card, c), araCAid, target);
+        return { done: { rule: 'ara-c', araC: toHex(araCAid) } };
       }),
     },
     {

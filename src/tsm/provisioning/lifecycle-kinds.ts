@@ -8,7 +8,7 @@
 import { updateServiceInstanceState } from '../../store/index.ts';
 import { defineJobKind, type JobKind, type StepContext, type StepOutcome } from '../jobs/index.ts';
 import type { CardLink, CardLinks } from './card-access.ts';
-import { deleteAccessRule, deleteInstance, isLockedEntry, lockApplication, readApplication, readCardContent, unlockApplication } from './card/index.ts';
+import { araCAidFor, deleteAccessRule, deleteAraCRule, deleteInstance, isLockedEntry, lockApplication, readApplication, readCardContent, unlockApplication } from './card/index.ts';
 import { loadInstanceContext, type InstanceContext } from './deploy-context.ts';
 import { instanceJobParams } from './deploy-request.ts';
 import { isdSession, ssdSession } from './deploy-kind.ts';
@@ -79,9 +79,14 @@ export function terminateKind(deps: ProvisioningDeps, links: CardLinks): JobKind
       }),
     },
     {
+      // the rule where the deploy wrote it: the ARA-M through the ISD, or the SSD's ARA-C through the
+      // SSD (the ARA-C stays registered: it may hold the SP's other services' rules)
       name: 'access-rule',
       run: (ctx) => s.onCard(ctx, async (card, c) => {
-        if (c.se.araAid !== undefined) await deleteAccessRule(await isdSession(deps, card, c), c.se.araAid, { aid: c.aid, certHash: c.service.walletCertHash });
+        if (c.se.araAid === undefined) return 'done';
+        const target = { aid: c.aid, certHash: c.service.walletCertHash };
+        if (c.service.accessRules !== 'ara-c') await deleteAccessRule(await isdSession(deps, card, c), c.se.araAid, target);
+        else if (c.ssd !== undefined) await deleteAraCRule(await ssdSession(deps, card, c), araCAidFor(c.ssdAid), target);
         return 'done';
       }),
     },

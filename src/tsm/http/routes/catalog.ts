@@ -25,6 +25,7 @@ function serviceAnswer(s: ServiceRecord): Record<string, unknown> {
   const { issuerCertificate: _certificate, ...issuer } = s.issuer;
   return {
     serviceId: s.serviceId, name: s.name, walletCertHash: s.walletCertHash, issuer, ssdMasters: s.ssdMasters, createdAt: s.createdAt,
+    ...(s.accessRules === undefined ? {} : { accessRules: s.accessRules }),
     flavours: s.flavours.map((f: ServiceFlavour) => ({
       ...f, package: { loadFileAid: f.package.loadFileAid, moduleAid: f.package.moduleAid, ...(f.package.cap === undefined ? {} : { cap: capDigest(f.package.cap) }) },
     })),

@@ -4,13 +4,22 @@
  * §7.3.2, §11.11): Command-Store-REF-AR-DO 'F0', Command-Delete 'F1', Command-Get-All 'F4' with
  * Command-Get-Next 'F5' for long listings. A rule names the instance (AID-REF-DO '4F') and the app
  * (DeviceAppID-REF-DO 'C1', the hash of its signing certificate) and allows APDU and NFC access.
+ *
+ * A service with `accessRules: 'ara-c'` keeps its rule in an ARA-C of the SP's own SSD instead
+ * (docs/access-rules.md): {@link ensureAraC} installs it (by the SSD) and moves it under the SSD (by
+ * the ISD), {@link registerAraC} adds it to the ARA-M's client list (Command-Get-Client-AIDs 'F6',
+ * then Command-Register-Client-AIDs 'F7' with the merged list — F7 replaces the whole list), and the
+ * rule itself is written and deleted through the SSD with `writeAccessRule` / {@link deleteAraCRule}.
  */
+import { createHash } from 'node:crypto';
 import { SW } from '../../../apdu/index.ts';
 import { concat, fromHex } from '../../../bytes/index.ts';
 import { buildInstall, buildStoreData, type SecureChannelSession } from '../../../gp/index.ts';
 import { encodeTlv, parseTlvList, tlv, type Tlv } from '../../../tlv/index.ts';
 import { TsmError } from '../../errors.ts';
 import { aidArg, cardRefused, sameBytes, sendOk } from './commands.ts';
+import { extraditeToSsd, installInstance } from './content.ts';
+import { readApplication } from './registry.ts';
 
 /** One access rule as the ARA-M lists it (SEAC v1.1 Tables 6-3..6-9). */
 export interface AccessRule {
@@ -93,7 +102,7 @@ export async function readAccessRules(isd: SecureChannelSession, araAid: Uint8Ar
     if (response.sw !== SW.OK) throw cardRefused(response.sw, round === 0 ? 'ARA-M Command-Get-All' : 'ARA-M Command-Get-Next');
     pages.push(response.data);
     const listing = concat(...pages);
-    const total = ff40Length(listing);
+    const total = ffLength(listing, 0xff40);
     if (listing.length >= total.end) return parseRules(listing.subarray(total.start, total.end));
     command = tlv(0xf5);
   }
@@ -101,15 +110,16 @@ export async function readAccessRules(isd: SecureChannelSession, araAid: Uint8Ar
 }
 
 /**
- * Where the value of the 'FF40' object whose start `data` holds begins and ends. 'FF40' is read by
- * hand: SEAC's two-byte tags starting FF are outside what ISO/IEC 8825-1 tag parsing accepts.
+ * Where the value of the `tag` ('FF40', 'FF70') object whose start `data` holds begins and ends. Read
+ * by hand: SEAC's two-byte tags starting FF are outside what ISO/IEC 8825-1 tag parsing accepts.
  */
-function ff40Length(data: Uint8Array): { start: number; end: number } {
-  if (data.length < 3 || data[0] !== 0xff || data[1] !== 0x40) throw new TsmError('ERR_TSM_STATE', 'ARA-M: the listing does not start with FF40');
+function ffLength(data: Uint8Array, tag: number): { start: number; end: number } {
+  const name = tag.toString(16).toUpperCase();
+  if (data.length < 3 || data[0] !== tag >> 8 || data[1] !== (tag & 0xff)) throw new TsmError('ERR_TSM_STATE', `ARA-M: the answer does not start with ${name}`);
   const first = data[2]!;
   if (first < 0x80) return { start: 3, end: 3 + first };
   const n = first & 0x7f;
-  if (n < 1 || n > 3 || data.length < 3 + n) throw new TsmError('ERR_TSM_STATE', 'ARA-M: FF40 length field');
+  if (n < 1 || n > 3 || data.length < 3 + n) throw new TsmError('ERR_TSM_STATE', `ARA-M: ${name} length field`);
   let length = 0;
   for (let i = 0; i < n; i++) length = length * 256 + data[3 + i]!;
   return { start: 3 + n, end: 3 + n + length };
@@ -129,4 +139,83 @@ function sameRule(rule: AccessRule, ref: Tlv): boolean {
   const aid = ref.children?.find((n) => n.tag === 0x4f)?.value;
   const hash = ref.children?.find((n) => n.tag === 0xc1)?.value;
   return sameBytes(rule.aid, aid) && sameBytes(rule.certHash, hash);
+}
+
+/** The ARA load file the OpenTSM card factory preloads under the ISD, and its ARA-C module (OpenTSM's AIDs; SEAC fixes none [M]). */
+export const ARA_LOAD_FILE_AID: Uint8Array = fromHex('A00000015141434C');
+export const ARA_C_MODULE_AID: Uint8Array = fromHex('A00000015141434C01');
+
+/**
+ * The ARA-C instance AID of the SSD `ssdAid`: RID A000000151 ‖ "ACC" ‖ the first 8 bytes of
+ * SHA-256(ssdAid) — one per SSD, the same on every run, so a repeated step finds its own instance.
+ */
+export function araCAidFor(ssdAid: Uint8Array | string): Uint8Array {
+  const digest = createHash('sha256').update(aidArg(ssdAid, 'ssdAid')).digest();
+  return concat(fromHex('A000000151414343'), new Uint8Array(digest.subarray(0, 8)));
+}
+
+/** The two sessions the ARA-C set-up needs; each getter may reopen its channel (one SD is selected at a time). */
+export interface AraCSessions {
+  readonly isd: () => Promise<SecureChannelSession>;
+  readonly ssd: () => Promise<SecureChannelSession>;
+}
+
+/**
+ * Makes sure the ARA-C `araCAid` exists and is associated with `ssdAid`: absent (as the ISD sees the
+ * registry) → INSTALL [for install and make selectable] by the SSD from the preloaded ARA load file
+ * (it lands under the load file's SD, the ISD, GPC 2.3.1 §9.3.6); then INSTALL [for extradition] by
+ * the ISD unless it is already the SSD's. Re-running after a crash at any point finishes the job.
+ */
+export async function ensureAraC(sessions: AraCSessions, target: { readonly araCAid: Uint8Array | string; readonly ssdAid: Uint8Array | string }): Promise<{ readonly installed: boolean; readonly moved: boolean }> {
+  const aid = aidArg(target.araCAid, 'araCAid');
+  const present = (await readApplication(await sessions.isd(), aid)) !== undefined;
+  if (!present) await installInstance(await sessions.ssd(), { loadFileAid: ARA_LOAD_FILE_AID, moduleAid: ARA_C_MODULE_AID, aid });
+  const { moved } = await extraditeToSsd(await sessions.isd(), { aid, ssdAid: target.ssdAid });
+  return { installed: !present, moved };
+}
+
+/** The ARA-C AIDs registered with the ARA-M (Command-Get-Client-AIDs 'F6' → Response-ARAC-AID-DO 'FF70'), through the ISD. */
+export async function readAraClients(isd: SecureChannelSession, araMAid: Uint8Array | string): Promise<readonly Uint8Array[]> {
+  const response = await araCommand(isd, aidArg(araMAid, 'araAid'), tlv(0xf6), { case4: true });
+  if (response.sw !== SW.OK) throw cardRefused(response.sw, 'ARA-M Command-Get-Client-AIDs');
+  const { start, end } = ffLength(response.data, 0xff70);
+  if (response.data.length < end) throw new TsmError('ERR_TSM_STATE', 'ARA-M: the FF70 answer is cut short');
+  return parseTlvList(response.data.subarray(start, end)).filter((n) => n.tag === 0x4f).map((n) => n.value.slice());
+}
+
+/** Writes the ARA-M's client list: F7 replaces it whole with `next`. */
+async function writeAraClients(isd: SecureChannelSession, araM: Uint8Array, next: readonly Uint8Array[]): Promise<void> {
+  const response = await araCommand(isd, araM, tlv(0xf7, next.map((a) => tlv(0x4f, a))));
+  if (response.sw !== SW.OK) throw cardRefused(response.sw, 'ARA-M Command-Register-Client-AIDs');
+}
+
+/**
+ * Registers the ARA-C `araCAid` with the ARA-M: reads the list (F6) and writes it back with the AID
+ * added (F7). Already registered: `{ registered: false }`. Read-modify-write: the caller holds the
+ * card's line for the job (one job at a time per card), so no other writer interleaves.
+ */
+export async function registerAraC(isd: SecureChannelSession, araMAid: Uint8Array | string, araCAid: Uint8Array | string): Promise<{ readonly registered: boolean }> {
+  const araM = aidArg(araMAid, 'araAid');
+  const aid = aidArg(araCAid, 'araCAid');
+  const clients = await readAraClients(isd, araM);
+  if (clients.some((c) => sameBytes(c, aid))) return { registered: false };
+  await writeAraClients(isd, araM, [...clients, aid]);
+  return { registered: true };
+}
+
+/** Removes `araCAid` from the ARA-M's client list (F6, then F7 without it). Not there: `{ unregistered: false }`. */
+export async function unregisterAraC(isd: SecureChannelSession, araMAid: Uint8Array | string, araCAid: Uint8Array | string): Promise<{ readonly unregistered: boolean }> {
+  const araM = aidArg(araMAid, 'araAid');
+  const aid = aidArg(araCAid, 'araCAid');
+  const clients = await readAraClients(isd, araM);
+  if (!clients.some((c) => sameBytes(c, aid))) return { unregistered: false };
+  await writeAraClients(isd, araM, clients.filter((c) => !sameBytes(c, aid)));
+  return { unregistered: true };
+}
+
+/** Deletes the rule from the SSD's ARA-C (Command-Delete by REF-DO, through the SSD). No ARA-C or no rule: `{ deleted: false }`. */
+export async function deleteAraCRule(ssd: SecureChannelSession, araCAid: Uint8Array | string, target: AccessRuleTarget): Promise<{ readonly deleted: boolean }> {
+  const aid = aidArg(araCAid, 'araCAid');
+  if ((await readApplication(ssd, aid)) === undefined) return { deleted: false };
+  return deleteAccessRule(ssd, aid, target);
 }

@@ -42,4 +42,7 @@ export {
   type PaymentPersonalization,
   type PersonalizationStatus,
 } from './personalize.ts';
-export { deleteAccessRule, readAccessRules, writeAccessRule, type AccessRule, type AccessRuleTarget } from './access-rules.ts';
+export {
+  ARA_C_MODULE_AID, ARA_LOAD_FILE_AID, araCAidFor, deleteAccessRule, deleteAraCRule, ensureAraC, readAccessRules, readAraClients, registerAraC, unregisterAraC, writeAccessRule,
+  type AccessRule, type AccessRuleTarget, type AraCSessions,
+} from './access-rules.ts';
