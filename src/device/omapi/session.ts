@@ -81,9 +81,10 @@ export class Session {
       let selectResponse: Uint8Array | undefined;
       if (admitted.aid !== undefined) {
         const answer = await selectByName(port, 0, admitted.aid, p2);
+        // ISO/IEC 7816-4 §11.2.2: a SELECT that finds nothing (6A82) leaves the current selection; any other answer may not
+        if (answer.sw !== 0x6a82) port.defaultSelectedOnBasic = false;
         checkSelectAnswer(port, answer.sw);
         selectResponse = responseBytes(answer);
-        port.defaultSelectedOnBasic = false;
       }
       port.basicInUse = true;
       return this.#adopt(0, admitted.aid, p2, access, selectResponse);
