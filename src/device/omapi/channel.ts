@@ -40,6 +40,7 @@ function basicCla(cla: number): number {
   return (cla & 0x80) | ((cla & 0x20) !== 0 ? 0x08 : 0) | (cla & 0x10);
 }
 
+/** One open channel to one applet: transmit within the access decision, selectNext, close. */
 export class Channel {
   readonly #init: ChannelInit;
   #selectResponse: Uint8Array | undefined;

@@ -8,6 +8,7 @@ import type { SEService } from './se-service.ts';
 import { Session } from './session.ts';
 import { TerminalPort } from './terminal-port.ts';
 
+/** One SE slot as an app sees it; sessions are opened on it. */
 export class Reader {
   readonly #service: SEService;
   readonly #port: TerminalPort;

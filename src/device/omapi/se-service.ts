@@ -27,6 +27,7 @@ export interface SEServiceOptions {
 
 type State = 'connecting' | 'connected' | 'shut';
 
+/** One app's Open Mobile API service: its readers, and the connection every other object checks. */
 export class SEService {
   readonly enforcer: AccessControlEnforcer;
   readonly app: DeviceApp;

@@ -24,6 +24,7 @@ export interface SessionInit {
   readonly onClose: (session: Session) => void;
 }
 
+/** One app's session on one reader's SE: opens channels (each gated by the enforcer), closes them with itself. */
 export class Session {
   readonly #init: SessionInit;
   readonly #channels = new Set<Channel>();

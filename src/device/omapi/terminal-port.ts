@@ -14,6 +14,7 @@ const MAX_GET_RESPONSES = 256;
 
 const PORTS = new WeakMap<SeTerminal, TerminalPort>();
 
+/** The platform state of one terminal (one per SeTerminal object, shared by every SEService over it). */
 export class TerminalPort {
   readonly terminal: SeTerminal;
   /** Logical channel numbers (1–19) this platform has open on the SE. */
