@@ -8,7 +8,7 @@
  * 'suspended' (a locked one answers SELECT 6A82, GPC 2.3.1 §11.1.2) or 'not-installed', SELECT 6283
  * 'blocked' (EMV Book 1 §12.4).
  */
-import { commandApdu, encodeCommand, parseResponse } from '../../apdu/index.ts';
+import { commandApdu, encodeCommand, parseResponse, type CommandApduFields, type ResponseApdu } from '../../apdu/index.ts';
 import { parseDol, splitDolData, type DolEntry } from '../../emv/index.ts';
 import { findTlv, parseTlv, parseTlvList, type Tlv } from '../../tlv/index.ts';
 import { DeviceError } from '../errors.ts';
@@ -230,7 +230,7 @@ export class WalletApp {
     const out: WalletTransaction[] = [];
     const max = Math.min(entry.records, this.#options.maxTransactions ?? 10);
     for (let n = 1; n <= max; n++) {
-      const r = parseResponse(await channel.transmit(encodeCommand(commandApdu({ cla: 0x00, ins: 0xb2, p1: n, p2: (entry.sfi << 3) | 4, ne: 256 }))));
+      const r = await send(channel, { cla: 0x00, ins: 0xb2, p1: n, p2: (entry.sfi << 3) | 4, ne: 256 });
       if (r.sw === SW_RECORD_NOT_FOUND) break;
       if (r.sw !== SW_OK) throw new DeviceError('ERR_DEVICE_STATUS', 'wallet: READ RECORD of the log refused', { sw: r.sw });
       out.push(transactionOf(dol, r.data));
@@ -239,9 +239,19 @@ export class WalletApp {
   }
 }
 
+/** One command on the channel (OMAPI sets the channel bits and handles 61xx/6Cxx); a response without a status word is card data error. */
+async function send(channel: WalletChannel, fields: CommandApduFields): Promise<ResponseApdu> {
+  const raw = await channel.transmit(encodeCommand(commandApdu(fields)));
+  try {
+    return parseResponse(raw);
+  } catch (e) {
+    throw new DeviceError('ERR_DEVICE_CARD_DATA', 'wallet: the card answer is not a response APDU', { cause: e });
+  }
+}
+
 /** GET DATA `80 CA tag 00`: the value of the data object, undefined on 6A88. */
 async function getData(channel: WalletChannel, tag: number): Promise<Uint8Array | undefined> {
-  const r = parseResponse(await channel.transmit(encodeCommand(commandApdu({ cla: 0x80, ins: 0xca, p1: tag >> 8, p2: tag & 0xff, ne: 256 }))));
+  const r = await send(channel, { cla: 0x80, ins: 0xca, p1: tag >> 8, p2: tag & 0xff, ne: 256 });
   if (r.sw === SW_DATA_NOT_FOUND) return undefined;
   if (r.sw !== SW_OK) throw new DeviceError('ERR_DEVICE_STATUS', `wallet: GET DATA ${tag.toString(16).toUpperCase()} refused`, { sw: r.sw });
   let node: Tlv;
