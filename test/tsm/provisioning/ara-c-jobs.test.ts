@@ -10,6 +10,7 @@ import { toHex } from '../../../src/bytes/index.ts';
 import { commandApdu, encodeCommand, parseResponse, SW, type ApduTransport } from '../../../src/apdu/index.ts';
 import { parseTlvList, type Tlv } from '../../../src/tlv/index.ts';
 import { TsmError } from '../../../src/tsm/index.ts';
+import { checkAccessRules, serviceFromRow } from '../../../src/tsm/catalog/services.ts';
 import type { ServiceRecord } from '../../../src/tsm/model.ts';
 import type { ProvisioningDeps } from '../../../src/tsm/provisioning/index.ts';
 import { araCAidFor, openIsd, readAccessRules, readAraClients, readCardContent } from '../../../src/tsm/provisioning/card/index.ts';
@@ -62,7 +63,7 @@ async function isdView(w: JobsWorld, i: number) {
     const clients = (await readAraClients(isd, phone.record.araAid!)).map(toHex);
     const content = await readCardContent(isd);
     const araCs = content.applications.filter((a) => toHex(a.aid) === ARA_C_AID);
-    return { own: own.length, clients, araCs: araCs.map((a) => toHex(a.domainAid)) };
+    return { own: own.length, clients, araCs: araCs.map((a) => (a.domainAid === undefined ? '' : toHex(a.domainAid))) };
   } finally {
     isd.close();
   }
@@ -71,6 +72,18 @@ async function isdView(w: JobsWorld, i: number) {
 function cardOf(w: JobsWorld, i: number) {
   return visaCard(w.cw.world, `47617300000${String(200 + i).padStart(4, '0')}0`.slice(0, 15) + '0');
 }
+
+describe("the catalog's accessRules option", () => {
+  it("defaults to 'ara-m' (nothing stored), keeps 'ara-c', refuses anything else", () => {
+    assert.deepEqual(checkAccessRules(undefined), {});
+    assert.deepEqual(checkAccessRules('ara-m'), {});
+    assert.deepEqual(checkAccessRules('ara-c'), { accessRules: 'ara-c' });
+    assert.throws(() => checkAccessRules('arf'), (e: unknown) => e instanceof TsmError && e.code === 'ERR_TSM_REQUEST');
+    const row = (record: object) => ({ id: 'svc_1', sp: 'sp', name: 'n', record: JSON.stringify({ walletCertHash: WALLET_CERT_HASH, issuer: { imkAc: 'a', imkSmi: 'b', imkSmc: 'c', issuerKey: 'd', issuerCertificate: { certificate: '00', remainder: '', exponent: '03' }, caPublicKeyIndex: 1 }, ssdMasters: { enc: 'e', mac: 'm', dek: 'k' }, flavours: [], ...record }), created_at: 't', updated_at: 't' });
+    assert.equal(serviceFromRow(row({})).accessRules, undefined, 'an existing row reads unchanged');
+    assert.equal(serviceFromRow(row({ accessRules: 'ara-c' })).accessRules, 'ara-c');
+  });
+});
 
 describe("provisioning with accessRules 'ara-c'", () => {
   let w: JobsWorld;
