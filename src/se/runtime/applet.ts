@@ -26,8 +26,8 @@ export interface Applet {
   /** May be selected on several logical channels at once (Java Card MultiSelectable). */
   readonly multiselectable?: boolean;
   /**
-   * Another applet on this card asks for this one's shareable interface object (Java Card 3.0.5 RE
-   * §6.2.4, `Applet.getShareableInterfaceObject(clientAID, parameter)`): return the object, or
+   * Another applet on this card asks for this one's shareable interface object (Java Card 3.1 RE
+   * ch. 6 object sharing [M: section], `Applet.getShareableInterfaceObject(clientAID, parameter)`): return the object, or
    * undefined to refuse. `ctx` is this applet's own context (its persistent data, the caller's
    * channel), valid for the command in progress only. See `AppletContext.shareable`.
    */
@@ -53,7 +53,7 @@ export interface AppletContext {
   /** Stages new persistent data for this instance; committed when the command completes without CardException. */
   setPersistent(next: unknown): void;
   /**
-   * The shareable interface object of the selectable instance `serverAid` (Java Card 3.0.5
+   * The shareable interface object of the selectable instance `serverAid` (Java Card 3.1
    * `JCSystem.getAppletShareableInterfaceObject(serverAID, parameter)`): undefined when no such
    * instance can be selected now (absent, not SELECTABLE, LOCKED) or it refuses. The card OS sets it
    * for commands it dispatches itself; contexts built elsewhere (an SD forwarding STORE DATA) leave

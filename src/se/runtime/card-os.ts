@@ -186,7 +186,7 @@ export class CardOs {
   }
 
   /**
-   * Java Card 3.0.5 `JCSystem.getAppletShareableInterfaceObject`: the server is looked up among the
+   * Java Card 3.1 `JCSystem.getAppletShareableInterfaceObject`: the server is looked up among the
    * instances SELECT could reach now (a LOCKED one answers through the locked stand-in, which shares
    * nothing) and asked with its own context, in the caller's transaction.
    */

@@ -7,8 +7,8 @@
  *   associated with it). A STORE DATA sent straight to the selected ARA-C answers 6982.
  * - Command objects F0–F5 (store-commands.ts, role 'ara-c'); rules name a specific SE application.
  * - The device never reads an ARA-C: GET DATA answers 6D00. The ARA-M reads the rules through the
- *   card OS's shareable interface (`getShareable`, Java Card 3.0.5 RE §6.2.4) once the ISD has
- *   registered this instance's AID with it (Command-Register-Client-AIDs 'F7'); it serves the ARA-M
+ *   card OS's shareable interface (`getShareable`; Java Card 3.1 RE ch. 6, object sharing) once the
+ *   ISD has registered this instance's AID with it (Command-Register-Client-AIDs 'F7'); it serves the ARA-M
  *   only (client AID A00000015141434C00, parameter `ARA_RULES_INTERFACE`).
  * - Deleting the instance deletes its persistent data, so its rules leave the ARA-M's view.
  */
