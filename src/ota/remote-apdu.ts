@@ -210,7 +210,8 @@ const P3_IS_LE = new Set([0xb0, 0xb2, 0xc0, 0xca, 0x84]);
 /**
  * Splits compact-format secured data (§5.1) into C-APDUs, each rebuilt as a short ISO APDU:
  * `CLA INS P1 P2 Lc data` (case 3) or `CLA INS P1 P2 Le` (case 2; P3 00 of an outgoing command
- * stays Le 00). Truncated data is refused.
+ * stays Le 00); the last command may carry an Le after its data (case 4, as the negative vectors'
+ * `80F24000024F0000` does). Truncated data is refused.
  */
 export function splitCompactCommands(data: Uint8Array): Uint8Array[] {
   return guard(() => {
@@ -221,8 +222,10 @@ export function splitCompactCommands(data: Uint8Array): Uint8Array[] {
       const p3 = data[p + 4]!;
       const incoming = P3_IS_LE.has(data[p + 1]!) ? 0 : p3;
       if (p + 5 + incoming > data.length) throw new OtaError('ERR_OTA_PARSE', `compact commands: C-APDU ${out.length + 1} announces ${p3} data octets, fewer follow`);
-      out.push(incoming === 0 && p3 === 0 && !P3_IS_LE.has(data[p + 1]!) ? data.slice(p, p + 4) : data.slice(p, p + 5 + incoming));
-      p += 5 + incoming;
+      // a single octet after the last incoming-data command can only be its Le (case 4; a next C-APDU needs 4) [M]
+      const le = incoming > 0 && data.length - (p + 5 + incoming) === 1 ? 1 : 0;
+      out.push(incoming === 0 && p3 === 0 && !P3_IS_LE.has(data[p + 1]!) ? data.slice(p, p + 4) : data.slice(p, p + 5 + incoming + le));
+      p += 5 + incoming + le;
     }
     return out;
   });

@@ -21,6 +21,7 @@ export { PROFILES, STRICT_ESE, STRICT_UICC, LEGACY_UICC } from './profiles/catal
 export { AppletLibrary, type AppletImplementation, type AppletFactory } from './gp/applet-library.ts';
 export { CardManager } from './gp/card-manager.ts';
 export { VirtualSecureElement, type VirtualSecureElementOptions } from './virtual-se.ts';
+export { OtaReceiver, securityDomainRunner, continuesScript, resolveTar, meetsMsl, findKeySet, OTA_CHANNEL, type OtaReceipt, type OtaReceiverOptions, type OtaScriptRunner } from './ota/index.ts';
 export { AraMApplet, ARA_M_AID } from './applets/ara-m/ara-m-applet.ts';
 export { ARA_M_LOAD_FILE_AID, ARA_M_MODULE_AID, araMLoadFile, araMInstance } from './applets/ara-m/ara-m-package.ts';
 export { ARA_TAG, type StoredRule } from './applets/ara-m/data-objects.ts';

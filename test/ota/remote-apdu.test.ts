@@ -35,6 +35,10 @@ describe('compact format', () => {
     assert.deepEqual(splitCompactCommands(data).map((a) => toHex(a)), ['00A40004023F00', '80F08007']);
     assert.equal(toHex(encodeCompactCommands([fromHex('00A40004023F0000'), fromHex('80F08007')])), toHex(data));
   });
+  it('a last case-4 command keeps its Le (80F24000024F0000, the negative vectors\' script)', () => {
+    assert.deepEqual(splitCompactCommands(fromHex('80F24000024F0000')).map((x) => toHex(x)), ['80F24000024F0000']);
+    assert.deepEqual(splitCompactCommands(fromHex('00A40004023F00' + '80F24000024F0000')).map((x) => toHex(x)), ['00A40004023F00', '80F24000024F0000']);
+  });
   it('refuses truncation', () => {
     assert.throws(() => splitCompactCommands(fromHex('00A4000402')), isParse);
     assert.throws(() => splitCompactCommands(fromHex('00A400')), isParse);

@@ -30,6 +30,11 @@ export interface SdChannelState {
   getStatusRest: { readonly p1: number; readonly p2: number; readonly pages: readonly Uint8Array[] } | undefined;
   /** Chained INSTALL / PUT KEY / DELETE being assembled (P1 b8, GPC 2.3.1 §11.5.2.1). */
   chain: GpChainAssembler | undefined;
+  /**
+   * Set on the pseudo-channel of an OTA script (se/ota/): the SCP80 packet the commands came in was
+   * verified, so they run as authenticated, with no SCP02/SCP03 session (ETSI TS 102 226 RAM).
+   */
+  otaAuthenticated?: boolean;
 }
 
 /** A fresh channel state. */
@@ -42,6 +47,7 @@ export function newChannelState(): SdChannelState {
     storeDataBlock: 0,
     getStatusRest: undefined,
     chain: undefined,
+    otaAuthenticated: false,
   };
 }
 

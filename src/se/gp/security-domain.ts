@@ -65,7 +65,7 @@ export class SecurityDomainApplet implements Applet {
       const step = chainStep(ctx.channel, command, session?.securityLevel !== undefined);
       if (step.kind === 'answer') return step.response;
       const plain = session === undefined ? this.#outsideSession(step.command) : session.unwrapCommand(step.command);
-      const authenticated = session?.securityLevel !== undefined;
+      const authenticated = session?.securityLevel !== undefined || ctx.channel.otaAuthenticated === true;
       if (NEEDS_AUTHENTICATION.has(plain.ins) && !authenticated) {
         throw new CardException(SW.SECURITY_STATUS_NOT_SATISFIED, 'command needs an authenticated secure channel (GPC 2.3.1 Table 11-2)');
       }
@@ -77,6 +77,22 @@ export class SecurityDomainApplet implements Applet {
     } catch (e) {
       throw toCardException(e);
     }
+  }
+
+  /**
+   * Starts an OTA script on a pseudo-channel (no logical channel of the card OS): a fresh channel
+   * state marked authenticated by the verified SCP80 packet (ETSI TS 102 226 RAM). Commands then go
+   * through `process` on that channel number; `endOta` forgets everything the script left behind.
+   */
+  beginOta(channelNo: number): void {
+    this.#channel(channelNo, true).otaAuthenticated = true;
+  }
+
+  /** Ends an OTA script's pseudo-channel. */
+  endOta(channelNo: number): void {
+    const ch = this.#channels.get(channelNo);
+    if (ch !== undefined) clearChannelState(ch);
+    this.#channels.delete(channelNo);
   }
 
   #outsideSession(command: CommandApdu): CommandApdu {

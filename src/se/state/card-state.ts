@@ -110,8 +110,13 @@ export interface Scp80KeySetState {
   readonly algorithm: 'tdes-2key' | 'tdes-3key' | 'aes';
   readonly kic: Uint8Array;
   readonly kid: Uint8Array;
-  /** CNTR, 0 at issuance; at most 2^40 − 1. */
+  /** CNTR, 0 at issuance; at most 2^40 − 1. The OTA receiver stores each accepted CNTR here before it executes anything. */
   readonly counter: number;
+  /**
+   * The Security Domain this key set belongs to (its OTA keys, reached through the SD's TARs);
+   * absent: the ISD's. A packet for a TAR of one SD never uses another SD's key set.
+   */
+  readonly sdAid?: Uint8Array | undefined;
 }
 
 /** The SCP81 TLS pre-shared key (GPC Amendment B; key type 85, KVN 40–4F). */
@@ -126,6 +131,11 @@ export interface Scp81PskState {
 export interface OtaTarState {
   readonly tar: Uint8Array;
   readonly sdAid: Uint8Array;
+  /**
+   * Minimum Security Level for packets to this TAR (ETSI TS 102 226 MSL [M]), coded as SPI byte 1
+   * (b2b1 RC/CC/DS, b3 ciphering, b5b4 counter mode): a packet below it gets PoR 0A. Absent: none.
+   */
+  readonly msl?: number | undefined;
 }
 
 /** What a UICC needs for remote management over the air: identity, SCP80 key sets, TARs, SCP81 PSK. */
