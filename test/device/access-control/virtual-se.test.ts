@@ -9,15 +9,16 @@ import { concat } from '../../../src/bytes/index.ts';
 import { AraEnforcer, ARA_M_AID as DEVICE_ARA_M_AID } from '../../../src/device/index.ts';
 import { virtualSeTerminal } from '../../../src/device/terminal.ts';
 import { DEFAULT_APPLET_LIBRARY, MemoryCardStore, STRICT_ESE, VirtualSecureElement, manufactureBatch } from '../../../src/se/index.ts';
-import { deleteAccessRule, writeAccessRule } from '../../../src/tsm/provisioning/card/index.ts';
-import { ARA_M_AID, VISA_STYLE_AID, cardWorld, withIsd, type CardWorld } from '../../tsm/provisioning/card/fixture.ts';
+import type { SecureChannelSession } from '../../../src/gp/index.ts';
+import { araCAidFor, deleteAccessRule, ensureAraC, openIsd, openSsd, registerAraC, writeAccessRule } from '../../../src/tsm/provisioning/card/index.ts';
+import { ARA_M_AID, FINAL_KVN, SSD_AID, VISA_STYLE_AID, cardWorld, handOver, withIsd, type CardWorld } from '../../tsm/provisioning/card/fixture.ts';
 import { app, countingTerminal, sha1, sha256 } from './helpers.ts';
 
 const WALLET = app('wallet');
 const OTHER = app('other');
 
 let cw: CardWorld;
-before(async () => (cw = await cardWorld(1)));
+before(async () => (cw = await cardWorld(2)));
 after(() => cw.close());
 
 describe('AraEnforcer on the virtual SE', () => {
@@ -74,5 +75,31 @@ describe('AraEnforcer on the virtual SE', () => {
     const se = new VirtualSecureElement(new MemoryCardStore(batch.cards[0]!.state), { library: DEFAULT_APPLET_LIBRARY });
     await assert.rejects(new AraEnforcer().decide(virtualSeTerminal('eSE1', se), VISA_STYLE_AID, WALLET), { code: 'ERR_DEVICE_SECURITY' });
     assert.deepEqual(await new AraEnforcer().nfcEventAllowed(virtualSeTerminal('eSE1', se), VISA_STYLE_AID, [WALLET]), [false]);
+  });
+
+  it('sees a rule the SP writes in its ARA-C (aggregated by the ARA-M, refresh tag included)', async () => {
+    const phone = cw.phones[1]!;
+    const { keys } = await handOver(cw, phone);
+    const hsm = cw.world.t.hsm;
+    let current: SecureChannelSession | undefined;
+    const isd = async (): Promise<SecureChannelSession> => {
+      current?.close();
+      return (current = await openIsd(hsm, cw.mnoCtx, phone.transport, phone.record));
+    };
+    const ssd = async (): Promise<SecureChannelSession> => {
+      current?.close();
+      return (current = await openSsd(hsm, cw.spCtx, phone.transport, { ssdAid: SSD_AID, kvn: FINAL_KVN, keys }));
+    };
+    const araC = araCAidFor(SSD_AID);
+    await ensureAraC({ isd, ssd }, { araCAid: araC, ssdAid: SSD_AID });
+    await registerAraC(await isd(), ARA_M_AID, araC);
+    const terminal = countingTerminal(virtualSeTerminal('eSE1', phone.se));
+    const enforcer = new AraEnforcer();
+    assert.equal((await enforcer.match(terminal, VISA_STYLE_AID, WALLET)).case, 'none');
+    await writeAccessRule(await ssd(), araC, { aid: VISA_STYLE_AID, certHash: sha256(WALLET.leaf) });
+    current?.close();
+    assert.equal((await enforcer.match(terminal, VISA_STYLE_AID, WALLET)).case, 'A');
+    assert.equal((await enforcer.match(terminal, VISA_STYLE_AID, OTHER)).case, 'case-A');
+    assert.equal(terminal.count('CAFF40'), 2);
   });
 });
