@@ -13,9 +13,9 @@ import { checkFieldValue, refuse } from './header-values.ts';
 import { checkPskIdentity, PSK_LENGTHS, type PskStore } from './psk-store.ts';
 
 /**
- * The cipher suites, by OpenSSL name: TLS_PSK_WITH_AES_128_GCM_SHA256 (RFC 5487 §3.1) and
- * TLS_PSK_WITH_AES_128_CBC_SHA256 (RFC 5487 §3.2). node:tls needs PSK suites listed explicitly:
- * the default list has none.
+ * The cipher suites, by OpenSSL name: TLS_PSK_WITH_AES_128_GCM_SHA256 (0x00A8) and
+ * TLS_PSK_WITH_AES_128_CBC_SHA256 (0x00AE), both of RFC 5487, over TLS 1.2 (RFC 5246). node:tls
+ * needs PSK suites listed explicitly: its default list has none.
  */
 export const SCP81_CIPHERS = ['PSK-AES128-GCM-SHA256', 'PSK-AES128-CBC-SHA256'] as const;
 export type Scp81Cipher = (typeof SCP81_CIPHERS)[number];
