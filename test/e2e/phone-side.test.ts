@@ -54,6 +54,17 @@ describe('phone side end to end: TSM deploy → OMAPI + ARA-M enforcer → walle
     }
   }
 
+  /** The ARA-M's rules on the phone's SE as [AID, certificate hash] (read by the MNO through the ISD). */
+  async function rulesOnCard(): Promise<string[][]> {
+    const phone = w.cw.phones[0]!;
+    const isd = await openIsd(w.cw.world.t.hsm, w.cw.mnoCtx, phone.transport, phone.record);
+    try {
+      return (await readAccessRules(isd, phone.record.araAid!)).map((r) => [r.aid === undefined ? 'default' : toHex(r.aid), toHex(r.certHash)]);
+    } finally {
+      isd.close();
+    }
+  }
+
   async function settle(op: Promise<{ job: { id: string } }>): Promise<void> {
     const done = await w.settle((await op).job.id);
     assert.equal(done.state, 'succeeded', JSON.stringify(done.error));
@@ -73,14 +84,7 @@ describe('phone side end to end: TSM deploy → OMAPI + ARA-M enforcer → walle
     assert.equal((await w.settle(job.id)).state, 'succeeded');
     instanceId = instance.instanceId;
     assert.equal((await w.provisioning.instance(sp(), instanceId)).state, 'active');
-    const phone = w.cw.phones[0]!;
-    const isd = await openIsd(w.cw.world.t.hsm, w.cw.mnoCtx, phone.transport, phone.record);
-    try {
-      const rules = await readAccessRules(isd, phone.record.araAid!);
-      assert.deepEqual(rules.map((r) => [r.aid === undefined ? 'default' : toHex(r.aid), toHex(r.certHash)]), [[toHex(AID), WALLET.certificateHashHex()]]);
-    } finally {
-      isd.close();
-    }
+    assert.deepEqual(await rulesOnCard(), [[toHex(AID), WALLET.certificateHashHex()]]);
   });
 
   it('the SP\'s wallet opens a channel and reads the card: active, ATC 0, no transactions', async () => {
@@ -130,6 +134,7 @@ describe('phone side end to end: TSM deploy → OMAPI + ARA-M enforcer → walle
     await wallet.cardView();
     await settle(w.provisioning.terminate(sp(), instanceId, { idempotencyKey: 'phone-terminate' }));
     assert.equal((await w.provisioning.instance(sp(), instanceId)).state, 'terminated');
+    assert.deepEqual(await rulesOnCard(), [], 'the deploy\'s rule is deleted');
     await assert.rejects(openChannel(WALLET), isCode('ERR_DEVICE_SECURITY'));
     assert.deepEqual(await wallet.cardView(), { state: 'no-access', lastTransactions: [] });
   });
