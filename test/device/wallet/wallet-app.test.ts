@@ -97,6 +97,7 @@ describe('WalletApp on a real virtual SE', { timeout: 300_000 }, () => {
     const declined = await cw.world.terminal.transact(phone.transport, { amount: 100, currency: 978, country: 250, date: '261129' });
     assert.equal(declined.kind, 'declined');
     assert.ok(declined.kind === 'declined' && (await deliverIssuerUpdate(phone.transport, AID, declined.authorization)).completed);
+    phone.se.reset(); // the phone leaves the terminal's field
     const wallet = new WalletApp({ identity: WALLET, seService: await omapi(phone, WALLET), paymentAid: AID });
     const view = await wallet.cardView();
     assert.equal(view.state, 'blocked');
