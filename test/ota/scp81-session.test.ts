@@ -5,8 +5,8 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { toHex } from '../../src/bytes/index.ts';
-import { connectPsk, OtaError, runAdminSession, type AgentPost } from '../../src/ota/index.ts';
+import { fromHex, toHex } from '../../src/bytes/index.ts';
+import { adminAnswer, connectPsk, OtaError, runAdminSession, type AgentPost } from '../../src/ota/index.ts';
 import { AGENT_ID, dialogServer, IDENTITY, KEY, OTHER_KEY, responseFor, SCRIPTS, scriptedCard } from './scp81-helpers.ts';
 
 const agentOptions = (port: number) => ({ host: '127.0.0.1', port, identity: IDENTITY, psk: KEY, agentId: AGENT_ID, adminUri: '/scp81' });
@@ -110,6 +110,68 @@ describe('SCP81 session', () => {
       await assert.rejects(
         runAdminSession({ ...agentOptions(t.server.port), execute: card.execute, retry: { attempts: 1, delayMs: 5 } }),
         (e: unknown) => e instanceof OtaError && e.code === 'ERR_OTA_TRANSPORT',
+      );
+      assert.deepEqual(card.executed, []);
+    } finally {
+      await t.server.close();
+    }
+  });
+
+  it('follows a 204 with Next-URI, passes the targeted application on, and runs a last script that has no Next-URI', async () => {
+    const posts: AgentPost[] = [];
+    const aid = fromHex('A0000001515350');
+    const answers = [
+      adminAnswer({ script: undefined, nextUri: '/scp81/other', targetedApplication: undefined }),
+      adminAnswer({ script: SCRIPTS[0], nextUri: '/scp81/other/r', targetedApplication: aid }),
+      adminAnswer({ script: SCRIPTS[1], nextUri: undefined, targetedApplication: undefined }),
+    ];
+    const t = await dialogServer(SCRIPTS, { handle: (p) => (posts.push(p), answers[posts.length - 1]!) });
+    try {
+      const targets: (string | undefined)[] = [];
+      const result = await runAdminSession({
+        ...agentOptions(t.server.port),
+        execute: (s) => (targets.push(s.targetedApplication && toHex(s.targetedApplication)), { status: 'ok', body: responseFor(s.body) }),
+      });
+      assert.deepEqual(result, { exchanges: 3, scripts: 2, resumes: 0, lastUnreported: true });
+      assert.deepEqual(posts.map((p) => [p.uri, p.report?.status]), [['/scp81', undefined], ['/scp81/other', undefined], ['/scp81/other/r', 'ok']]);
+      assert.deepEqual(targets, ['A0000001515350', undefined]);
+    } finally {
+      await t.server.close();
+    }
+  });
+
+  it('accepts a report in chunked transfer coding, as cards send it', async () => {
+    const posts: AgentPost[] = [];
+    const t = await dialogServer(SCRIPTS, { handle: (p) => (posts.push(p), adminAnswer({ script: undefined, nextUri: undefined, targetedApplication: undefined })) });
+    try {
+      const socket = await connectPsk({ host: '127.0.0.1', port: t.server.port, identity: IDENTITY, psk: KEY });
+      const body = Buffer.from('AF80800101230290000000', 'hex');
+      const reply = await new Promise<string>((resolve) => {
+        let text = '';
+        socket.on('data', (d: Buffer) => ((text += d.toString('latin1')), text.includes('\r\n\r\n') && resolve(text)));
+        socket.on('error', () => resolve(text));
+        socket.write(
+          'POST /scp81/s/1/0 HTTP/1.1\r\nHost: tsm\r\nX-Admin-Protocol: globalplatform-remote-admin/1.0\r\n' +
+            'Content-Type: application/vnd.globalplatform.card-content-mgt-response;version=1.0\r\nX-Admin-Script-Status: ok\r\n' +
+            'Transfer-Encoding: chunked\r\n\r\n',
+        );
+        socket.write(Buffer.concat([Buffer.from('4\r\n'), body.subarray(0, 4), Buffer.from('\r\n7\r\n'), body.subarray(4), Buffer.from('\r\n0\r\n\r\n')]));
+      });
+      socket.destroy();
+      assert.match(reply, /^HTTP\/1\.1 204 /);
+      assert.equal(toHex(posts[0]!.report!.body), 'AF80800101230290000000');
+    } finally {
+      await t.server.close();
+    }
+  });
+
+  it('the agent refuses a script over its bound and runs nothing', async () => {
+    const t = await dialogServer();
+    try {
+      const card = scriptedCard();
+      await assert.rejects(
+        runAdminSession({ ...agentOptions(t.server.port), execute: card.execute, limits: { maxScriptBytes: 8 } }),
+        (e: unknown) => e instanceof OtaError && e.code === 'ERR_OTA_ADMIN' && /over 8 bytes/.test(e.message),
       );
       assert.deepEqual(card.executed, []);
     } finally {
