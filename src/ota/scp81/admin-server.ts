@@ -84,13 +84,58 @@ function readBody(req: IncomingMessage, max: number): Promise<Uint8Array | undef
   });
 }
 
+type Report = (error: OtaError, peer: AdminPeer | undefined) => void;
+
+/** node:http's own refusals (malformed request, head too large, too slow): reported, then answered as node would. */
+function answerClientError(error: NodeJS.ErrnoException, socket: Socket, peer: AdminPeer | undefined, report: Report): void {
+  report(new OtaError('ERR_OTA_ADMIN', 'SCP81 request: not HTTP/1.1 within bounds', { cause: error }), peer);
+  const status =
+    error.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
+  if (socket.writable && !socket.destroyed) socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+  else socket.destroy();
+}
+
+interface ServeContext {
+  readonly adminPath: string;
+  readonly limits: AdminLimits;
+  readonly handle: AdminServerOptions['handle'];
+  readonly report: Report;
+}
+
+/** One request: method, path, bounded body, strict parse, the handler, the encoded answer. */
+async function serve(ctx: ServeContext, req: IncomingMessage, res: ServerResponse, peer: AdminPeer): Promise<void> {
+  const target = req.url ?? '';
+  if (req.method !== 'POST') return refuseRequest(res, 405);
+  if (target !== ctx.adminPath && !target.startsWith(`${ctx.adminPath}/`) && !target.startsWith(`${ctx.adminPath}?`)) {
+    return refuseRequest(res, 404);
+  }
+  const body = await readBody(req, ctx.limits.maxResponseBytes);
+  if (body === undefined) {
+    ctx.report(new OtaError('ERR_OTA_ADMIN', `SCP81 script response: over ${ctx.limits.maxResponseBytes} bytes`), peer);
+    return refuseRequest(res, 413);
+  }
+  let answer: AdminAnswer;
+  try {
+    const post = parseAgentPost({ method: req.method, target, headers: req.headersDistinct, body }, ctx.limits);
+    answer = await ctx.handle(post, peer);
+  } catch (e) {
+    if (!(e instanceof OtaError)) throw e;
+    ctx.report(e, peer);
+    return refuseRequest(res, e.code === 'ERR_OTA_ADMIN' ? 400 : 500);
+  }
+  const out = encodeAdminAnswer(answer, ctx.limits);
+  if (res.destroyed) return;
+  res.writeHead(out.status, [...out.headers.flat(), ...(out.status === 200 ? ['Content-Length', String(out.body.length)] : [])]);
+  res.end(out.body);
+}
+
 /** Starts an admin server; resolves once it listens. */
 export async function startAdminServer(options: AdminServerOptions): Promise<AdminServer> {
   const limits: AdminLimits = { ...DEFAULT_ADMIN_LIMITS, ...options.limits };
   const adminPath = checkOriginForm(options.adminPath, limits.maxUriLength, 'admin path', 'caller');
   const identities = new PskIdentities();
   const sockets = new Set<Socket>();
-  const report = (e: OtaError, peer: AdminPeer | undefined): void => options.onError?.(e, peer);
+  const report: Report = (e, peer) => options.onError?.(e, peer);
 
   const server = https.createServer({
     ...pskServerOptions(options, identities),
@@ -99,56 +144,25 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
     requestTimeout: options.requestTimeoutMs ?? 30_000,
     headersTimeout: Math.min(options.requestTimeoutMs ?? 30_000, 10_000),
   });
+  const peerOf = (socket: unknown): AdminPeer | undefined => {
+    const identity = identities.of(socket);
+    return identity === undefined ? undefined : { identity };
+  };
   server.on('secureConnection', (socket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
   });
-  server.on('tlsClientError', (error, socket) => {
-    const identity = identities.of(socket);
-    report(handshakeError(error), identity === undefined ? undefined : { identity });
-  });
-  // node:http's own refusals (malformed request, head too large, too slow), reported and answered as node would.
-  server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
-    const identity = identities.of(socket);
-    report(new OtaError('ERR_OTA_ADMIN', 'SCP81 request: not HTTP/1.1 within bounds', { cause: error }), identity === undefined ? undefined : { identity });
-    const status = error.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
-    if (socket.writable && !socket.destroyed) socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
-    else socket.destroy();
-  });
+  server.on('tlsClientError', (error, socket) => report(handshakeError(error), peerOf(socket)));
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => answerClientError(error, socket, peerOf(socket), report));
+  const context: ServeContext = { adminPath, limits, handle: options.handle, report };
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    const identity = identities.of(req.socket);
-    if (identity === undefined) return refuseRequest(res, 500); // cannot happen: every connection is PSK
-    serve(req, res, { identity }).catch((e: unknown) => {
-      report(e instanceof OtaError ? e : new OtaError('ERR_OTA_TRANSPORT', 'SCP81 request failed', { cause: e }), { identity });
+    const peer = peerOf(req.socket);
+    if (peer === undefined) return refuseRequest(res, 500); // cannot happen: every connection is PSK
+    serve(context, req, res, peer).catch((e: unknown) => {
+      report(e instanceof OtaError ? e : new OtaError('ERR_OTA_TRANSPORT', 'SCP81 request could not be served', { cause: e }), peer);
       refuseRequest(res, 500);
     });
   });
-
-  async function serve(req: IncomingMessage, res: ServerResponse, peer: AdminPeer): Promise<void> {
-    const target = req.url ?? '';
-    if (req.method !== 'POST') return refuseRequest(res, 405);
-    if (target !== adminPath && !target.startsWith(`${adminPath}/`) && !target.startsWith(`${adminPath}?`)) {
-      return refuseRequest(res, 404);
-    }
-    const body = await readBody(req, limits.maxResponseBytes);
-    if (body === undefined) {
-      report(new OtaError('ERR_OTA_ADMIN', `SCP81 script response: over ${limits.maxResponseBytes} bytes`), peer);
-      return refuseRequest(res, 413);
-    }
-    let answer: AdminAnswer;
-    try {
-      const post = parseAgentPost({ method: req.method, target, headers: req.headersDistinct, body }, limits);
-      answer = await options.handle(post, peer);
-    } catch (e) {
-      if (!(e instanceof OtaError)) throw e;
-      report(e, peer);
-      return refuseRequest(res, e.code === 'ERR_OTA_ADMIN' ? 400 : 500);
-    }
-    const out = encodeAdminAnswer(answer, limits);
-    if (res.destroyed) return;
-    res.writeHead(out.status, [...out.headers.flat(), ...(out.status === 200 ? ['Content-Length', String(out.body.length)] : [])]);
-    res.end(out.body);
-  }
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
