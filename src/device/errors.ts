@@ -19,7 +19,8 @@ export const DEVICE_ERROR_CODES = [
   // The Authorizer threw or returned something that is not an AuthorizationResponse.
   'ERR_DEVICE_AUTHORIZER',
   // Open Mobile API (SIMalliance OMAPI v3 §6; the I/O kind is ERR_DEVICE_TRANSPORT):
-  // SecurityException — the access-control enforcer denied the app this applet or this APDU.
+  // SecurityException — the access-control enforcer denied the app this applet or this APDU, or transmit
+  // was given MANAGE CHANNEL or SELECT by DF name (as AOSP's SecureElementService).
   'ERR_DEVICE_SECURITY',
   // NoSuchElementException — the AID is not on the SE (SELECT 6A82), or no next application.
   'ERR_DEVICE_NO_SUCH_ELEMENT',
@@ -27,7 +28,7 @@ export const DEVICE_ERROR_CODES = [
   'ERR_DEVICE_UNSUPPORTED',
   // IllegalStateException — the service is not connected, or the session/channel is closed.
   'ERR_DEVICE_ILLEGAL_STATE',
-  // IllegalArgumentException — a bad AID length, a command too short, MANAGE CHANNEL or SELECT by name through transmit.
+  // IllegalArgumentException — a bad AID length, a command shorter than 4 bytes.
   'ERR_DEVICE_ILLEGAL_ARGUMENT',
   // A GlobalPlatform TEE Client API call failed; the error carries the TEEC_Result (`teecResult`).
   'ERR_DEVICE_TEE',

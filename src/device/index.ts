@@ -44,6 +44,8 @@ export {
   type WalletSession,
   type WalletChannel,
 } from './wallet/wallet-app.ts';
+export { virtualSeTerminal, claOnChannel, channelOfCla, type SeTerminal } from './terminal.ts';
+export { apduAllowed, type AccessDecision, type AccessControlEnforcer, type ApduAccess, type ApduFilter, type DeviceApp } from './access-control/access-decision.ts';
 export { SEService, type SEServiceOptions } from './omapi/se-service.ts';
 export { Reader } from './omapi/reader.ts';
 export { Session, type SessionInit } from './omapi/session.ts';

@@ -19,17 +19,17 @@ export interface SeTerminal {
 /** A terminal on a virtual SE of this phone (its contact/internal interface). */
 export function virtualSeTerminal(name: string, se: VirtualSecureElement, options: { present?: () => boolean } = {}): SeTerminal {
   const present = options.present ?? ((): boolean => true);
-  let atr: Uint8Array | undefined;
   return {
     name,
     isPresent: present,
-    atr: () => (atr ??= se.reset()),
-    transmit: async (command) => {
-      if (!present()) throw new DeviceError('ERR_DEVICE_TRANSPORT', `${name}: the Secure Element is not present`);
+    // The profile's ATR, without a reset: a reset would close the channels others (the TSM's relay) have open.
+    atr: () => Uint8Array.from(se.profile.atr),
+    transmit: (command) => {
+      if (!present()) return Promise.reject(new DeviceError('ERR_DEVICE_TRANSPORT', `${name}: the Secure Element is not present`));
       try {
-        return se.process(command);
+        return Promise.resolve(se.process(command));
       } catch (e) {
-        throw new DeviceError('ERR_DEVICE_TRANSPORT', `${name}: ${e instanceof SeError ? e.message : 'the Secure Element failed'}`, { cause: e });
+        return Promise.reject(new DeviceError('ERR_DEVICE_TRANSPORT', `${name}: ${e instanceof SeError ? e.message : 'the Secure Element failed'}`, { cause: e }));
       }
     },
   };

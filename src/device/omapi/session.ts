@@ -153,7 +153,8 @@ export class Session {
     const { port, reader } = this.#init;
     const service = reader.getSEService();
     const decision = await service.enforcer.decide(port.terminal, aid, service.app).catch((e: unknown) => {
-      if (e instanceof DeviceError) throw e;
+      // AOSP: an enforcer that cannot read the rules denies (SecurityException); I/O and argument errors keep their kind
+      if (e instanceof DeviceError && ['ERR_DEVICE_SECURITY', 'ERR_DEVICE_TRANSPORT', 'ERR_DEVICE_ILLEGAL_ARGUMENT'].includes(e.code)) throw e;
       throw new DeviceError('ERR_DEVICE_SECURITY', `${reader.getName()}: the access rules could not be read`, { cause: e });
     });
     // GP SEAC §3.2.1: APDU access "never" denies the channel itself
