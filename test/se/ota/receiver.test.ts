@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { fromHex, toHex } from '../../../src/bytes/index.ts';
 import { buildCommandPacket, commandPacketUserData, parseCompactResponse, parseResponseScript, splitCommandPacket, spi, unwrapResponsePacket, type Spi } from '../../../src/ota/index.ts';
-import { MemoryCardStore, STRICT_UICC, VirtualSecureElement, type CardState, type OtaReceipt } from '../../../src/se/index.ts';
+import { MemoryCardStore, STRICT_UICC, VirtualSecureElement, decodeCardState, encodeCardState, type CardState, type OtaReceipt } from '../../../src/se/index.ts';
 import { keySet, otaCard, otaCardState } from './helpers.ts';
 
 const K1 = '000102030405060708090a0b0c0d0e0f';
@@ -97,6 +97,14 @@ describe('counters', () => {
     assert.equal(r.secured, true);
     assert.equal(again.counter(1), 5);
     assert.equal(again.model.committed.lifecycle, lifecycleAfter);
+  });
+  it("the SD's OTA key sets, their counters, sdAid and the TAR's MSL survive the card-state file codec", () => {
+    const c = otaCard(otaCardState([{ tar: '000000', msl: 0x12 }], [keySet(1, 'aes', K1, K2), keySet(2, 'aes', K2, K1, 0, fromHex('A000000151535344'))]));
+    processed(c.receiver.receivePacket(packet(GET_STATUS_ISD, 9)));
+    const back = decodeCardState(encodeCardState(c.model.committed));
+    assert.deepEqual(back.ota, c.model.committed.ota);
+    assert.equal(back.ota!.scp80[0]!.counter, 9);
+    assert.equal(back.ota!.tars[0]!.msl, 0x12);
   });
   it('a script that fails still consumes its counter (never reused)', () => {
     const c = card();
