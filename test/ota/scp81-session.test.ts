@@ -6,12 +6,26 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { fromHex, toHex } from '../../src/bytes/index.ts';
-import { adminAnswer, connectPsk, OtaError, runAdminSession, type AgentPost } from '../../src/ota/index.ts';
+import { adminAnswer, connectPsk, OtaError, runAdminSession, SCP81_CIPHERS, type AgentPost } from '../../src/ota/index.ts';
 import { AGENT_ID, dialogServer, IDENTITY, KEY, OTHER_KEY, responseFor, SCRIPTS, scriptedCard } from './scp81-helpers.ts';
 
 const agentOptions = (port: number) => ({ host: '127.0.0.1', port, identity: IDENTITY, psk: KEY, agentId: AGENT_ID, adminUri: '/scp81' });
 
 describe('SCP81 session', () => {
+  for (const cipher of SCP81_CIPHERS) {
+    it(`runs a whole session over ${cipher}`, async () => {
+      const t = await dialogServer(SCRIPTS, { ciphers: [cipher] });
+      try {
+        const card = scriptedCard();
+        const result = await runAdminSession({ ...agentOptions(t.server.port), ciphers: [cipher], execute: card.execute });
+        assert.equal(result.scripts, 2);
+        assert.equal(t.dialog.state, 'done');
+      } finally {
+        await t.server.close();
+      }
+    });
+  }
+
   it('runs two scripts via Next-URI and ends on 204', async () => {
     const t = await dialogServer();
     const seen: AgentPost[] = [];
@@ -179,25 +193,28 @@ describe('SCP81 session', () => {
     }
   });
 
-  it('a wrong PSK ends in ERR_OTA_TLS on both sides before any HTTP exchange', async () => {
-    const t = await dialogServer();
-    let handled = 0;
-    const inner = t.dialog.answer.bind(t.dialog);
-    t.dialog.answer = (p) => (handled++, inner(p));
-    try {
-      const card = scriptedCard();
-      await assert.rejects(
-        runAdminSession({ ...agentOptions(t.server.port), psk: OTHER_KEY, execute: card.execute }),
-        (e: unknown) => e instanceof OtaError && e.code === 'ERR_OTA_TLS' && e.message === 'SCP81 TLS-PSK handshake failed',
-      );
-      await new Promise((r) => setTimeout(r, 20));
-      assert.equal(handled, 0);
-      assert.deepEqual(card.executed, []);
-      assert.ok(t.errors.some((e) => e.code === 'ERR_OTA_TLS'));
-    } finally {
-      await t.server.close();
-    }
-  });
+  for (const [name, wrong] of [['a wrong PSK', { psk: OTHER_KEY }], ['an unknown identity', { identity: 'scp81-se-9999' }]] as const) {
+    it(`${name} ends in ERR_OTA_TLS on both sides before any HTTP exchange, without retries`, async () => {
+      const t = await dialogServer();
+      let handled = 0;
+      const inner = t.dialog.answer.bind(t.dialog);
+      t.dialog.answer = (p) => (handled++, inner(p));
+      try {
+        const card = scriptedCard();
+        await assert.rejects(
+          runAdminSession({ ...agentOptions(t.server.port), ...wrong, execute: card.execute }),
+          (e: unknown) => e instanceof OtaError && e.code === 'ERR_OTA_TLS' && e.message === 'SCP81 TLS-PSK handshake failed',
+        );
+        await new Promise((r) => setTimeout(r, 20));
+        assert.equal(handled, 0);
+        assert.deepEqual(card.executed, []);
+        assert.equal(t.errors.length, 1, t.errors.map((e) => `${e.code} ${e.message} ${String(e.cause)}`).join('; '));
+        assert.equal(t.errors[0]!.code, 'ERR_OTA_TLS');
+      } finally {
+        await t.server.close();
+      }
+    });
+  }
 
   it('refuses hostile requests with a bare status and stays up', async () => {
     const t = await dialogServer(SCRIPTS, { limits: { maxResponseBytes: 64 }, maxHeaderBytes: 2048 });

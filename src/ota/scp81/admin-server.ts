@@ -153,7 +153,11 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
     socket.once('close', () => sockets.delete(socket));
   });
   server.on('tlsClientError', (error, socket) => report(handshakeError(error), peerOf(socket)));
-  server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => answerClientError(error, socket, peerOf(socket), report));
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
+    // node:https repeats a failed handshake here; it was reported as ERR_OTA_TLS already.
+    if (!sockets.has(socket)) return void socket.destroy();
+    answerClientError(error, socket, peerOf(socket), report);
+  });
   const context: ServeContext = { adminPath, limits, handle: options.handle, report };
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     const peer = peerOf(req.socket);
