@@ -65,3 +65,9 @@ export async function dialogServer(
   });
   return { server, store, dialog, errors };
 }
+
+/** Waits until `done()` holds (the server side reports after the client has its answer), at most `ms`. */
+export async function until(done: () => boolean, ms = 2000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!done() && Date.now() < end) await new Promise((r) => setTimeout(r, 5));
+}

@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { fromHex, toHex } from '../../src/bytes/index.ts';
 import { adminAnswer, connectPsk, OtaError, runAdminSession, SCP81_CIPHERS, type AgentPost } from '../../src/ota/index.ts';
-import { AGENT_ID, dialogServer, IDENTITY, KEY, OTHER_KEY, responseFor, SCRIPTS, scriptedCard } from './scp81-helpers.ts';
+import { AGENT_ID, dialogServer, IDENTITY, KEY, OTHER_KEY, responseFor, SCRIPTS, scriptedCard, until } from './scp81-helpers.ts';
 
 const agentOptions = (port: number) => ({ host: '127.0.0.1', port, identity: IDENTITY, psk: KEY, agentId: AGENT_ID, adminUri: '/scp81' });
 
@@ -205,6 +205,7 @@ describe('SCP81 session', () => {
           runAdminSession({ ...agentOptions(t.server.port), ...wrong, execute: card.execute }),
           (e: unknown) => e instanceof OtaError && e.code === 'ERR_OTA_TLS' && e.message === 'SCP81 TLS-PSK handshake failed',
         );
+        await until(() => t.errors.length > 0);
         await new Promise((r) => setTimeout(r, 20));
         assert.equal(handled, 0);
         assert.deepEqual(card.executed, []);

@@ -18,7 +18,7 @@ import {
   SCP81_CIPHERS,
   type Scp81Cipher,
 } from '../../src/ota/index.ts';
-import { IDENTITY, KEY, OTHER_KEY } from './scp81-helpers.ts';
+import { IDENTITY, KEY, OTHER_KEY, until } from './scp81-helpers.ts';
 
 interface Harness {
   port: number;
@@ -62,7 +62,7 @@ describe('SCP81 TLS-PSK', () => {
         const text = await new Promise<string>((r) => socket.on('data', (d: Buffer) => r(d.toString())));
         assert.equal(text, 'hello');
         socket.destroy();
-        await settle();
+        await until(() => h.secured.length > 0);
         assert.deepEqual(h.secured, [`${IDENTITY} ${cipher} TLSv1.2`]);
       } finally {
         await h.close();
@@ -85,6 +85,7 @@ describe('SCP81 TLS-PSK', () => {
     const h = await pskServer();
     try {
       await assert.rejects(connectPsk({ host: '127.0.0.1', port: h.port, identity: IDENTITY, psk: OTHER_KEY }), isTls);
+      await until(() => h.errors.length > 0);
       await settle();
       assert.deepEqual(h.secured, []);
       assert.equal(h.errors.length, 1);
@@ -99,6 +100,7 @@ describe('SCP81 TLS-PSK', () => {
     const h = await pskServer();
     try {
       await assert.rejects(connectPsk({ host: '127.0.0.1', port: h.port, identity: 'scp81-se-9999', psk: KEY }), isTls);
+      await until(() => h.errors.length > 0);
       await settle();
       assert.deepEqual(h.secured, []);
       assert.equal(h.errors[0]?.identity, 'scp81-se-9999');
