@@ -6,7 +6,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { fromHex, toHex } from '../../src/bytes/index.ts';
-import { adminAnswer, connectPsk, OtaError, runAdminSession, SCP81_CIPHERS, type AgentPost } from '../../src/ota/index.ts';
+import type { AddressInfo } from 'node:net';
+import { adminAnswer, connectPsk, createPskServer, MemoryPskStore, OtaError, runAdminSession, SCP81_CIPHERS, type AgentPost } from '../../src/ota/index.ts';
 import { AGENT_ID, dialogServer, IDENTITY, KEY, OTHER_KEY, responseFor, SCRIPTS, scriptedCard, until } from './scp81-helpers.ts';
 
 const agentOptions = (port: number) => ({ host: '127.0.0.1', port, identity: IDENTITY, psk: KEY, agentId: AGENT_ID, adminUri: '/scp81' });
@@ -249,5 +250,62 @@ describe('SCP81 session', () => {
     } finally {
       await t.server.close();
     }
+  });
+});
+
+describe('SCP81 agent against a broken server', () => {
+  /** A raw TLS-PSK server that answers every connection with `reply` (or nothing). */
+  async function rawServer(reply: string | undefined): Promise<{ port: number; connections: () => number; close: () => Promise<void> }> {
+    const store = new MemoryPskStore();
+    store.put(IDENTITY, KEY, 60_000);
+    let connections = 0;
+    const { server } = createPskServer({ psk: store }, (socket) => {
+      connections++;
+      socket.on('error', () => undefined);
+      socket.once('data', () => {
+        if (reply !== undefined) socket.end(reply);
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    return {
+      port: (server.address() as AddressInfo).port,
+      connections: () => connections,
+      close: () => new Promise((r) => (server.close(() => r()), setTimeout(r, 50))),
+    };
+  }
+
+  const code = (c: string) => (e: unknown) => e instanceof OtaError && e.code === c;
+
+  it('a malformed or oversized answer is ERR_OTA_ADMIN, not retried', async () => {
+    for (const reply of ['HTTP/1.1 200 OK\r\nContent-Length: abc\r\n\r\n', `HTTP/1.1 204 No Content\r\nX-Pad: ${'a'.repeat(9000)}\r\n\r\n`, 'SSH-2.0-OpenSSH\r\n\r\n']) {
+      const s = await rawServer(reply);
+      try {
+        const card = scriptedCard();
+        await assert.rejects(runAdminSession({ ...agentOptions(s.port), execute: card.execute, retry: { attempts: 2, delayMs: 5 } }), code('ERR_OTA_ADMIN'), JSON.stringify(reply.slice(0, 30)));
+        assert.equal(s.connections(), 1);
+      } finally {
+        await s.close();
+      }
+    }
+  });
+
+  it('a server that never answers times out as ERR_OTA_TRANSPORT after the retries', async () => {
+    const s = await rawServer(undefined);
+    try {
+      await assert.rejects(
+        runAdminSession({ ...agentOptions(s.port), execute: scriptedCard().execute, timeoutMs: 100, retry: { attempts: 1, delayMs: 5 } }),
+        code('ERR_OTA_TRANSPORT'),
+      );
+      assert.equal(s.connections(), 2);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('no server at all is ERR_OTA_TRANSPORT', async () => {
+    const s = await rawServer(undefined);
+    const port = s.port;
+    await s.close();
+    await assert.rejects(runAdminSession({ ...agentOptions(port), execute: scriptedCard().execute, retry: { attempts: 1, delayMs: 5 } }), code('ERR_OTA_TRANSPORT'));
   });
 });

@@ -83,6 +83,10 @@ function exchange(o: AdminAgentOptions, ch: Channel, post: AgentPost, limits: Ad
     const fail = (e: unknown): void => {
       if (e instanceof OtaError) return reject(e);
       if (socket !== undefined && tcp && !ch.secured.has(socket)) return reject(handshakeError(e));
+      // node:http's parser refusing the server's answer (HPE_*): a protocol violation, not a lost connection.
+      if (/^HPE_/.test(String((e as NodeJS.ErrnoException).code))) {
+        return reject(new OtaError('ERR_OTA_ADMIN', 'SCP81 answer: not HTTP/1.1 within bounds', { cause: e }));
+      }
       reject(new OtaError('ERR_OTA_TRANSPORT', 'SCP81 connection lost', { cause: e }));
     };
     const request = https.request(
@@ -94,6 +98,7 @@ function exchange(o: AdminAgentOptions, ch: Channel, post: AgentPost, limits: Ad
         agent: ch.agent,
         headers: { ...Object.fromEntries(req.headers), 'Content-Length': String(req.body.length) },
         timeout: o.timeoutMs ?? 30_000,
+        maxHeaderSize: 8192,
       },
       (res) => void readAnswer(res, limits).then(resolve, fail),
     );
