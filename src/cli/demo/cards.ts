@@ -15,8 +15,11 @@ export const DEMO_PRODUCTS = [
 /** The bank's SSD on every SE, and its key version after the handover. */
 export const DEMO_SSD = { aid: 'A000000151535350440001', kvn: 0x30 } as const;
 
-/** SHA-256 of the demo wallet app's signing certificate (the ARA-M rule's DeviceAppID). */
+/** A stand-in wallet certificate hash for runs without a wallet app (the CAP benchmark); the demo makes a real identity. */
 export const DEMO_WALLET_CERT_HASH = '5A'.repeat(32);
+
+/** The package name of the demo bank's wallet app (its certificate is made at each run: the demo's walletCertHash). */
+export const DEMO_WALLET_PACKAGE = 'com.opentsm.demo.wallet';
 
 /** The flavour of `product` for the fleet's platform: the preloaded payment package, the bank's SSD. */
 export function demoFlavour(product: (typeof DEMO_PRODUCTS)[number], platform: string): Record<string, unknown> {

@@ -2,7 +2,7 @@
  * The demo's key ceremony and parties, as an operator would set them up: two custodians register and
  * each enters an LMK component (the LMK is their XOR, checked by KCV); the card manufacturer and the
  * MNO share a transport KEK, and the MNO and the bank a handover KBPK, each entered as two components;
- * the payment scheme's CA key, the bank's issuer keys, SSD master keys and PAN-index key are
+ * the TEE factory and the bank a key-injection KEK; the payment scheme's CA key, the bank's issuer keys, SSD master keys and PAN-index key are
  * generated in the HSM. Everything lives in a SQLite store in
  * the demo's data directory, every key a TR-31 block under the LMK.
  */
@@ -11,7 +11,7 @@ import { toHex, xor } from '../../bytes/index.ts';
 import { kcv } from '../../crypto/index.ts';
 import { SoftwareHsm, assembleLmk, generateLmk, type AuditSink, type CustodianCredential, type KeyComponentInput, type OperationContext } from '../../hsm/index.ts';
 import { appendAuditEvent, keyRecordStore, type StoreDb } from '../../store/index.ts';
-import { PAN_INDEX_LABEL, createPaymentIssuer, handoverKbpkLabel, type IssuerPersonalizationKeys } from '../../tsm/index.ts';
+import { PAN_INDEX_LABEL, TEE_KIF_LABEL, createPaymentIssuer, handoverKbpkLabel, type IssuerPersonalizationKeys } from '../../tsm/index.ts';
 import { narrowKeyAttributes } from '../hsm/context.ts';
 
 /**
@@ -26,6 +26,8 @@ export const DEMO_KEYS = {
   /** The MNO's copy of the factory's transport KBPK: unwraps the batch key file. */
   factoryKbpk: 'factory transport KBPK',
   ssdMaster: (role: 'ENC' | 'MAC' | 'DEK') => `SSD master ${role}`,
+  /** The bank's PIN issuing key (P0): initial PINs travel to the TSM under it. */
+  pinIssuing: 'PIN issuing key',
 } as const;
 
 export interface DemoParties {
@@ -39,6 +41,10 @@ export interface DemoParties {
   readonly ssdMasters: { readonly enc: string; readonly mac: string; readonly dek: string };
   readonly caSpki: Uint8Array;
   readonly caIndex: number;
+  /** The TEE key-injection KEK in the clear: the TEE factory's copy (it wraps each TEE's KBPK under it; docs/tee.md). */
+  readonly teeFactoryKek: Uint8Array;
+  /** The PIN issuing key in the clear: the bank's PIN mailer system's copy (it enciphers initial PINs). */
+  readonly pinIssuingKey: Uint8Array;
 }
 
 function component(key: Uint8Array, custodian: CustodianCredential, algorithm: 'T' | 'A'): KeyComponentInput {
@@ -85,7 +91,13 @@ export async function holdCeremony(db: StoreDb): Promise<DemoParties> {
   const ssdMasters = { enc: await master('ENC'), mac: await master('MAC'), dek: await master('DEK') };
   // Made beforehand, as docs/service.md §1 advises: the service finds it by label.
   await hsm.generateKey({ usage: 'M7', algorithm: 'H', modeOfUse: 'C', exportability: 'N', length: 32, owner: DEMO_TENANTS.bank, label: PAN_INDEX_LABEL }, bank);
-  return { hsm, lmkKcv, ctx, manufacturerKek, issuer, ssdMasters, caSpki, caIndex };
+  // The TEE key-injection KEK, shared with the TEE factory (ANSI X9.24-1 key injection): the bank enrolls TEEs under it.
+  const teeFactoryKek = new Uint8Array(randomBytes(16));
+  await hsm.importComponents({ usage: 'K1', algorithm: 'A', modeOfUse: 'B', exportability: 'N', length: 16, owner: DEMO_TENANTS.bank, label: TEE_KIF_LABEL }, split(teeFactoryKek, custodians, 'A'), bank);
+  // The bank's PIN issuing key, shared with its PIN mailer system: an initial PIN reaches the TSM as a format 4 block under it.
+  const pinIssuingKey = new Uint8Array(randomBytes(16));
+  await hsm.importComponents({ usage: 'P0', algorithm: 'A', modeOfUse: 'B', exportability: 'N', length: 16, owner: DEMO_TENANTS.bank, label: DEMO_KEYS.pinIssuing }, split(pinIssuingKey, custodians, 'A'), bank);
+  return { hsm, lmkKcv, ctx, manufacturerKek, issuer, ssdMasters, caSpki, caIndex, teeFactoryKek, pinIssuingKey };
 }
 
 /** The demo bank's BIN: every demo PAN starts with it (the issuer certificate's identifier). */

@@ -9,20 +9,27 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PosTerminal, caKeyFromSpki, deliverIssuerUpdate, type TerminalOutcome } from '../../device/index.ts';
+import { PosTerminal, SigningIdentity, caKeyFromSpki, deliverIssuerUpdate, type TerminalOutcome } from '../../device/index.ts';
 import { closeDatabase, migrateToLatest, openDatabase } from '../../store/index.ts';
 import type { ApiJob } from '../../tsm/index.ts';
 import type { CalcResult } from '../calc/result.ts';
 import type { Output } from '../gp/output.ts';
 import type { RegisteredPhone } from '../fleet/operator.ts';
 import { DEMO_PRODUCTS, demoCard } from './cards.ts';
+import { DEMO_KEYS } from './ceremony.ts';
+import { toHex } from '../../bytes/index.ts';
+import { encipherPinBlockIso4 } from '../../emv/index.ts';
 import { percentile, runStage, type StageResult } from './steps.ts';
 import { startDemoWorld, type DemoWorld } from './world.ts';
+import { changePinThroughTee, walletView } from './phone-side.ts';
 
 export interface DemoOptions {
   readonly phones: number;
   readonly concurrency: number;
 }
+
+/** The initial offline PIN of the card whose PIN the demo changes (a demo value: the cardholder replaces it). */
+const INITIAL_PIN = '2468';
 
 const ms = (v: number): string => (Number.isNaN(v) ? '-' : `${v.toFixed(1)} ms`);
 
@@ -36,13 +43,17 @@ function today(): string {
   return new Date().toISOString().slice(2, 10).replaceAll('-', '');
 }
 
-/** Deploys the card of `phone` through the SP API and waits for its job; throws unless it succeeded. */
-export async function deployPhone(world: DemoWorld, phone: RegisteredPhone): Promise<ApiJob> {
+/** Deploys the card of `phone` through the SP API and waits for its job; throws unless it succeeded. `initialPin`: an offline PIN, enciphered by the bank's PIN mailer. */
+export async function deployPhone(world: DemoWorld, phone: RegisteredPhone, initialPin?: string): Promise<ApiJob & { readonly instanceId: string }> {
   const i = phone.phone.index;
-  const { job } = await world.sp.deploy(world.serviceIds[i % DEMO_PRODUCTS.length]!, { subscriptionId: phone.subscriptionAlias, card: demoCard(i), validitySeconds: 600 }, `demo-deploy-${phone.phone.seId}`);
+  const card = demoCard(i);
+  const pin = initialPin === undefined
+    ? {}
+    : { pin: { key: DEMO_KEYS.pinIssuing, format: 4, block: toHex(encipherPinBlockIso4(world.parties.pinIssuingKey, initialPin, card.pan)), tryLimit: 3 } };
+  const { job, instance } = await world.sp.deploy(world.serviceIds[i % DEMO_PRODUCTS.length]!, { subscriptionId: phone.subscriptionAlias, card: { ...card, ...pin }, validitySeconds: 600 }, `demo-deploy-${phone.phone.seId}`);
   const ended = await world.sp.waitForJob(job.jobId, { timeoutMs: 120_000, intervalMs: 100, maxIntervalMs: 250 });
   if (ended.state !== 'succeeded') throw new Error(`deploy ${ended.state} at ${ended.error?.step ?? '?'}: ${ended.error?.code ?? ''}${ended.error?.sw === undefined ? '' : ` ${ended.error.sw}`}`);
-  return ended;
+  return { ...ended, instanceId: instance.instanceId };
 }
 
 /** One tap of `phone` at `terminal`, then the wallet's issuer update when the issuer answered. */
@@ -52,6 +63,7 @@ async function tapAndUpdate(terminal: PosTerminal, phone: RegisteredPhone): Prom
     const update = await deliverIssuerUpdate(phone.phone.transport, outcome.aid, outcome.authorization);
     if (!update.completed) throw new Error('the card refused the issuer update');
   }
+  phone.phone.se.reset(); // the phone leaves the field: the contactless session's selection ends
   return outcome;
 }
 
@@ -73,7 +85,8 @@ async function lostAndRecovered(world: DemoWorld, terminal: PosTerminal, phone: 
 
 /** Deploys to every phone, then taps every deployed one; the summary. */
 async function deployAndTap(out: Output, world: DemoWorld, options: DemoOptions): Promise<CalcResult> {
-  const deploy = await runStage(out, 'deploying payment cards', world.phones, options.concurrency, (phone) => deployPhone(world, phone));
+  // the second phone's card gets an offline PIN, which its cardholder later changes through the TEE
+  const deploy = await runStage(out, 'deploying payment cards', world.phones, options.concurrency, (phone) => deployPhone(world, phone, phone === world.phones[1] ? INITIAL_PIN : undefined));
   const deployed = world.phones.filter((_, i) => deploy.results[i]!.ok);
   const { parties } = world;
   const caKeys = DEMO_PRODUCTS.map((p) => caKeyFromSpki(p.aid.subarray(0, 5), parties.caIndex, parties.caSpki));
@@ -82,6 +95,12 @@ async function deployAndTap(out: Output, world: DemoWorld, options: DemoOptions)
   const outcomes = taps.results.flatMap((r) => (r.ok ? [r.value] : []));
   const firstError = [...deploy.results, ...taps.results].find((r) => !r.ok);
   const lostStolen = deployed[0] === undefined ? 'no card deployed' : await lostAndRecovered(world, terminal, deployed[0]);
+  const foreign = SigningIdentity.create({ packageName: 'com.example.not.the.bank' });
+  const views = await runStage(out, 'wallets reading their cards (OMAPI)', deployed, options.concurrency, (phone) => walletView(world, phone, phone === deployed[0] ? foreign : undefined));
+  const seen = views.results.flatMap((r) => (r.ok ? [r.value] : []));
+  const pinPhone = deployed.find((p) => p === world.phones[1]);
+  const pinDeploy = pinPhone === undefined ? undefined : deploy.results[world.phones.indexOf(pinPhone)];
+  const pinChange = pinPhone === undefined || pinDeploy?.ok !== true ? 'needs two phones' : await changePinThroughTee(world, terminal, pinPhone, pinDeploy.value.instanceId);
   return {
     phones: world.phones.length,
     deployed: deployed.length,
@@ -94,6 +113,8 @@ async function deployAndTap(out: Output, world: DemoWorld, options: DemoOptions)
     declined: outcomes.filter((o) => o.kind !== 'approved').length + taps.results.filter((r) => !r.ok).length,
     transactionLatency: latencies(taps),
     lostStolen,
+    wallets: `${seen.filter((v) => v.state === 'active').length} of ${deployed.length} show their card active (ATC ${[...new Set(seen.map((v) => v.atc))].join('/')}, ${seen.reduce((n, v) => n + v.transactions, 0)} transactions logged); an app of another signer: ${seen[0]?.foreign ?? '-'}`,
+    pinChange,
     ...(firstError !== undefined && !firstError.ok ? { firstError: firstError.error } : {}),
   };
 }

@@ -7,13 +7,14 @@
  */
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
+import { SigningIdentity } from '../../device/index.ts';
 import type { StoreDb } from '../../store/index.ts';
 import { HttpAuthorizer, TsmClient, TsmService, addApiClient } from '../../tsm/index.ts';
 import { connectAgents, type FleetAgents } from '../fleet/agents.ts';
 import { registerFleet, type RegisteredPhone } from '../fleet/operator.ts';
 import { manufactureFleet, type Fleet } from '../fleet/phones.ts';
 import { DEMO_KEYS, DEMO_TENANTS, holdCeremony, type DemoParties } from './ceremony.ts';
-import { DEMO_PRODUCTS, DEMO_WALLET_CERT_HASH, demoFlavour } from './cards.ts';
+import { DEMO_PRODUCTS, DEMO_WALLET_PACKAGE, demoFlavour } from './cards.ts';
 import { toHex } from '../../bytes/index.ts';
 
 export interface DemoWorld {
@@ -23,6 +24,10 @@ export interface DemoWorld {
   readonly mno: TsmClient;
   readonly sp: TsmClient;
   readonly authorizer: HttpAuthorizer;
+  /** The bank's issuer host (TEE enrollment, issuer scripts). */
+  readonly issuerApi: TsmClient;
+  /** The bank's wallet app: its signing identity is what the ARA-M rules name (the services' walletCertHash). */
+  readonly wallet: SigningIdentity;
   readonly fleet: Fleet;
   readonly phones: readonly RegisteredPhone[];
   readonly agents: FleetAgents;
@@ -61,7 +66,10 @@ export async function startDemoWorld(db: StoreDb, options: DemoWorldOptions): Pr
     const client = async (tenant: string, role: string) => (await addApiClient(db, parties.hsm, { tenant, role })).token;
     const mno = new TsmClient({ baseUrl, token: await client(DEMO_TENANTS.mno, 'mno') });
     const sp = new TsmClient({ baseUrl, token: await client(DEMO_TENANTS.bank, 'sp') });
-    const authorizer = new HttpAuthorizer({ baseUrl, token: await client(DEMO_TENANTS.bank, 'issuer') });
+    const issuerToken = await client(DEMO_TENANTS.bank, 'issuer');
+    const authorizer = new HttpAuthorizer({ baseUrl, token: issuerToken });
+    const issuerApi = new TsmClient({ baseUrl, token: issuerToken });
+    const wallet = SigningIdentity.create({ packageName: DEMO_WALLET_PACKAGE });
     const fleet = manufactureFleet(options.phones, parties.manufacturerKek);
     say(`card factory: ${fleet.phones.length} embedded SEs (payment package, PPSE, ARA-M); batch keys as TR-31 blocks under the transport KEK`);
     let lastTenth = -1;
@@ -79,7 +87,7 @@ export async function startDemoWorld(db: StoreDb, options: DemoWorldOptions): Pr
     const serviceIds: string[] = [];
     for (const product of DEMO_PRODUCTS) {
       const created = await sp.call<{ serviceId: string }>('POST', '/v1/sp/services', {
-        name: product.name, walletCertHash: DEMO_WALLET_CERT_HASH,
+        name: product.name, walletCertHash: wallet.certificateHashHex(),
         issuer: {
           imkAc: issuer.imkAc, imkSmi: issuer.imkSmi, imkSmc: issuer.imkSmc, issuerKey: issuer.issuerKey, caPublicKeyIndex: issuer.caPublicKeyIndex,
           issuerCertificate: { certificate: toHex(issuer.issuerCertificate.certificate), remainder: toHex(issuer.issuerCertificate.remainder), exponent: toHex(issuer.issuerCertificate.exponent) },
@@ -90,7 +98,7 @@ export async function startDemoWorld(db: StoreDb, options: DemoWorldOptions): Pr
       serviceIds.push(created.serviceId);
     }
     say(`bank: ${serviceIds.length} payment services with flavours for ${fleet.platform}`);
-    return { parties, tsm, baseUrl, mno, sp, authorizer, fleet, phones, agents, serviceIds, close };
+    return { parties, tsm, baseUrl, mno, sp, authorizer, issuerApi, wallet, fleet, phones, agents, serviceIds, close };
   } catch (e) {
     await close();
     throw e;
