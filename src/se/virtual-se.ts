@@ -1,6 +1,8 @@
 /**
  * A virtual Secure Element: card OS + GlobalPlatform card manager over a card store. It is a
  * `CardPort` — bytes in, bytes out — for in-process transports, the PC/SC bridge and OTA receivers.
+ * Over the air it takes SMS-PP data download (`receiveSms`): one SCP80 receiver per card, whose key
+ * sets, TARs and counters are the card state's (`CardState.ota`).
  */
 import { SeError } from './errors.ts';
 import { AppletLibrary } from './gp/applet-library.ts';
@@ -12,12 +14,16 @@ import type { CardPort } from './runtime/card-port.ts';
 import type { CardState } from './state/card-state.ts';
 import { CardModel } from './state/card-model.ts';
 import type { CardStore } from './state/store.ts';
+import { OtaReceiver } from './ota/receiver.ts';
+import { SmsPpDownload, type SmsReceipt } from './ota/sms-pp.ts';
 
 export interface VirtualSecureElementOptions {
   /** Applets the card can instantiate, by module AID (default: none beyond Security Domains). */
   readonly library?: AppletLibrary;
   /** Profiles to resolve the state's profile id against (default: the shipped catalog). */
   readonly profiles?: ReadonlyMap<string, CardProfile>;
+  /** At most this many SMS per concatenated OTA command packet (default 16; see OtaReceiver). */
+  readonly otaMaxParts?: number;
 }
 
 export class VirtualSecureElement implements CardPort {
@@ -25,6 +31,7 @@ export class VirtualSecureElement implements CardPort {
   readonly #model: CardModel;
   readonly #os: CardOs;
   readonly #manager: CardManager;
+  readonly #sms: SmsPpDownload;
 
   constructor(store: CardStore, options: VirtualSecureElementOptions = {}) {
     this.#model = new CardModel(store);
@@ -38,6 +45,18 @@ export class VirtualSecureElement implements CardPort {
       this.#manager,
       this.#model,
     );
+    this.#sms = new SmsPpDownload(new OtaReceiver(this.#manager, options.otaMaxParts === undefined ? {} : { maxParts: options.otaMaxParts }));
+  }
+
+  /**
+   * One SMS-DELIVER TPDU handed to the card by the modem (SMS-PP data download; ETSI TS 102 223
+   * ENVELOPE SMS-PP DOWNLOAD is the real path, modelled without its TLVs): the secured packet is
+   * reassembled, verified against the card's OTA key sets, its script run on the TAR's Security
+   * Domain; the receipt says what happened and `submit` is the PoR SMS-SUBMIT to send, if any.
+   * @example const { receipt, submit } = se.receiveSms(smsDeliverTpdu({ originator, userData, … }))
+   */
+  receiveSms(tpdu: Uint8Array): SmsReceipt {
+    return this.#sms.receive(tpdu);
   }
 
   get atr(): Uint8Array {
