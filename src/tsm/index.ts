@@ -38,3 +38,4 @@ export * from './provisioning/card/index.ts';
 export * from './provisioning/index.ts';
 export { TsmService, type TsmServiceOptions } from './service.ts';
 export * from './client/index.ts';
+export * from './ota/index.ts';
