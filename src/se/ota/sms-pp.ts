@@ -38,7 +38,6 @@ const POR_PID = 0x00;
 export class SmsPpDownload {
   readonly #receiver: OtaReceiver;
   #messageReference = 0;
-  #originator: SmsAddress | undefined;
 
   constructor(receiver: OtaReceiver) {
     this.#receiver = receiver;
@@ -58,14 +57,8 @@ export class SmsPpDownload {
       return discarded(new OtaError('ERR_OTA_PARAM', `SMS-DELIVER: TP-PID ${hex2(sms.protocolId)} / TP-DCS ${hex2(sms.dataCoding)} is not SMS-PP data download`));
     }
     if (!sms.userDataHeaderIndicator) return discarded(new OtaError('ERR_OTA_PARSE', 'SMS-DELIVER: TP-UDHI not set (no command packet header)'));
-    this.#originator = sms.originator;
     const receipt = this.#receiver.receiveUserData(sms.userData);
     return { receipt, submit: this.#porSubmit(receipt, sms.originator) };
-  }
-
-  /** The originating address of the last SMS accepted for data download (where a PoR goes). */
-  get lastOriginator(): SmsAddress | undefined {
-    return this.#originator;
   }
 
   #porSubmit(receipt: OtaReceipt, destination: SmsAddress): Uint8Array | undefined {
