@@ -248,7 +248,8 @@ export class SmppBearer extends EventEmitter<SmppBearerEvents> {
       session.on('error', (e: unknown) => fail(unreachable(`cannot reach the SMSC (${socketCode(e)})`, e)));
       session.on('close', () => fail(unreachable('the SMSC closed the connection before the bind completed')));
       session.on('connect', () => {
-        session.bind_transceiver({ system_id: this.#o.systemId, password: this.#o.password }, (pdu) => {
+        // interface_version 0x34: this ESME speaks SMPP 3.4 (§4.1.5; the library's default is 0x50).
+        session.bind_transceiver({ system_id: this.#o.systemId, password: this.#o.password, interface_version: 0x34 }, (pdu) => {
           if (pdu.command_status !== SMPP_STATUS.ESME_ROK) {
             fail(new TsmError('ERR_TSM_CONFIG', `SMS bearer: the SMSC refused bind_transceiver (${smppStatusName(pdu.command_status)}); check the SMPP system id and password`));
             return;

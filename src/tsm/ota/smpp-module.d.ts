@@ -38,6 +38,7 @@ declare module 'smpp' {
     system_id?: string;
     password?: string;
     system_type?: string;
+    interface_version?: number;
     message_id?: string;
     service_type?: string;
     source_addr_ton?: number;

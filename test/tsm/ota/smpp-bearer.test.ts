@@ -164,6 +164,45 @@ describe('SmppBearer against the SMSC simulator', { timeout: 20_000 }, () => {
       assert.equal(r.state, 'DELIVRD');
     }));
 
+  it('an MSISDN no handset registered: the receipt says UNDELIV and the simulator counts it', () =>
+    withRig({}, { deliveryReceipts: true }, async ({ bearer, sim }) => {
+      await bearer.connect();
+      const receipt = once(bearer, 'receipt') as Promise<[DeliveryReceipt]>;
+      const { messageIds } = await bearer.submit('447700900999', packet(20));
+      const [r] = await receipt;
+      assert.deepEqual([r.messageId, r.state, r.msisdn], [messageIds[0], 'UNDELIV', '447700900999']);
+      assert.equal(sim.stats.undeliverable, 1);
+    }));
+
+  it('a handset handler that throws is counted; the next message still gets through', () =>
+    withRig({}, {}, async ({ bearer, sim }) => {
+      const h = handset();
+      let first = true;
+      sim.registerHandset(MSISDN, (msisdn, ud, udh) => {
+        if (first) {
+          first = false;
+          return Promise.reject(new Error('handset crashed'));
+        }
+        return h.handler(msisdn, ud, udh);
+      });
+      await bearer.connect();
+      await assert.rejects(bearer.exchange(MSISDN, packet(20), { timeoutMs: 200 }), refusedWith('ERR_TSM_UNREACHABLE', /no reply/));
+      assert.equal(sim.stats.handlerErrors, 1);
+      const { reply } = await bearer.exchange(MSISDN, packet(20), { timeoutMs: 3000 });
+      assert.deepEqual(reply.userData, REPLY);
+    }));
+
+  it('an unsolicited MO is emitted as an mo event', () =>
+    withRig({}, {}, async ({ bearer, sim }) => {
+      const other = '447700900555';
+      sim.registerHandset(other, () => Promise.resolve(Uint8Array.of(0x02, 0x71, 0x00, 0xaa)));
+      await bearer.connect();
+      const mo = once(bearer, 'mo');
+      await bearer.submit(other, packet(20));
+      const [m] = (await mo) as [{ msisdn: string; userData: Uint8Array; udhi: boolean }];
+      assert.deepEqual([m.msisdn, m.udhi, [...m.userData]], [other, true, [0x02, 0x71, 0x00, 0xaa]]);
+    }));
+
   it('a full SMSC queue answers ESME_RMSGQFUL: submit fails with ERR_TSM_UNREACHABLE', () =>
     withRig({ maxQueue: 2, delayMs: 200 }, {}, async ({ bearer, sim }) => {
       await bearer.connect();
