@@ -22,8 +22,10 @@ export { AppletLibrary, type AppletImplementation, type AppletFactory } from './
 export { CardManager } from './gp/card-manager.ts';
 export { VirtualSecureElement, type VirtualSecureElementOptions } from './virtual-se.ts';
 export { OtaReceiver, securityDomainRunner, continuesScript, resolveTar, meetsMsl, findKeySet, OTA_CHANNEL, type OtaReceipt, type OtaReceiverOptions, type OtaScriptRunner } from './ota/index.ts';
+export { SmsPpDownload, isClass2, type SmsReceipt } from './ota/index.ts';
 export { AraMApplet, ARA_M_AID } from './applets/ara-m/ara-m-applet.ts';
-export { ARA_M_LOAD_FILE_AID, ARA_M_MODULE_AID, araMLoadFile, araMInstance } from './applets/ara-m/ara-m-package.ts';
+export { ARA_M_LOAD_FILE_AID, ARA_M_MODULE_AID, ARA_C_MODULE_AID, araMLoadFile, araMInstance } from './applets/ara-m/ara-m-package.ts';
+export { AraCApplet } from './applets/ara-m/ara-c-applet.ts';
 export { ARA_TAG, type StoredRule } from './applets/ara-m/data-objects.ts';
 export { ARA_COMMAND } from './applets/ara-m/store-commands.ts';
 export { ARA_LIMITS, type AraState } from './applets/ara-m/ara-state.ts';
