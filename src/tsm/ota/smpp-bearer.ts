@@ -193,7 +193,10 @@ export class SmppBearer extends EventEmitter<SmppBearerEvents> {
     });
   }
 
-  /** Submits `packet` and waits for the SE's reply (the PoR user data) from the same MSISDN. */
+  /**
+   * Submits `packet` and waits for the next SMS from the same MSISDN (the PoR user data). A late PoR
+   * of an earlier packet can be that SMS: the caller checks TAR and counter (openResponsePacket).
+   */
   async exchange(msisdn: string, packet: Uint8Array, options: { readonly timeoutMs: number }): Promise<{ readonly submitted: SmsSubmitted; readonly reply: MoSms }> {
     const abort = new AbortController();
     const reply = this.waitForMo(msisdn, { timeoutMs: options.timeoutMs, signal: abort.signal });
