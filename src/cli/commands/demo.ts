@@ -32,7 +32,7 @@ Example:
 export function registerDemo(program: Command): void {
   program
     .command('demo')
-    .description('the whole chain on this machine: key ceremony, phones, deploy a payment card to each, tap, authorize; prints a summary')
+    .description('the whole chain on this machine: key ceremony, phones, deploy a payment card to each, tap, authorize, each wallet reads its card over OMAPI, one PIN changed through a TEE; prints a summary')
     .option('--phones <n>', 'how many phones (1..10000)', '100')
     .option('--concurrency <n>', 'deploys and taps in flight (1..64)', '4')
     .option('--json', 'print the summary as JSON')
