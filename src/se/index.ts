@@ -23,6 +23,7 @@ export { CardManager } from './gp/card-manager.ts';
 export { VirtualSecureElement, type VirtualSecureElementOptions } from './virtual-se.ts';
 export { OtaReceiver, securityDomainRunner, continuesScript, resolveTar, meetsMsl, findKeySet, OTA_CHANNEL, type OtaReceipt, type OtaReceiverOptions, type OtaScriptRunner } from './ota/index.ts';
 export { SmsPpDownload, isClass2, type SmsReceipt } from './ota/index.ts';
+export { ADMIN_CHANNEL, type AdminDefaults, type AdminSessionRequest, type CardAdminSessionOptions } from './ota/index.ts';
 export { AraMApplet, ARA_M_AID } from './applets/ara-m/ara-m-applet.ts';
 export { ARA_M_LOAD_FILE_AID, ARA_M_MODULE_AID, ARA_C_MODULE_AID, araMLoadFile, araMInstance } from './applets/ara-m/ara-m-package.ts';
 export { AraCApplet } from './applets/ara-m/ara-c-applet.ts';

@@ -16,6 +16,15 @@ import { CardModel } from './state/card-model.ts';
 import type { CardStore } from './state/store.ts';
 import { OtaReceiver } from './ota/receiver.ts';
 import { SmsPpDownload, type SmsReceipt } from './ota/sms-pp.ts';
+import { securityDomainRunner } from './ota/execute.ts';
+import type { AdminSessionResult } from '../ota/index.ts';
+import {
+  adminTriggerRunner,
+  runCardAdminSession,
+  type AdminDefaults,
+  type AdminSessionRequest,
+  type CardAdminSessionOptions,
+} from './ota/admin-agent.ts';
 
 export interface VirtualSecureElementOptions {
   /** Applets the card can instantiate, by module AID (default: none beyond Security Domains). */
@@ -24,6 +33,10 @@ export interface VirtualSecureElementOptions {
   readonly profiles?: ReadonlyMap<string, CardProfile>;
   /** At most this many SMS per concatenated OTA command packet (default 16; see OtaReceiver). */
   readonly otaMaxParts?: number;
+  /** The admin server the SCP81 agent reaches when a trigger does not name one (default: none). */
+  readonly adminDefaults?: AdminDefaults;
+  /** Told each admin session a secured SMS asked for (after it is recorded); nothing starts by itself. */
+  readonly onAdminSessionRequest?: (request: AdminSessionRequest) => void;
 }
 
 export class VirtualSecureElement implements CardPort {
@@ -32,6 +45,7 @@ export class VirtualSecureElement implements CardPort {
   readonly #os: CardOs;
   readonly #manager: CardManager;
   readonly #sms: SmsPpDownload;
+  readonly #adminRequests: AdminSessionRequest[] = [];
 
   constructor(store: CardStore, options: VirtualSecureElementOptions = {}) {
     this.#model = new CardModel(store);
@@ -45,7 +59,29 @@ export class VirtualSecureElement implements CardPort {
       this.#manager,
       this.#model,
     );
-    this.#sms = new SmsPpDownload(new OtaReceiver(this.#manager, options.otaMaxParts === undefined ? {} : { maxParts: options.otaMaxParts }));
+    const notify = options.onAdminSessionRequest;
+    const runner = adminTriggerRunner(this.#manager, securityDomainRunner(this.#manager), options.adminDefaults ?? {}, (request) => {
+      this.#adminRequests.push(request);
+      if (notify !== undefined) queueMicrotask(() => notify(request));
+    });
+    const receiverOptions = options.otaMaxParts === undefined ? { runner } : { runner, maxParts: options.otaMaxParts };
+    this.#sms = new SmsPpDownload(new OtaReceiver(this.#manager, receiverOptions));
+  }
+
+  /** Admin sessions asked for by secured SMS and not yet started (oldest first; volatile). */
+  get adminSessionRequests(): readonly AdminSessionRequest[] {
+    return [...this.#adminRequests];
+  }
+
+  /**
+   * Runs the SCP81 admin session a trigger asked for (GPC Amd B): TLS-PSK with the card's own key,
+   * each script on its Security Domain, to the server's 204. The request leaves the pending list
+   * when the session starts. Rejects with `ERR_OTA_TLS` when the handshake fails.
+   */
+  startAdminSession(request: AdminSessionRequest, options: CardAdminSessionOptions = {}): Promise<AdminSessionResult> {
+    const i = this.#adminRequests.indexOf(request);
+    if (i >= 0) this.#adminRequests.splice(i, 1);
+    return runCardAdminSession(this.#manager, request, options);
   }
 
   /**

@@ -46,3 +46,13 @@ export {
 export { startAdminServer, type AdminServer, type AdminServerOptions, type AdminPeer } from './admin-server.ts';
 export { runAdminSession, type AdminAgentOptions, type AdminScript, type AdminSessionResult } from './admin-agent.ts';
 export { ScriptDialog, type DialogOptions, type DialogState } from './dialog.ts';
+export {
+  ADMIN_TRIGGER,
+  ADMIN_TRIGGER_TAG,
+  adminTrigger,
+  encodeAdminTriggerData,
+  buildAdminTriggerCommand,
+  isAdminTrigger,
+  parseAdminTriggerData,
+  type AdminTrigger,
+} from './trigger.ts';

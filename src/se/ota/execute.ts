@@ -41,7 +41,7 @@ export function securityDomainRunner(manager: CardManager): OtaScriptRunner {
       try {
         const out: ResponseApdu[] = [];
         for (const bytes of apdus) {
-          const r = runOne(manager, applet, sdAid, bytes);
+          const r = runSdCommand(manager, applet, sdAid, bytes, OTA_CHANNEL);
           out.push(r);
           if (!continuesScript(r.sw)) break;
         }
@@ -53,7 +53,11 @@ export function securityDomainRunner(manager: CardManager): OtaScriptRunner {
   };
 }
 
-function runOne(manager: CardManager, applet: SecurityDomainApplet, sdAid: Uint8Array, bytes: Uint8Array): ResponseApdu {
+/**
+ * One C-APDU on an SD's pseudo-channel (opened with `beginOta`), as one card transaction: committed
+ * when it answers, rolled back when it is refused. Also the SCP81 admin agent's step (admin-agent.ts).
+ */
+export function runSdCommand(manager: CardManager, applet: SecurityDomainApplet, sdAid: Uint8Array, bytes: Uint8Array, channel: number): ResponseApdu {
   let apdu;
   try {
     apdu = parseCommand(bytes);
@@ -62,7 +66,7 @@ function runOne(manager: CardManager, applet: SecurityDomainApplet, sdAid: Uint8
   }
   const tx = manager.model;
   const ctx: AppletContext = {
-    channel: OTA_CHANNEL,
+    channel,
     aid: sdAid,
     contactless: false,
     persistent: tx.appletData(sdAid),

@@ -8,3 +8,11 @@ export { securityDomainRunner, continuesScript, OTA_CHANNEL, type OtaScriptRunne
 export { resolveTar, meetsMsl, type TarTarget } from './tar.ts';
 export { findKeySet, counterBytes, counterValue, type KeySetLookup } from './key-sets.ts';
 export { SmsPpDownload, isClass2, type SmsReceipt } from './sms-pp.ts';
+export {
+  adminTriggerRunner,
+  runCardAdminSession,
+  ADMIN_CHANNEL,
+  type AdminDefaults,
+  type AdminSessionRequest,
+  type CardAdminSessionOptions,
+} from './admin-agent.ts';

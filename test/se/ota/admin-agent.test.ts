@@ -1,0 +1,229 @@
+/**
+ * The card's SCP81 admin agent, triggered by a secured SMS: a factory UICC (its OTA keys from the key
+ * file, its PSK from the card state), an admin server on loopback (src/ota's startAdminServer and
+ * ScriptDialog) holding the card's PSK. The trigger goes in an SCP80 packet to the ISD's TAR; the
+ * card records the request; the agent's session runs the server's scripts on the ISD and the
+ * responses reach the server; a bad CC runs nothing and opens nothing; a wrong PSK fails the
+ * handshake and leaves the card as it was.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { concat, fromHex, toHex } from '../../../src/bytes/index.ts';
+import { unwrapKeyBlock } from '../../../src/crypto/index.ts';
+import {
+  adminTrigger,
+  buildAdminTriggerCommand,
+  buildCommandPacket,
+  encodeCommandScript,
+  MemoryPskStore,
+  OtaError,
+  parseAdminTriggerData,
+  encodeAdminTriggerData,
+  parseResponseScript,
+  parseSmsSubmit,
+  ScriptDialog,
+  smsDeliverTpdu,
+  spi,
+  startAdminServer,
+  unwrapResponsePacket,
+  type AdminServer,
+  type AdminTrigger,
+  type OtaKeys,
+} from '../../../src/ota/index.ts';
+import {
+  DEFAULT_APPLET_LIBRARY,
+  encodeCardState,
+  manufactureBatch,
+  MemoryCardStore,
+  STRICT_UICC,
+  VirtualSecureElement,
+  type AdminSessionRequest,
+  type KeyFileCard,
+} from '../../../src/se/index.ts';
+
+const KEK = { algorithm: 'aes' as const, key: fromHex('00112233445566778899AABBCCDDEEFF0123456789ABCDEFFEDCBA9876543210') };
+const MASTERS = { enc: fromHex('404142434445464748494A4B4C4D4E4F'), mac: fromHex('505152535455565758595A5B5C5D5E5F'), dek: fromHex('606162636465666768696A6B6C6D6E6F') };
+const FULL = spi({ rcCcDs: 'cc', ciphered: true, counter: 'higher', por: 'required', porRcCcDs: 'cc', porCiphered: true, porVia: 'submit' });
+const OTA_SERVER = { digits: '491711234567', typeOfAddress: 0x91 };
+const SCTS = fromHex('62117261540000');
+const ISD_TAR = fromHex('000000');
+const BOUND = { timeout: 15_000 };
+const SESSION = { retry: { attempts: 0, delayMs: 10 }, timeoutMs: 5000 } as const;
+
+/** Two expanded-format scripts (ETSI TS 102 226, indefinite): GET DATA CPLC; GET STATUS ISD + GET STATUS apps. */
+const SCRIPTS = [fromHex('AE80' + '2205' + '80CA9F7F00' + '0000'), fromHex('AE80' + '2208' + '80F28002024F0000' + '2208' + '80F24002024F0000' + '0000')];
+
+interface Host {
+  readonly keys: OtaKeys;
+  readonly kic: number;
+  readonly kid: number;
+}
+
+function hostOf(entry: KeyFileCard): Host {
+  const set = entry.scp80[0]!;
+  const keys = { kic: unwrapKeyBlock(KEK.key, set.kic.keyBlock).key, kid: unwrapKeyBlock(KEK.key, set.kid.keyBlock).key };
+  return { keys, kic: parseInt(set.kicByte, 16), kid: parseInt(set.kidByte, 16) };
+}
+
+const cntr = (n: number): Uint8Array => Uint8Array.from({ length: 5 }, (_, i) => Math.floor(n / 2 ** (8 * (4 - i))) % 256);
+
+/** The trigger in a secured SMS-DELIVER to the ISD's TAR (one SMS). */
+function triggerSms(host: Host, trigger: AdminTrigger, counter: number, keys: OtaKeys = host.keys): Uint8Array {
+  const data = encodeCommandScript([{ kind: 'c-apdu', apdu: buildAdminTriggerCommand(trigger) }], { length: 'definite' });
+  const userData = concat(fromHex('027000'), buildCommandPacket(keys, { spi: FULL, kic: host.kic, kid: host.kid, tar: ISD_TAR, counter: cntr(counter), data }));
+  return smsDeliverTpdu({ originator: OTA_SERVER, moreMessagesWaiting: false, serviceCentreTimeStamp: SCTS, userData });
+}
+
+/** The PoR's status and the trigger command's status word. */
+function porOf(host: Host, submit: Uint8Array | undefined, counter: number): { status: number; sw: string | undefined } {
+  assert.ok(submit !== undefined, 'no PoR SMS');
+  const p = unwrapResponsePacket(host.keys, parseSmsSubmit(submit).userData, { spi: FULL, kic: host.kic, kid: host.kid, tar: ISD_TAR, counter: cntr(counter) });
+  if (p.status !== 0) return { status: p.status, sw: undefined };
+  return { status: p.status, sw: toHex(parseResponseScript(p.data).responses[0]!) };
+}
+
+interface Server {
+  readonly server: AdminServer;
+  readonly dialog: ScriptDialog;
+  readonly posts: string[];
+  readonly errors: OtaError[];
+}
+
+async function adminServer(identity: string, key: Uint8Array): Promise<Server> {
+  const store = new MemoryPskStore();
+  store.put(identity, key, 60_000);
+  const dialog = new ScriptDialog({ base: '/scp81/s/5e1d', scripts: SCRIPTS });
+  const posts: string[] = [];
+  const errors: OtaError[] = [];
+  const server = await startAdminServer({
+    psk: store,
+    identityHint: 'opentsm-scp81',
+    adminPath: '/scp81',
+    handle: (post, peer) => {
+      posts.push(post.uri);
+      if (peer.identity !== identity) throw new OtaError('ERR_OTA_ADMIN', 'no session for this identity');
+      return dialog.answer(post);
+    },
+    onError: (e) => errors.push(e),
+    keepAliveMs: 2000,
+    requestTimeoutMs: 2000,
+  });
+  return { server, dialog, posts, errors };
+}
+
+describe('the card’s SCP81 admin agent, triggered by a secured SMS', () => {
+  let host: Host;
+  let se: VirtualSecureElement;
+  let identity: string;
+  let psk: Uint8Array;
+  let counter = 0;
+  const told: AdminSessionRequest[] = [];
+  const servers: AdminServer[] = [];
+
+  before(() => {
+    const batch = manufactureBatch({ profile: STRICT_UICC, count: 1, batchMasterKeys: MASTERS, transportKek: KEK, date: new Date('2026-11-27T12:00:00Z') });
+    const card = batch.cards[0]!;
+    host = hostOf(batch.keyFile.cards[0]!);
+    se = new VirtualSecureElement(new MemoryCardStore(card.state), { library: DEFAULT_APPLET_LIBRARY, onAdminSessionRequest: (r) => told.push(r) });
+    const scp81 = se.state.ota!.scp81!;
+    identity = new TextDecoder().decode(scp81.identity);
+    psk = scp81.key.slice();
+  });
+  after(async () => {
+    await Promise.all(servers.map((s) => s.close()));
+  });
+
+  it('the trigger parameters round-trip; a bad one is refused', () => {
+    const t = adminTrigger({ host: 'tsm.example', port: 8443, adminUri: '/scp81/admin', agentId: '//se-id/iccid/1' });
+    assert.deepEqual(parseAdminTriggerData(encodeAdminTriggerData(t)), t);
+    assert.equal(toHex(buildAdminTriggerCommand(adminTrigger({}))), '80EC8001');
+    assert.throws(() => adminTrigger({ port: 80 }), (e: unknown) => e instanceof OtaError && e.code === 'ERR_OTA_PARAM');
+    assert.throws(() => parseAdminTriggerData(fromHex('8A05414243')), (e: unknown) => e instanceof OtaError && e.code === 'ERR_OTA_PARSE');
+    assert.throws(() => parseAdminTriggerData(fromHex('9901FF')), (e: unknown) => e instanceof OtaError && e.code === 'ERR_OTA_PARSE');
+  });
+
+  it('SMS trigger → request recorded → session: two scripts run on the ISD, their responses reach the server, 204', BOUND, async () => {
+    const s = await adminServer(identity, psk);
+    servers.push(s.server);
+    const r = se.receiveSms(triggerSms(host, adminTrigger({ host: '127.0.0.1', port: s.server.port, adminUri: '/scp81/admin' }), ++counter));
+    assert.deepEqual(porOf(host, r.submit, counter), { status: 0, sw: '9000' });
+    assert.equal(s.posts.length, 0, 'nothing connects before the session starts');
+    const [request, ...more] = se.adminSessionRequests;
+    assert.equal(more.length, 0);
+    assert.ok(request !== undefined);
+    assert.deepEqual({ host: request.host, port: request.port, adminUri: request.adminUri, agentId: request.agentId }, {
+      host: '127.0.0.1',
+      port: s.server.port,
+      adminUri: '/scp81/admin',
+      agentId: identity,
+    });
+    await Promise.resolve();
+    assert.equal(told.at(-1), request);
+
+    const result = await se.startAdminSession(request, SESSION);
+    assert.deepEqual(result, { exchanges: 3, scripts: 2, resumes: 0, lastUnreported: false });
+    assert.equal(se.adminSessionRequests.length, 0);
+    assert.equal(s.dialog.state, 'done');
+    assert.deepEqual(s.posts, ['/scp81/admin', '/scp81/s/5e1d/0', '/scp81/s/5e1d/1']);
+    const [cplc, status] = s.dialog.reports.map((rep) => parseResponseScript(rep!.body));
+    assert.equal(cplc!.length, 'indefinite');
+    assert.equal(toHex(cplc!.responses[0]!), toHex(concat(fromHex('9F7F2A'), se.state.cplc, fromHex('9000'))));
+    assert.equal(status!.executed, 2);
+    assert.ok(status!.responses.every((x) => toHex(x).endsWith('9000')));
+    assert.ok(toHex(status!.responses[0]!).startsWith('E3'), 'GET STATUS ISD answers an E3 entry');
+    assert.ok(toHex(status!.responses[1]!).includes('4F0E325041592E5359532E4444463031'), 'GET STATUS lists the PPSE');
+    assert.equal(se.stats.internalErrors, 0);
+  });
+
+  it('a trigger with a bad CC: PoR 01, nothing recorded, nothing opened', BOUND, async () => {
+    const s = await adminServer(identity, psk);
+    servers.push(s.server);
+    const wrong = { kic: host.keys.kic, kid: host.keys.kid.map((b) => b ^ 0x01) };
+    const before = encodeCardState(se.state);
+    const told0 = told.length;
+    const r = se.receiveSms(triggerSms(host, adminTrigger({ host: '127.0.0.1', port: s.server.port, adminUri: '/scp81/admin' }), counter + 1, wrong));
+    assert.equal(r.receipt.kind, 'processed');
+    assert.ok(r.receipt.kind === 'processed' && r.receipt.status === 0x01 && r.receipt.executed === 0);
+    assert.equal(se.adminSessionRequests.length, 0);
+    await new Promise((res) => setTimeout(res, 50));
+    assert.equal(told.length, told0);
+    assert.equal(s.posts.length, 0);
+    assert.deepEqual(encodeCardState(se.state), before);
+  });
+
+  it('a trigger without a server, on a card without defaults: 6985, nothing recorded', () => {
+    const r = se.receiveSms(triggerSms(host, adminTrigger({ adminUri: '/scp81/admin' }), ++counter));
+    assert.deepEqual(porOf(host, r.submit, counter), { status: 0, sw: '6985' });
+    assert.equal(se.adminSessionRequests.length, 0);
+  });
+
+  it('a wrong PSK at the server: the session fails with ERR_OTA_TLS, the card state is unchanged', BOUND, async () => {
+    const s = await adminServer(identity, psk.map((b) => b ^ 0xff));
+    servers.push(s.server);
+    se.receiveSms(triggerSms(host, adminTrigger({ host: '127.0.0.1', port: s.server.port, adminUri: '/scp81/admin' }), ++counter));
+    const request = se.adminSessionRequests[0]!;
+    const before = encodeCardState(se.state);
+    await assert.rejects(se.startAdminSession(request, SESSION), (e: unknown) => e instanceof OtaError && e.code === 'ERR_OTA_TLS');
+    assert.deepEqual(encodeCardState(se.state), before);
+    assert.equal(s.posts.length, 0);
+    assert.equal(s.dialog.state, 'open');
+  });
+});
+
+describe('the admin defaults of a card', () => {
+  it('an empty trigger takes the configured admin server; the default agent id is the PSK identity', () => {
+    const batch = manufactureBatch({ profile: STRICT_UICC, count: 1, batchMasterKeys: MASTERS, transportKek: KEK, date: new Date('2026-11-27T12:00:00Z') });
+    const host = hostOf(batch.keyFile.cards[0]!);
+    const se = new VirtualSecureElement(new MemoryCardStore(batch.cards[0]!.state), {
+      library: DEFAULT_APPLET_LIBRARY,
+      adminDefaults: { host: 'tsm.example', port: 8443, adminUri: '/scp81' },
+    });
+    const r = se.receiveSms(triggerSms(host, adminTrigger({}), 1));
+    assert.deepEqual(porOf(host, r.submit, 1), { status: 0, sw: '9000' });
+    const [request] = se.adminSessionRequests;
+    assert.deepEqual(
+      { host: request?.host, port: request?.port, adminUri: request?.adminUri, agentId: request?.agentId },
+      { host: 'tsm.example', port: 8443, adminUri: '/scp81', agentId: new TextDecoder().decode(se.state.ota!.scp81!.identity) },
+    );
+  });
+});
