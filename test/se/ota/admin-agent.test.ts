@@ -10,7 +10,10 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { concat, fromHex, toHex } from '../../../src/bytes/index.ts';
 import { unwrapKeyBlock } from '../../../src/crypto/index.ts';
+import type { ApduTransport } from '../../../src/apdu/index.ts';
+import { openScp03, plainScp03Keys } from '../../../src/gp/index.ts';
 import {
+  adminAnswer,
   adminTrigger,
   buildAdminTriggerCommand,
   buildCommandPacket,
@@ -26,8 +29,10 @@ import {
   spi,
   startAdminServer,
   unwrapResponsePacket,
+  type AdminAnswer,
   type AdminServer,
   type AdminTrigger,
+  type AgentPost,
   type OtaKeys,
 } from '../../../src/ota/index.ts';
 import {
@@ -109,6 +114,46 @@ async function adminServer(identity: string, key: Uint8Array): Promise<Server> {
     requestTimeoutMs: 2000,
   });
   return { server, dialog, posts, errors };
+}
+
+/**
+ * The server side of an interactive SCP81 session: each C-APDU the host transmits goes out as a
+ * one-command script; the card's report answers it. `end()` makes the next answer 204.
+ */
+class ScriptBridge implements ApduTransport {
+  #reply: ((rapdu: Uint8Array) => void) | undefined;
+  #command: ((next: Uint8Array | undefined) => void) | undefined;
+  #queued: (Uint8Array | undefined)[] = [];
+  #n = 0;
+
+  transmit(command: Uint8Array): Promise<Uint8Array> {
+    return new Promise((resolve) => {
+      this.#reply = resolve;
+      this.#push(command);
+    });
+  }
+
+  end(): void {
+    this.#push(undefined);
+  }
+
+  #push(next: Uint8Array | undefined): void {
+    const waiting = this.#command;
+    this.#command = undefined;
+    if (waiting === undefined) this.#queued.push(next);
+    else waiting(next);
+  }
+
+  async answer(post: AgentPost): Promise<AdminAnswer> {
+    if (post.report !== undefined) {
+      const rapdu = parseResponseScript(post.report.body).responses[0]!;
+      this.#reply?.(rapdu);
+    }
+    const next = this.#queued.length > 0 ? this.#queued.shift() : await new Promise<Uint8Array | undefined>((r) => (this.#command = r));
+    if (next === undefined) return adminAnswer({ script: undefined, nextUri: undefined, targetedApplication: undefined });
+    const script = encodeCommandScript([{ kind: 'c-apdu', apdu: next }], { length: 'indefinite' });
+    return adminAnswer({ script, nextUri: `/scp81/i/${this.#n++}`, targetedApplication: undefined });
+  }
 }
 
 describe('the card’s SCP81 admin agent, triggered by a secured SMS', () => {
@@ -207,6 +252,36 @@ describe('the card’s SCP81 admin agent, triggered by a secured SMS', () => {
     assert.deepEqual(encodeCardState(se.state), before);
     assert.equal(s.posts.length, 0);
     assert.equal(s.dialog.state, 'open');
+  });
+});
+
+describe('SCP03 inside the SCP81 session', () => {
+  it('the server opens SCP03 (C-MAC/C-DEC/R-MAC/R-ENC) with the ISD across scripts and runs GET STATUS in it', BOUND, async () => {
+    const batch = manufactureBatch({ profile: STRICT_UICC, count: 1, batchMasterKeys: MASTERS, transportKek: KEK, date: new Date('2026-11-27T12:00:00Z') });
+    const host = hostOf(batch.keyFile.cards[0]!);
+    const se = new VirtualSecureElement(new MemoryCardStore(batch.cards[0]!.state), { library: DEFAULT_APPLET_LIBRARY });
+    const scp81 = se.state.ota!.scp81!;
+    const identity = new TextDecoder().decode(scp81.identity);
+    const store = new MemoryPskStore();
+    store.put(identity, scp81.key, 60_000);
+    const bridge = new ScriptBridge();
+    const server = await startAdminServer({ psk: store, adminPath: '/scp81', handle: (post) => bridge.answer(post), keepAliveMs: 3000, requestTimeoutMs: 3000 });
+    try {
+      se.receiveSms(triggerSms(host, adminTrigger({ host: '127.0.0.1', port: server.port, adminUri: '/scp81/admin' }), 1));
+      const request = se.adminSessionRequests[0]!;
+      const agent = se.startAdminSession(request, SESSION);
+      const session = await openScp03(bridge, plainScp03Keys({ keyVersion: 0x30, ...MASTERS, diversification: 'kdf3' }), { securityLevel: 0x33, sdAid: STRICT_UICC.isdAid });
+      const status = await session.transmit({ kind: 'command-apdu', cla: 0x80, ins: 0xf2, p1: 0x40, p2: 0x02, data: fromHex('4F00'), ne: 256, extended: false });
+      session.close();
+      bridge.end();
+      assert.equal(status.sw, 0x9000);
+      assert.ok(toHex(status.data).includes('4F0E325041592E5359532E4444463031'), 'GET STATUS lists the PPSE');
+      const result = await agent;
+      assert.equal(result.scripts, 3); // INITIALIZE UPDATE, EXTERNAL AUTHENTICATE, GET STATUS
+      assert.equal(se.stats.internalErrors, 0);
+    } finally {
+      await server.close();
+    }
   });
 });
 
