@@ -9,8 +9,8 @@ import assert from 'node:assert/strict';
 import { fromHex, toHex } from '../../../src/bytes/index.ts';
 import { encodeCommand, parseResponse, SW } from '../../../src/apdu/index.ts';
 import { buildGetData, buildSelect, GET_DATA_TAGS, openScp03, plainScp03Keys } from '../../../src/gp/index.ts';
-import { MemoryPskStore, encodeResponseScript, parseCommandScript, runAdminSession, type AdminScript, type ScriptReport } from '../../../src/ota/index.ts';
-import { Scp81Bearer, TsmError, type Scp81BearerOptions } from '../../../src/tsm/index.ts';
+import { MemoryPskStore, agentPost, encodeResponseScript, parseCommandScript, runAdminSession, type AdminAnswer, type AdminScript, type ScriptReport } from '../../../src/ota/index.ts';
+import { END_SESSION, Scp81Bearer, Scp81Session, TsmError, type Scp81BearerOptions } from '../../../src/tsm/index.ts';
 import { softwareHsm } from '../../hsm/software-setup.ts';
 import { ISD_KEYS, TEST_CPLC, testCard } from '../../se/helpers.ts';
 
@@ -240,4 +240,65 @@ describe('Scp81Bearer', () => {
       await until(() => t.store.get(IDENTITY) !== undefined, 'the first PSK');
       await assert.rejects(t.agent({ psk: psk2 }), (e: unknown) => (e as { code?: string }).code === 'ERR_OTA_TLS');
     }));
+});
+
+describe('Scp81Session: resume without running anything twice', () => {
+  const BASE = '/scp81/s/00112233445566778899aabbccddeeff';
+  const post = (uri: string, resume: boolean, rapdu?: string) =>
+    agentPost({ uri, from: AGENT_ID, resume, report: rapdu === undefined ? undefined : { status: 'ok', body: encodeResponseScript({ length: 'definite', executed: 1, responses: [fromHex(rapdu)] }) } });
+  const session = () => {
+    const ends: string[] = [];
+    const s = new Scp81Session(SE, IDENTITY, BASE, { idleMs: 10_000, answerTimeoutMs: 10_000 }, (_, reason) => void ends.push(reason));
+    return { s, ends };
+  };
+  const apduOf = (answer: AdminAnswer) => {
+    const item = parseCommandScript(answer.script!).items[0]!;
+    return item.kind === 'c-apdu' ? toHex(item.apdu) : '';
+  };
+
+  it('a resume at the URI before the outstanding script gets that script again (the agent never had it)', async () => {
+    const { s, ends } = session();
+    const first = s.answer(post('/scp81', false));
+    const r0 = s.transmit(fromHex('00A4040000'));
+    const a0 = await first;
+    assert.equal(a0.nextUri, `${BASE}/0`);
+    assert.equal(apduOf(a0), '00A4040000');
+    // The answer was lost: the agent re-navigates its opening URI with X-Admin-Resume.
+    const again = await s.answer(post('/scp81', true));
+    assert.equal(again.nextUri, `${BASE}/0`);
+    assert.equal(apduOf(again), '00A4040000');
+    const held = s.answer(post(`${BASE}/0`, false, '9000'));
+    assert.equal(toHex(await r0), '9000');
+    // Its report arrives twice (the answer to the first was lost): the first stands, nothing re-sent.
+    const r1 = s.transmit(fromHex('80CA9F7F00'));
+    assert.equal(apduOf(await held), '80CA9F7F00');
+    const resumed = s.answer(post(`${BASE}/0`, true, '6A82'));
+    assert.equal(apduOf(await resumed), '80CA9F7F00', 'script 1 again: the agent never had it');
+    void s.answer(post(`${BASE}/1`, false, '9F7F009000'));
+    assert.equal(toHex(await r1), '9F7F009000');
+    s.end('closed');
+    assert.deepEqual(ends, ['closed']);
+  });
+
+  it('a report for a script not sent, or a second report without resume, ends the session: ERR_TSM_UNREACHABLE', async () => {
+    const { s, ends } = session();
+    const first = s.answer(post('/scp81', false));
+    const r0 = s.transmit(fromHex('00A4040000'));
+    await first;
+    assert.equal(await s.answer(post(`${BASE}/5`, false, '9000')), END_SESSION);
+    await assert.rejects(r0, (e: unknown) => e instanceof TsmError && e.code === 'ERR_TSM_UNREACHABLE');
+    assert.deepEqual(ends, ['protocol']);
+    await assert.rejects(s.transmit(fromHex('00A4040000')), (e: unknown) => e instanceof TsmError && e.code === 'ERR_TSM_UNREACHABLE');
+  });
+
+  it('a report that is not ok rejects the transmit with ERR_TSM_STATE and ends the session', async () => {
+    const { s, ends } = session();
+    const first = s.answer(post('/scp81', false));
+    const r0 = s.transmit(fromHex('00A4040000'));
+    await first;
+    const bad = agentPost({ uri: `${BASE}/0`, from: AGENT_ID, resume: false, report: { status: 'security-error', body: new Uint8Array(0) } });
+    assert.equal(await s.answer(bad), END_SESSION);
+    await assert.rejects(r0, (e: unknown) => e instanceof TsmError && e.code === 'ERR_TSM_STATE');
+    assert.deepEqual(ends, ['script-failed']);
+  });
 });
