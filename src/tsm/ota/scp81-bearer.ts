@@ -184,6 +184,8 @@ export class Scp81Bearer implements CardBearer {
       const key = await this.#o.hsm.revealProtocolKey(registration.keyId, this.#o.ctx);
       try {
         this.#store.put(registration.identity, key, this.#o.pskTtlMs);
+        // The store only expires keys when asked: wipe this one when its lifetime is over.
+        setTimeout(() => this.#store.sweep(), this.#o.pskTtlMs + 1).unref();
       } finally {
         wipe(key);
       }

@@ -140,6 +140,15 @@ describe('Scp81Bearer', () => {
       assert.equal(t.executed.length, 5, 'SELECT, GET DATA, INITIALIZE UPDATE, EXTERNAL AUTHENTICATE, GET DATA: each once');
     }));
 
+  it('a PSK whose agent never comes is wiped when its lifetime is over', () =>
+    withBearer({ pskTtlMs: 100 }, async (t) => {
+      assert.equal(t.bearer.connect(SE), undefined);
+      await until(() => t.store.size === 1, 'the PSK');
+      await until(() => t.store.size === 0, 'the PSK wiped by its TTL', 1000);
+      await assert.rejects(t.agent(), (e: unknown) => (e as { code?: string }).code === 'ERR_OTA_TLS');
+      assert.equal(t.bearer.isOpen(SE), false);
+    }));
+
   it('a wrong PSK: no session, the SE stays unreachable', () =>
     withBearer({}, async (t) => {
       let reached = 0;
