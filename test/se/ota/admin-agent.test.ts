@@ -94,10 +94,10 @@ interface Server {
   readonly errors: OtaError[];
 }
 
-async function adminServer(identity: string, key: Uint8Array): Promise<Server> {
+async function adminServer(identity: string, key: Uint8Array, targetedApplication?: Uint8Array): Promise<Server> {
   const store = new MemoryPskStore();
   store.put(identity, key, 60_000);
-  const dialog = new ScriptDialog({ base: '/scp81/s/5e1d', scripts: SCRIPTS });
+  const dialog = new ScriptDialog({ base: '/scp81/s/5e1d', scripts: SCRIPTS, ...(targetedApplication === undefined ? {} : { targetedApplication }) });
   const posts: string[] = [];
   const errors: OtaError[] = [];
   const server = await startAdminServer({
@@ -240,6 +240,19 @@ describe('the card’s SCP81 admin agent, triggered by a secured SMS', () => {
     const r = se.receiveSms(triggerSms(host, adminTrigger({ adminUri: '/scp81/admin' }), ++counter));
     assert.deepEqual(porOf(host, r.submit, counter), { status: 0, sw: '6985' });
     assert.equal(se.adminSessionRequests.length, 0);
+  });
+
+  it('a script for an application the card does not have: reported unknown-application, nothing runs, the dialog ends', BOUND, async () => {
+    const s = await adminServer(identity, psk, fromHex('A0000000FFFFFF01'));
+    servers.push(s.server);
+    se.receiveSms(triggerSms(host, adminTrigger({ host: '127.0.0.1', port: s.server.port, adminUri: '/scp81/admin' }), ++counter));
+    const before = encodeCardState(se.state);
+    const result = await se.startAdminSession(se.adminSessionRequests[0]!, SESSION);
+    assert.equal(result.scripts, 1);
+    assert.equal(s.dialog.state, 'failed');
+    assert.equal(s.dialog.reports[0]?.status, 'unknown-application');
+    assert.equal(parseResponseScript(s.dialog.reports[0].body).executed, 0);
+    assert.deepEqual(encodeCardState(se.state), before);
   });
 
   it('a wrong PSK at the server: the session fails with ERR_OTA_TLS, the card state is unchanged', BOUND, async () => {
