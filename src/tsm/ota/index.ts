@@ -15,3 +15,4 @@ export {
 export { ESM_CLASS, SMPP_STATUS, smppStatusName, shortMessageOctets, shortMessageText } from './short-message.ts';
 export { Scp81Bearer, type Scp81BearerOptions, type Scp81Registration, type Scp81Trigger, type Scp81Transport } from './scp81-bearer.ts';
 export { Scp81Session, END_SESSION, type Scp81EndReason, type Scp81SessionTiming } from './scp81-session.ts';
+export { hsmOtaHostKeys, type HsmOtaKeyIds } from './hsm-ota-keys.ts';
