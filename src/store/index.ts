@@ -93,6 +93,7 @@ export {
 } from './jobs.ts';
 export { appendJobStep, listJobSteps, assertJobStep, type JobStepRecord, type StoredJobStep } from './job-steps.ts';
 export { acquireSeLock, releaseSeLocks, releaseSeLocksOfJobsIn, getSeLock, listSeLocks, type SeLock } from './se-locks.ts';
+export { nextOtaCounter, getOtaCounter, MAX_OTA_COUNTER } from './ota-counters.ts';
 export {
   insertServiceInstance, getServiceInstance, listServiceInstances, updateServiceInstanceState, assertServiceInstance, type StoredServiceInstance,
 } from './service-instances.ts';

@@ -21,6 +21,7 @@ import * as webhooks from './migrations/2026-11-27T1300-webhooks.ts';
 import * as registry from './migrations/2026-11-27T1305-registry.ts';
 import * as services from './migrations/2026-11-27T1310-services.ts';
 import * as provisioning from './migrations/2026-11-27T1300-provisioning.ts';
+import * as otaCounters from './migrations/2026-11-27T1700-ota-counters.ts';
 
 /** Every migration, by name (= its file name without `.ts`); names sort in the order they run. */
 const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -35,6 +36,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026-11-27T1305-registry': registry,
   '2026-11-27T1310-services': services,
   '2026-11-27T1300-provisioning': provisioning,
+  '2026-11-27T1700-ota-counters': otaCounters,
 };
 
 /** The migration names, in the order they run. */

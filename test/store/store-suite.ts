@@ -15,6 +15,7 @@ import { auditChainTests } from './suite/audit-chain.ts';
 import { concurrencyTests, hostileStringTests, repositoryTests, transactionTests } from './suite/robustness.ts';
 import { provisioningStoreSuite } from './suite/provisioning.ts';
 import { registryStoreTests } from '../tsm/registry/store-suite.ts';
+import { otaCounterTests } from './suite/ota-counters.ts';
 
 export type { StoreFactory } from './suite/fixtures.ts';
 
@@ -38,5 +39,6 @@ export function storeSuite(name: string, open: StoreFactory, options: { readonly
     auditChainTests(open);
     registryStoreTests(open);
     provisioningStoreSuite(open);
+    otaCounterTests(open);
   });
 }
