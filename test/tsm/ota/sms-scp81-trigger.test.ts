@@ -1,0 +1,180 @@
+/**
+ * SmsScp81Trigger end to end on loopback, every wait bounded: a software HSM holds the card's KIc,
+ * KID and SCP81 PSK; counters come from a migrated SQLite store; the trigger goes through
+ * SmppBearer to the fleet's SMSC simulator, whose handset wraps it in an SMS-DELIVER for a
+ * manufactured virtual UICC (STRICT_UICC, AES OTA keys) and answers with the card's PoR; the card's
+ * onAdminSessionRequest starts its admin agent, the Scp81Bearer sees the SE reachable and a SELECT
+ * ISD and a GET DATA CPLC run through it. A second trigger uses a higher counter; an unknown SE spends no counter; a
+ * PoR the card refuses (wrong KID) is ERR_TSM_STATE.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { fromHex, toHex } from '../../../src/bytes/index.ts';
+import { encodeCommand, parseResponse, SW } from '../../../src/apdu/index.ts';
+import { buildGetData, buildSelect, GET_DATA_TAGS } from '../../../src/gp/index.ts';
+import { unwrapKeyBlock } from '../../../src/crypto/index.ts';
+import { parseSmsSubmit, smsDeliverTpdu, type AdminSessionResult } from '../../../src/ota/index.ts';
+import { DEFAULT_APPLET_LIBRARY, manufactureBatch, MemoryCardStore, STRICT_UICC, VirtualSecureElement } from '../../../src/se/index.ts';
+import { closeDatabase, getOtaCounter, migrateToLatest, openDatabase, type StoreDb } from '../../../src/store/index.ts';
+import { SmscSimulator } from '../../../src/cli/fleet/smsc-simulator.ts';
+import { counterBytes, hsmOtaHostKeys, Scp81Bearer, SmppBearer, SmsScp81Trigger, TsmError, type SmsTriggerSent } from '../../../src/tsm/index.ts';
+import { importClear } from '../../hsm/conformance/fixture.ts';
+import { softwareHsm, type SoftwareUnderTest } from '../../hsm/software-setup.ts';
+
+const KEK = { algorithm: 'aes' as const, key: fromHex('00112233445566778899AABBCCDDEEFF0123456789ABCDEFFEDCBA9876543210') };
+const MASTERS = { enc: fromHex('404142434445464748494A4B4C4D4E4F'), mac: fromHex('505152535455565758595A5B5C5D5E5F'), dek: fromHex('606162636465666768696A6B6C6D6E6F') };
+const SE = 'se-ota-0001';
+const MSISDN = '447700900777';
+const PASSWORD = 'Secr3t!';
+const ISD = STRICT_UICC.isdAid;
+const SMSC = { digits: '447700900000', typeOfAddress: 0x91 };
+const SCTS = fromHex('62117261540000');
+const BOUND = { timeout: 20_000 };
+
+const until = async (check: () => boolean, what: string, ms = 8000): Promise<void> => {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+};
+
+describe('SmsScp81Trigger: SMS through the SMSC wakes the card’s agent, the SCP81 bearer reaches it', BOUND, () => {
+  let t: SoftwareUnderTest;
+  let db: StoreDb;
+  let sim: SmscSimulator;
+  let sms: SmppBearer;
+  let bearer: Scp81Bearer;
+  let trigger: SmsScp81Trigger;
+  let se: VirtualSecureElement;
+  let kicByte: number;
+  let kidByte: number;
+  let kicId: string;
+  let kidId: string;
+  let wrongKidId: string;
+  const sent: SmsTriggerSent[] = [];
+  const sessions: Promise<AdminSessionResult>[] = [];
+  const reached: string[] = [];
+  const errors: Error[] = [];
+  let useWrongKid = false;
+
+  before(async () => {
+    const batch = manufactureBatch({ profile: STRICT_UICC, count: 1, batchMasterKeys: MASTERS, transportKek: KEK, date: new Date('2026-11-27T12:00:00Z') });
+    const card = batch.cards[0]!;
+    const set = batch.keyFile.cards[0]!.scp80[0]!;
+    kicByte = parseInt(set.kicByte, 16);
+    kidByte = parseInt(set.kidByte, 16);
+    t = await softwareHsm();
+    const kicKey = unwrapKeyBlock(KEK.key, set.kic.keyBlock).key;
+    const kidKey = unwrapKeyBlock(KEK.key, set.kid.keyBlock).key;
+    kicId = (await importClear(t, { usage: 'D0', algorithm: 'A', modeOfUse: 'B', exportability: 'N', label: 'OTA KIc' }, kicKey)).id;
+    kidId = (await importClear(t, { usage: 'M6', algorithm: 'A', modeOfUse: 'C', exportability: 'N', label: 'OTA KID' }, kidKey)).id;
+    wrongKidId = (await importClear(t, { usage: 'M6', algorithm: 'A', modeOfUse: 'C', exportability: 'N', label: 'wrong KID' }, kidKey.map((b) => b ^ 0x5a))).id;
+    const scp81 = card.state.ota!.scp81!;
+    const psk = await importClear(t, { usage: 'D0', algorithm: 'A', modeOfUse: 'B', exportability: 'N', label: 'SCP81 PSK', class: 'protocol-memory' }, scp81.key);
+
+    db = await openDatabase(':memory:');
+    await migrateToLatest(db);
+
+    se = new VirtualSecureElement(new MemoryCardStore(card.state), {
+      library: DEFAULT_APPLET_LIBRARY,
+      onAdminSessionRequest: (request) => {
+        const session = se.startAdminSession(request, { retry: { attempts: 0, delayMs: 10 }, timeoutMs: 5000 });
+        session.catch(() => undefined); // awaited by the test that expects it
+        sessions.push(session);
+      },
+    });
+    sim = await SmscSimulator.start({ systemId: 'tsm', password: PASSWORD, delayMs: 2 });
+    // the handset: the SMSC's TP-UD in an SMS-DELIVER to the card; the card's PoR (SMS-SUBMIT TP-UD) back
+    sim.registerHandset(MSISDN, (_msisdn, userData) => {
+      const receipt = se.receiveSms(smsDeliverTpdu({ originator: SMSC, moreMessagesWaiting: false, serviceCentreTimeStamp: SCTS, userData }));
+      return Promise.resolve(receipt.submit === undefined ? undefined : parseSmsSubmit(receipt.submit).userData);
+    });
+    sms = new SmppBearer({ host: '127.0.0.1', port: sim.port, systemId: 'tsm', password: PASSWORD, sourceAddress: '12345', responseTimeoutMs: 3000 });
+    await sms.connect();
+
+    trigger = new SmsScp81Trigger({
+      db,
+      sms,
+      porTimeoutMs: 5000,
+      resolve: (seId) =>
+        seId === SE ? { msisdn: MSISDN, hostKeys: hsmOtaHostKeys(t.hsm, t.ctx, { kic: kicId, kid: useWrongKid ? wrongKidId : kidId }), kic: kicByte, kid: kidByte } : undefined,
+      onSent: (e) => void sent.push(e),
+    });
+    bearer = await Scp81Bearer.start({ hsm: t.hsm, ctx: t.ctx, trigger, idleMs: 300, triggerIntervalMs: 1, onError: (e) => void errors.push(e) });
+    trigger.attach(bearer);
+    bearer.expect(SE, { identity: new TextDecoder().decode(scp81.identity), keyId: psk.id });
+    bearer.onReachable((seId) => void reached.push(seId));
+  });
+
+  after(async () => {
+    await bearer?.close();
+    await Promise.allSettled(sessions);
+    await sms?.close();
+    await sim?.close();
+    if (db !== undefined) await closeDatabase(db);
+    await t?.close();
+  });
+
+  async function reach(n: number): Promise<void> {
+    assert.equal(bearer.connect(SE), undefined, 'no session yet: connect triggers');
+    await until(() => reached.length === n, `the SE reachable (#${n})`);
+    assert.deepEqual(errors, []);
+    const transport = bearer.connect(SE);
+    assert.ok(transport !== undefined);
+    // the agent runs each script on its SD, already the target (docs/scp81.md): the SELECT gets an answer
+    // through the bearer (the virtual SE's SD answers 6A82, SELECT not being dispatched there); GET DATA CPLC is the SD's
+    const select = parseResponse(await transport.transmit(encodeCommand(buildSelect(ISD))));
+    assert.ok(select.sw === SW.OK || select.sw === 0x6a82, `SELECT ISD: SW ${select.sw.toString(16)}`);
+    const cplc = parseResponse(await transport.transmit(encodeCommand(buildGetData(GET_DATA_TAGS.CPLC))));
+    assert.equal(cplc.sw, SW.OK);
+    assert.equal(toHex(cplc.data), `9F7F2A${toHex(se.state.cplc)}`);
+    const result = await sessions[n - 1]!; // the bearer's idle 204 ends the session
+    assert.equal(result.scripts, 2);
+    await until(() => !bearer.isOpen(SE) && sent.length === n, 'the session end and the PoR');
+  }
+
+  it('the first trigger: counter 1, PoR OK; the card opens its session, SELECT ISD runs through the bearer', async () => {
+    await reach(1);
+    assert.equal(sent.length, 1);
+    assert.equal(sent[0]!.counter, 1n);
+    assert.equal(sent[0]!.porStatus, 0);
+    assert.equal(sent[0]!.submitted.parts, 1);
+    assert.equal(await getOtaCounter(db, SE, sent[0]!.keySet), 1n);
+    assert.equal(sessions.length, 1);
+  });
+
+  it('a second trigger uses a higher counter and works again', async () => {
+    await reach(2);
+    assert.equal(sent.length, 2);
+    assert.equal(sent[1]!.counter, 2n);
+    assert.equal(sent[1]!.keySet, sent[0]!.keySet);
+    assert.equal(sent[1]!.porStatus, 0);
+  });
+
+  it('an unknown SE: ERR_TSM_NOT_FOUND, no counter spent', async () => {
+    await assert.rejects(trigger.send('se-unknown'), (e: unknown) => e instanceof TsmError && e.code === 'ERR_TSM_NOT_FOUND');
+    assert.equal(await getOtaCounter(db, 'se-unknown', sent[0]!.keySet), undefined);
+  });
+
+  it('a packet the card refuses (wrong KID): ERR_TSM_STATE from the PoR, no session; the counter still moved on', async () => {
+    useWrongKid = true;
+    try {
+      await assert.rejects(trigger.send(SE), (e: unknown) => e instanceof TsmError && e.code === 'ERR_TSM_STATE' && /PoR/.test(e.message) && !e.message.includes(MSISDN));
+    } finally {
+      useWrongKid = false;
+    }
+    assert.equal(await getOtaCounter(db, SE, sent[0]!.keySet), 3n);
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(sessions.length, 2, 'nothing opened');
+    // the next trigger (through the bearer, which loads the PSK first) goes on above it
+    await reach(3);
+    assert.equal(sent.at(-1)!.counter, 4n);
+    assert.equal(sent.at(-1)!.porStatus, 0);
+  });
+
+  it('counterBytes: 5 bytes, big-endian, bounded', () => {
+    assert.equal(toHex(counterBytes(0x0102030405n)), '0102030405');
+    assert.throws(() => counterBytes(1n << 40n), (e: unknown) => e instanceof TsmError && e.code === 'ERR_TSM_REQUEST');
+  });
+});
