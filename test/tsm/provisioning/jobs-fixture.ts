@@ -107,9 +107,19 @@ export interface JobsWorld {
 
 export const SERVICE_ID = 'svc-visa';
 
-export async function jobsWorld(phones = 1): Promise<JobsWorld> {
+/** Options of jobsWorld; the default is the in-process TestBearer over every phone. */
+export interface JobsWorldOptions {
+  /**
+   * The engine's only CardBearer instead of the TestBearer (which still holds the phones, unused):
+   * made once the card world (and its HSM) exists, e.g. an SCP81 bearer.
+   */
+  readonly bearer?: (cw: CardWorld) => CardBearer | Promise<CardBearer>;
+}
+
+export async function jobsWorld(phones = 1, options: JobsWorldOptions = {}): Promise<JobsWorld> {
   const cw = await cardWorld(phones);
   const bearer = new TestBearer();
+  const cardBearer: CardBearer = options.bearer === undefined ? bearer : await options.bearer(cw);
   const ses = new Map<string, SecureElementRecord>();
   for (const p of cw.phones) {
     bearer.add(p.record.seId, p.transport);
@@ -126,7 +136,7 @@ export async function jobsWorld(phones = 1): Promise<JobsWorld> {
   const panIndexKeys = new PanIndexKeys(cw.world.t.hsm);
   const instanceStates: { sp: string; instanceId: string; state: string }[] = [];
   const deps: ProvisioningDeps = {
-    db: cw.world.db, hsm: cw.world.t.hsm, bearer, now: () => new Date(),
+    db: cw.world.db, hsm: cw.world.t.hsm, bearer: cardBearer, now: () => new Date(),
     secureElement: (seId) => Promise.resolve(ses.get(seId)),
     service: (id) => Promise.resolve(id === SERVICE_ID ? service : undefined),
     panIndexKey: (ctx) => panIndexKeys.keyOf(ctx),
@@ -135,7 +145,7 @@ export async function jobsWorld(phones = 1): Promise<JobsWorld> {
   const events: JobEvent[] = [];
   const cipher = new HsmPayloadCipher(cw.world.t.hsm);
   const open = () => {
-    const links = new CardLinks(bearer);
+    const links = new CardLinks(cardBearer);
     const late: { provisioning?: ProvisioningService } = {};
     const engine = new JobEngine({
       db: cw.world.db, kinds: provisioningKinds(deps, links), cipher, pollIntervalMs: 0, concurrency: 4,
