@@ -99,7 +99,10 @@ export function idempotencyTests(open: StoreFactory, cipher: PayloadCipher = tes
       withDb(open, async (db) => {
         const pan = new TextEncoder().encode('5413330089010434');
         const seen: Uint8Array[] = [];
-        const kind = defineJobKind('perso', [{ name: 'personalize', run: async (ctx) => (seen.push(await ctx.payload()), 'done') }]);
+        // the step waits until the row has been read: an engine that picks the job up at once would erase it first
+        let release = (): void => undefined;
+        const rowRead = new Promise<void>((resolve) => (release = resolve));
+        const kind = defineJobKind('perso', [{ name: 'personalize', run: async (ctx) => (await rowRead, seen.push(await ctx.payload()), 'done') }]);
         const bare = engineOn(db, new EventLog(), { kinds: [kind] });
         await rejectsCode(bare.submit(request({ kind: 'perso', payload: { data: pan, sensitive: true } }), { idempotencyKey: 'p0' }), 'ERR_TSM_CONFIG');
         await bare.close();
@@ -109,6 +112,7 @@ export function idempotencyTests(open: StoreFactory, cipher: PayloadCipher = tes
         assert.equal(stored?.payloadSealed, true);
         assert.ok(stored?.payload !== null && !Buffer.from(stored.payload).includes(Buffer.from(pan)), 'no clear PAN in the row');
         assert.ok(!stored.requestHash.includes(Buffer.from(pan).toString('hex')));
+        release();
         await engine.idle();
         assert.deepEqual(seen, [pan]);
         assert.equal((await getJob(db, job.id))?.payload, null, 'erased at the end');
