@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runs every test/**/*.test.ts with node's built-in test runner (through tsx), so CI reads the
 // runner's own summary. Node 20's --test has no glob support, hence this file list.
-// Usage: npm test [-- <path filter>...]   e.g. npm test -- test/crypto
+// Usage: npm test [-- <path filter>...]   e.g. npm test -- test/crypto   (TEST_CONCURRENCY=n: files at once, default 2)
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -26,9 +26,12 @@ if (files.length === 0) {
   process.exit(1);
 }
 const reporter = process.env.TEST_REPORTER ?? 'spec';
+// Test files run side by side (Node's default on 2 cores is one at a time): many wait on sockets,
+// child processes and timers rather than the CPU. TEST_CONCURRENCY=1 runs them one by one.
+const concurrency = Number(process.env.TEST_CONCURRENCY ?? 2);
 const run = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', `--test-reporter=${reporter}`, ...files],
+  ['--import', 'tsx', '--test', `--test-reporter=${reporter}`, `--test-concurrency=${concurrency}`, ...files],
   { cwd: root, stdio: 'inherit' },
 );
 process.exit(run.status ?? 1);
