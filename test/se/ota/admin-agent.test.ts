@@ -8,8 +8,9 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { KEK, hostOf, type Host } from './factory-host.ts';
+import { counterBytes } from '../../../src/se/ota/index.ts';
 import { concat, fromHex, toHex } from '../../../src/bytes/index.ts';
-import { unwrapKeyBlock } from '../../../src/crypto/index.ts';
 import type { ApduTransport } from '../../../src/apdu/index.ts';
 import { openScp03, plainScp03Keys } from '../../../src/gp/index.ts';
 import {
@@ -43,10 +44,8 @@ import {
   STRICT_UICC,
   VirtualSecureElement,
   type AdminSessionRequest,
-  type KeyFileCard,
 } from '../../../src/se/index.ts';
 
-const KEK = { algorithm: 'aes' as const, key: fromHex('00112233445566778899AABBCCDDEEFF0123456789ABCDEFFEDCBA9876543210') };
 const MASTERS = { enc: fromHex('404142434445464748494A4B4C4D4E4F'), mac: fromHex('505152535455565758595A5B5C5D5E5F'), dek: fromHex('606162636465666768696A6B6C6D6E6F') };
 const FULL = spi({ rcCcDs: 'cc', ciphered: true, counter: 'higher', por: 'required', porRcCcDs: 'cc', porCiphered: true, porVia: 'submit' });
 const OTA_SERVER = { digits: '491711234567', typeOfAddress: 0x91 };
@@ -58,31 +57,18 @@ const SESSION = { retry: { attempts: 0, delayMs: 10 }, timeoutMs: 5000 } as cons
 /** Two expanded-format scripts (ETSI TS 102 226, indefinite): GET DATA CPLC; GET STATUS ISD + GET STATUS apps. */
 const SCRIPTS = [fromHex('AE80' + '2205' + '80CA9F7F00' + '0000'), fromHex('AE80' + '2208' + '80F28002024F0000' + '2208' + '80F24002024F0000' + '0000')];
 
-interface Host {
-  readonly keys: OtaKeys;
-  readonly kic: number;
-  readonly kid: number;
-}
-
-function hostOf(entry: KeyFileCard): Host {
-  const set = entry.scp80[0]!;
-  const keys = { kic: unwrapKeyBlock(KEK.key, set.kic.keyBlock).key, kid: unwrapKeyBlock(KEK.key, set.kid.keyBlock).key };
-  return { keys, kic: parseInt(set.kicByte, 16), kid: parseInt(set.kidByte, 16) };
-}
-
-const cntr = (n: number): Uint8Array => Uint8Array.from({ length: 5 }, (_, i) => Math.floor(n / 2 ** (8 * (4 - i))) % 256);
 
 /** The trigger in a secured SMS-DELIVER to the ISD's TAR (one SMS). */
 function triggerSms(host: Host, trigger: AdminTrigger, counter: number, keys: OtaKeys = host.keys): Uint8Array {
   const data = encodeCommandScript([{ kind: 'c-apdu', apdu: buildAdminTriggerCommand(trigger) }], { length: 'definite' });
-  const userData = concat(fromHex('027000'), buildCommandPacket(keys, { spi: FULL, kic: host.kic, kid: host.kid, tar: ISD_TAR, counter: cntr(counter), data }));
+  const userData = concat(fromHex('027000'), buildCommandPacket(keys, { spi: FULL, kic: host.kic, kid: host.kid, tar: ISD_TAR, counter: counterBytes(counter), data }));
   return smsDeliverTpdu({ originator: OTA_SERVER, moreMessagesWaiting: false, serviceCentreTimeStamp: SCTS, userData });
 }
 
 /** The PoR's status and the trigger command's status word. */
 function porOf(host: Host, submit: Uint8Array | undefined, counter: number): { status: number; sw: string | undefined } {
   assert.ok(submit !== undefined, 'no PoR SMS');
-  const p = unwrapResponsePacket(host.keys, parseSmsSubmit(submit).userData, { spi: FULL, kic: host.kic, kid: host.kid, tar: ISD_TAR, counter: cntr(counter) });
+  const p = unwrapResponsePacket(host.keys, parseSmsSubmit(submit).userData, { spi: FULL, kic: host.kic, kid: host.kid, tar: ISD_TAR, counter: counterBytes(counter) });
   if (p.status !== 0) return { status: p.status, sw: undefined };
   return { status: p.status, sw: toHex(parseResponseScript(p.data).responses[0]!) };
 }

@@ -8,11 +8,12 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { KEK, hostOf, type Host } from './factory-host.ts';
+import { counterBytes } from '../../../src/se/ota/index.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { concat, fromHex, toHex } from '../../../src/bytes/index.ts';
-import { unwrapKeyBlock } from '../../../src/crypto/index.ts';
 import {
   buildCommandPacket,
   encodeCommandScript,
@@ -27,9 +28,8 @@ import {
   type OtaKeys,
   type Spi,
 } from '../../../src/ota/index.ts';
-import { DEFAULT_APPLET_LIBRARY, FileCardStore, manufactureBatch, STRICT_UICC, VirtualSecureElement, type KeyFileCard, type OtaReceipt } from '../../../src/se/index.ts';
+import { DEFAULT_APPLET_LIBRARY, FileCardStore, manufactureBatch, STRICT_UICC, VirtualSecureElement, type OtaReceipt } from '../../../src/se/index.ts';
 
-const KEK = { algorithm: 'aes' as const, key: fromHex('00112233445566778899AABBCCDDEEFF0123456789ABCDEFFEDCBA9876543210') };
 const MASTERS = { enc: fromHex('404142434445464748494A4B4C4D4E4F'), mac: fromHex('505152535455565758595A5B5C5D5E5F'), dek: fromHex('606162636465666768696A6B6C6D6E6F') };
 const FULL = spi({ rcCcDs: 'cc', ciphered: true, counter: 'higher', por: 'required', porRcCcDs: 'cc', porCiphered: true, porVia: 'submit' });
 const OTA_SERVER = { digits: '491711234567', typeOfAddress: 0x91 };
@@ -44,20 +44,6 @@ const UNLOCK_PPSE = '80F040000E' + PPSE;
 
 type SmsReceipt = ReturnType<VirtualSecureElement['receiveSms']>;
 
-/** What the OTA platform knows of the card: the key file entry, KIc/KID unwrapped under the KEK. */
-interface Host {
-  readonly keys: OtaKeys;
-  readonly kic: number;
-  readonly kid: number;
-}
-
-function hostOf(entry: KeyFileCard): Host {
-  const set = entry.scp80[0]!;
-  const keys = { kic: unwrapKeyBlock(KEK.key, set.kic.keyBlock).key, kid: unwrapKeyBlock(KEK.key, set.kid.keyBlock).key };
-  return { keys, kic: parseInt(set.kicByte, 16), kid: parseInt(set.kidByte, 16) };
-}
-
-const cntr = (n: number): Uint8Array => Uint8Array.from({ length: 5 }, (_, i) => Math.floor(n / 2 ** (8 * (4 - i))) % 256);
 
 /**
  * A script in a secured packet under the host's keys: expanded (AA, a response per command) for short
@@ -68,7 +54,7 @@ function packet(host: Host, apdus: readonly string[], counter: number, s: Spi = 
     apdus.length > 8
       ? encodeCompactCommands(apdus.map((a) => fromHex(a)))
       : encodeCommandScript(apdus.map((a) => ({ kind: 'c-apdu' as const, apdu: fromHex(a) })), { length: 'definite' });
-  return buildCommandPacket(keys, { spi: s, kic: host.kic, kid: host.kid, tar: ISD_TAR, counter: cntr(counter), data });
+  return buildCommandPacket(keys, { spi: s, kic: host.kic, kid: host.kid, tar: ISD_TAR, counter: counterBytes(counter), data });
 }
 
 /** The SMS-DELIVER TPDUs of a packet (split after securing, one reference per packet). */
@@ -85,7 +71,7 @@ function por(host: Host, r: SmsReceipt, counter: number, s: Spi = FULL) {
   assert.equal(sms.protocolId, 0x00);
   assert.equal(sms.dataCoding, 0xf6);
   assert.equal(sms.userDataHeader, true);
-  return unwrapResponsePacket(host.keys, sms.userData, { spi: s, kic: host.kic, kid: host.kid, tar: ISD_TAR, counter: cntr(counter) });
+  return unwrapResponsePacket(host.keys, sms.userData, { spi: s, kic: host.kic, kid: host.kid, tar: ISD_TAR, counter: counterBytes(counter) });
 }
 
 function processed(r: OtaReceipt): Extract<OtaReceipt, { kind: 'processed' }> {
@@ -233,7 +219,7 @@ describe('the virtual SE over SMS (a factory UICC, its key file, a file store)',
     const r = se.receiveSms(smsOf(packet(host, [GET_CPLC], 7, s), 10)[0]!);
     assert.equal(r.submit, undefined);
     const p = processed(r.receipt);
-    const back = unwrapResponsePacket(host.keys, p.por!, { spi: s, kic: host.kic, kid: host.kid, tar: ISD_TAR, counter: cntr(7) });
+    const back = unwrapResponsePacket(host.keys, p.por!, { spi: s, kic: host.kic, kid: host.kid, tar: ISD_TAR, counter: counterBytes(7) });
     assert.equal(back.status, 0);
   });
 
