@@ -20,10 +20,11 @@ import { fromHex, toHex } from '../../src/bytes/index.ts';
 import { encodeCommand, parseResponse, SW, type ApduTransport } from '../../src/apdu/index.ts';
 import { buildGetData, GET_DATA_TAGS, openScp03 } from '../../src/gp/index.ts';
 import { unwrapKeyBlock } from '../../src/crypto/index.ts';
-import { parseSmsSubmit, smsDeliverTpdu, type AdminSessionResult } from '../../src/ota/index.ts';
+import type { AdminSessionResult } from '../../src/ota/index.ts';
 import { ARA_M_AID, DEFAULT_APPLET_LIBRARY, manufactureBatch, MemoryCardStore, STRICT_UICC, VirtualSecureElement } from '../../src/se/index.ts';
 import { getOtaCounter } from '../../src/store/index.ts';
 import { SmscSimulator } from '../../src/cli/fleet/smsc-simulator.ts';
+import { virtualHandset } from '../../src/cli/fleet/virtual-handset.ts';
 import { hsmOtaHostKeys, Scp81Bearer, SmppBearer, SmsScp81Trigger, type SmsTriggerSent } from '../../src/tsm/index.ts';
 import type { CardBearer, SecureElementRecord, ServiceFlavour } from '../../src/tsm/model.ts';
 import { importClear, SPECS } from '../hsm/conformance/fixture.ts';
@@ -33,8 +34,6 @@ import { jobsWorld, SERVICE_ID, type JobsWorld } from '../tsm/provisioning/jobs-
 const SE = 'se-uicc-ota';
 const MSISDN = '447700900123';
 const PASSWORD = 'Secr3t!';
-const SMSC = { digits: '447700900000', typeOfAddress: 0x91 };
-const SCTS = fromHex('62117261540000');
 const KEK = { algorithm: 'aes' as const, key: new Uint8Array(randomBytes(32)) };
 
 /** A CardBearer that logs every command it carries (what went to the card, in order). */
@@ -115,10 +114,7 @@ describe('OTA end to end: a card deployed to a virtual UICC over SMS and SCP81 o
         };
         // the network: SMSC simulator, the handset delivering to the card and returning its PoR
         sim = await SmscSimulator.start({ systemId: 'tsm', password: PASSWORD, delayMs: 2 });
-        sim.registerHandset(MSISDN, (_msisdn, userData) => {
-          const receipt = se.receiveSms(smsDeliverTpdu({ originator: SMSC, moreMessagesWaiting: false, serviceCentreTimeStamp: SCTS, userData }));
-          return Promise.resolve(receipt.submit === undefined ? undefined : parseSmsSubmit(receipt.submit).userData);
-        });
+        sim.registerHandset(MSISDN, virtualHandset(se));
         sms = new SmppBearer({ host: '127.0.0.1', port: sim.port, systemId: 'tsm', password: PASSWORD, sourceAddress: '12345', responseTimeoutMs: 3000 });
         await sms.connect();
         const trigger = new SmsScp81Trigger({

@@ -13,10 +13,11 @@ import { fromHex, toHex } from '../../../src/bytes/index.ts';
 import { encodeCommand, parseResponse, SW } from '../../../src/apdu/index.ts';
 import { buildGetData, buildSelect, GET_DATA_TAGS } from '../../../src/gp/index.ts';
 import { unwrapKeyBlock } from '../../../src/crypto/index.ts';
-import { parseSmsSubmit, smsDeliverTpdu, type AdminSessionResult } from '../../../src/ota/index.ts';
+import type { AdminSessionResult } from '../../../src/ota/index.ts';
 import { DEFAULT_APPLET_LIBRARY, manufactureBatch, MemoryCardStore, STRICT_UICC, VirtualSecureElement } from '../../../src/se/index.ts';
 import { closeDatabase, getOtaCounter, migrateToLatest, openDatabase, type StoreDb } from '../../../src/store/index.ts';
 import { SmscSimulator } from '../../../src/cli/fleet/smsc-simulator.ts';
+import { virtualHandset } from '../../../src/cli/fleet/virtual-handset.ts';
 import { counterBytes, hsmOtaHostKeys, Scp81Bearer, SmppBearer, SmsScp81Trigger, TsmError, type SmsTriggerSent } from '../../../src/tsm/index.ts';
 import { importClear } from '../../hsm/conformance/fixture.ts';
 import { softwareHsm, type SoftwareUnderTest } from '../../hsm/software-setup.ts';
@@ -27,8 +28,6 @@ const SE = 'se-ota-0001';
 const MSISDN = '447700900777';
 const PASSWORD = 'Secr3t!';
 const ISD = STRICT_UICC.isdAid;
-const SMSC = { digits: '447700900000', typeOfAddress: 0x91 };
-const SCTS = fromHex('62117261540000');
 const BOUND = { timeout: 20_000 };
 
 const until = async (check: () => boolean, what: string, ms = 8000): Promise<void> => {
@@ -86,10 +85,7 @@ describe('SmsScp81Trigger: SMS through the SMSC wakes the card’s agent, the SC
     });
     sim = await SmscSimulator.start({ systemId: 'tsm', password: PASSWORD, delayMs: 2 });
     // the handset: the SMSC's TP-UD in an SMS-DELIVER to the card; the card's PoR (SMS-SUBMIT TP-UD) back
-    sim.registerHandset(MSISDN, (_msisdn, userData) => {
-      const receipt = se.receiveSms(smsDeliverTpdu({ originator: SMSC, moreMessagesWaiting: false, serviceCentreTimeStamp: SCTS, userData }));
-      return Promise.resolve(receipt.submit === undefined ? undefined : parseSmsSubmit(receipt.submit).userData);
-    });
+    sim.registerHandset(MSISDN, virtualHandset(se));
     sms = new SmppBearer({ host: '127.0.0.1', port: sim.port, systemId: 'tsm', password: PASSWORD, sourceAddress: '12345', responseTimeoutMs: 3000 });
     await sms.connect();
 
