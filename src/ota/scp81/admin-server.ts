@@ -4,6 +4,8 @@
  * (admin-protocol.ts) and handed to `handle` with the PSK identity the connection proved; its
  * answer goes back as 200 + script or 204. Refusals carry no detail: 400 (protocol), 404 (path),
  * 405 (method), 413 (body), 431 (headers, node:http), 500 (handler); `onError` gets the typed error.
+ * `onDisconnect` hears of every authenticated connection that closes (the agent dropped, a timeout,
+ * `dropConnections`, `close`), so a caller waiting on that agent need not wait for its own timeout.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import https from 'node:https';
@@ -37,6 +39,13 @@ export interface AdminServerOptions extends PskServerConfig {
   readonly handle: (post: AgentPost, peer: AdminPeer) => AdminAnswer | Promise<AdminAnswer>;
   /** Told every refused handshake and request (typed; for the log). */
   readonly onError?: (error: OtaError, peer: AdminPeer | undefined) => void;
+  /**
+   * Told once when a connection whose TLS-PSK handshake completed closes, for whatever reason (the
+   * agent or the network dropped it, keep-alive or request timeout, `dropConnections`, `close`).
+   * A connection that never completed its handshake is not reported here (`onError` has it).
+   * Called after the socket is gone; what it throws is reported to `onError` (ERR_OTA_TRANSPORT).
+   */
+  readonly onDisconnect?: (peer: AdminPeer) => void;
   readonly limits?: Partial<AdminLimits>;
   /** Largest request head node:http accepts (431 beyond); default 8 KiB. */
   readonly maxHeaderBytes?: number;
@@ -136,6 +145,13 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
   const identities = new PskIdentities();
   const sockets = new Set<Socket>();
   const report: Report = (e, peer) => options.onError?.(e, peer);
+  const disconnected = (peer: AdminPeer): void => {
+    try {
+      options.onDisconnect?.(peer);
+    } catch (e) {
+      report(e instanceof OtaError ? e : new OtaError('ERR_OTA_TRANSPORT', 'SCP81 disconnect handler failed', { cause: e }), peer);
+    }
+  };
 
   const server = https.createServer({
     ...pskServerOptions(options, identities),
@@ -150,7 +166,11 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
   };
   server.on('secureConnection', (socket) => {
     sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
+    socket.once('close', () => {
+      sockets.delete(socket);
+      const peer = peerOf(socket);
+      if (peer !== undefined) disconnected(peer);
+    });
   });
   server.on('tlsClientError', (error, socket) => report(handshakeError(error), peerOf(socket)));
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
