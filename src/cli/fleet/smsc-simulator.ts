@@ -3,7 +3,9 @@
  * 127.0.0.1 that binds ESMEs with configured credentials, takes submit_sm, hands each message's
  * TP-UD to the handset registered for its destination after a delay — with seeded loss and
  * duplication — and sends the handset's reply (an MO SMS-SUBMIT's TP-UD, the PoR) back to the ESME
- * as deliver_sm. Queues are bounded (a full queue answers ESME_RMSGQFUL); close() stops everything.
+ * as deliver_sm. A test's `intercept` hook sees every message both ways and may lose, duplicate,
+ * rewrite, hold back or replay it (fault injection). Queues are bounded (a full queue answers
+ * ESME_RMSGQFUL); close() stops everything.
  */
 import type { AddressInfo } from 'node:net';
 import smpp, { type Pdu, type Session, type Server } from 'smpp';
@@ -15,6 +17,26 @@ export type HandsetHandler = (msisdn: string, userData: Uint8Array, udh: readonl
 
 /** What happens to one submit_sm (by arrival order, 0-based) regardless of the rates. */
 export type SmscFault = 'lose' | 'duplicate';
+
+/** One message passing through the simulator, as the `intercept` hook sees it. */
+export interface SmscMessage {
+  /** `mt`: a submit_sm's TP-UD on its way to the handset; `mo`: the handset's reply on its way to the ESME. */
+  readonly direction: 'mt' | 'mo';
+  /** Its number in its direction from 0 (for `mt`, the submit_sm number the `faults` map uses). */
+  readonly index: number;
+  /** The handset's MSISDN (destination of an `mt`, source of an `mo`). */
+  readonly msisdn: string;
+  /** A copy of its TP-UD. */
+  readonly userData: Uint8Array;
+}
+
+/**
+ * A fault hook: the TP-UDs to send in the message's place, in order — `[]` loses it, two copies
+ * duplicate it, other bytes rewrite it, an earlier message's bytes replay it; undefined: the
+ * message goes on as usual (`faults`, then the rates). A hook that throws is counted in
+ * `handlerErrors` and the message goes on as usual.
+ */
+export type SmscIntercept = (message: SmscMessage) => readonly Uint8Array[] | undefined;
 
 /** Simulator settings. */
 export interface SmscSimulatorOptions {
@@ -32,6 +54,8 @@ export interface SmscSimulatorOptions {
   readonly faults?: ReadonlyMap<number, SmscFault>;
   /** Messages accepted but not yet handed to a handset, at most (default 256). */
   readonly maxQueue?: number;
+  /** Sees every message both ways before the faults and rates apply (fault injection in tests). */
+  readonly intercept?: SmscIntercept;
 }
 
 /** Counters of what the simulator did. */
@@ -45,6 +69,8 @@ export interface SmscStats {
   replies: number;
   handlerErrors: number;
   bindsRefused: number;
+  /** Messages (either way) the `intercept` hook replaced. */
+  intercepted: number;
 }
 
 interface Delivery {
@@ -80,8 +106,9 @@ export class SmscSimulator {
   readonly #bound = new Set<Session>();
   #inFlight = 0;
   #nextId = 1;
+  #replyIndex = 0;
   #closed = false;
-  readonly stats: SmscStats = { submitted: 0, delivered: 0, lost: 0, duplicated: 0, queueFull: 0, undeliverable: 0, replies: 0, handlerErrors: 0, bindsRefused: 0 };
+  readonly stats: SmscStats = { submitted: 0, delivered: 0, lost: 0, duplicated: 0, queueFull: 0, undeliverable: 0, replies: 0, handlerErrors: 0, bindsRefused: 0, intercepted: 0 };
 
   private constructor(options: SmscSimulatorOptions) {
     this.#o = options;
@@ -174,6 +201,11 @@ export class SmscSimulator {
       messageId,
       receipt: ((pdu.registered_delivery ?? 0) & 0x03) !== 0,
     };
+    const replaced = this.#intercept({ direction: 'mt', index, msisdn: delivery.msisdn, userData: delivery.userData });
+    if (replaced !== undefined) {
+      for (const userData of replaced) this.#schedule({ ...delivery, userData });
+      return;
+    }
     const fault = this.#o.faults?.get(index) ?? (this.#random() < (this.#o.lossRate ?? 0) ? 'lose' : this.#random() < (this.#o.duplicateRate ?? 0) ? 'duplicate' : undefined);
     if (fault === 'lose') {
       this.stats.lost++;
@@ -235,15 +267,34 @@ export class SmscSimulator {
     }
     if (reply === undefined || this.#closed) return;
     this.stats.replies++;
+    const replies = this.#intercept({ direction: 'mo', index: this.#replyIndex++, msisdn: d.msisdn, userData: reply }) ?? [reply];
     // TS 31.115 §6: the Response Packet goes back in an SMS-SUBMIT with TP-UDHI set (IEI 71).
-    this.#target(d.session)?.deliver_sm({
-      source_addr: d.msisdn,
-      destination_addr: d.esmeAddress,
-      esm_class: ESM_CLASS.UDHI,
-      protocol_id: 0x7f,
-      data_coding: 0xf6,
-      short_message: Buffer.from(reply),
-    });
+    for (const userData of replies) {
+      this.#target(d.session)?.deliver_sm({
+        source_addr: d.msisdn,
+        destination_addr: d.esmeAddress,
+        esm_class: ESM_CLASS.UDHI,
+        protocol_id: 0x7f,
+        data_coding: 0xf6,
+        short_message: Buffer.from(userData),
+      });
+    }
+  }
+
+  /** The hook's replacement for a message (copies), or undefined: as usual. */
+  #intercept(message: SmscMessage): Uint8Array[] | undefined {
+    const hook = this.#o.intercept;
+    if (hook === undefined) return undefined;
+    let replaced;
+    try {
+      replaced = hook({ ...message, userData: message.userData.slice() });
+    } catch {
+      this.stats.handlerErrors++;
+      return undefined;
+    }
+    if (replaced === undefined) return undefined;
+    this.stats.intercepted++;
+    return replaced.map((ud) => Uint8Array.from(ud));
   }
 
   /** SMPP 3.4 Appendix B: the receipt text; receipted_message_id carries the id too. */

@@ -196,10 +196,18 @@ export class SmppBearer extends EventEmitter<SmppBearerEvents> {
   /**
    * Submits `packet` and waits for the next SMS from the same MSISDN (the PoR user data). A late PoR
    * of an earlier packet can be that SMS: the caller checks TAR and counter (openResponsePacket).
+   * With `accept`, each SMS from the MSISDN after the submit is offered to it in arrival order and
+   * one it answers false to is passed over (a stray PoR: late, duplicated or of a replayed packet):
+   * the wait goes on to the same deadline; an `accept` that throws ends the exchange with its error.
    */
-  async exchange(msisdn: string, packet: Uint8Array, options: { readonly timeoutMs: number }): Promise<{ readonly submitted: SmsSubmitted; readonly reply: MoSms }> {
+  async exchange(
+    msisdn: string,
+    packet: Uint8Array,
+    options: { readonly timeoutMs: number; readonly accept?: (reply: MoSms) => boolean | Promise<boolean> },
+  ): Promise<{ readonly submitted: SmsSubmitted; readonly reply: MoSms }> {
     const abort = new AbortController();
-    const reply = this.waitForMo(msisdn, { timeoutMs: options.timeoutMs, signal: abort.signal });
+    const accept = options.accept;
+    const reply = accept === undefined ? this.waitForMo(msisdn, { timeoutMs: options.timeoutMs, signal: abort.signal }) : this.#firstAccepted(msisdn, accept, options.timeoutMs, abort.signal);
     reply.catch(() => undefined); // observed below; a failed submit aborts it first
     try {
       const submitted = await this.submit(msisdn, packet);
@@ -207,6 +215,48 @@ export class SmppBearer extends EventEmitter<SmppBearerEvents> {
     } catch (e) {
       abort.abort(e);
       throw e;
+    }
+  }
+
+  /** The first SMS from `msisdn` that `accept` takes, within `timeoutMs`; none is missed while `accept` runs. */
+  async #firstAccepted(msisdn: string, accept: (reply: MoSms) => boolean | Promise<boolean>, timeoutMs: number, signal: AbortSignal): Promise<MoSms> {
+    const deadline = Date.now() + timeoutMs;
+    const queue: MoSms[] = [];
+    let wake: (() => void) | undefined;
+    const onMo = (mo: MoSms): void => {
+      if (mo.msisdn !== msisdn) return;
+      queue.push(mo);
+      wake?.();
+    };
+    const onState = (state: SmppBearerState): void => void (state === 'closed' && wake?.());
+    this.on('mo', onMo);
+    this.on('state', onState);
+    try {
+      for (;;) {
+        let mo = queue.shift();
+        while (mo === undefined) {
+          if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : unreachable('wait aborted');
+          if (this.#state === 'closed') throw new TsmError('ERR_TSM_STATE', 'SMS bearer: closed');
+          const left = deadline - Date.now();
+          if (left <= 0) throw unreachable(`no reply from the SE within ${timeoutMs} ms`);
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(done, left);
+            function done(): void {
+              clearTimeout(timer);
+              signal.removeEventListener('abort', done);
+              wake = undefined;
+              resolve();
+            }
+            wake = done;
+            signal.addEventListener('abort', done, { once: true });
+          });
+          mo = queue.shift();
+        }
+        if (await accept(mo)) return mo;
+      }
+    } finally {
+      this.off('mo', onMo);
+      this.off('state', onState);
     }
   }
 

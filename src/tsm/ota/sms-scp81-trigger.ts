@@ -8,6 +8,13 @@
  * KIc/KID bytes and optionally SPI and TAR. The counter comes from the store (nextOtaCounter): every
  * trigger uses a fresh, higher value, across restarts and processes, also when one is retried. When
  * the SPI asks for a PoR the trigger waits for it and checks it (status 00, trigger SW 9000).
+ *
+ * Faults (docs/ota.md "Faults"): a PoR that verifies but answers another packet (a late one, a
+ * duplicate, the PoR 02 of a replayed packet) is passed over and the wait goes on; a PoR that does
+ * not verify or reports an error is ERR_TSM_STATE; no PoR in time is ERR_TSM_UNREACHABLE. With
+ * `attempts` above 1, a trigger whose PoR did not come is sent again with a fresh counter — only
+ * while the SE has not become reachable (the attached bearer's onReachable) since the first one,
+ * so a card that did run a trigger whose PoR was lost is not asked for a second session.
  */
 import { toHex } from '../../bytes/index.ts';
 import {
@@ -21,6 +28,7 @@ import {
   sealCommandPacket,
   spi as makeSpi,
   type OtaHostKeys,
+  type ResponsePacket,
   type Spi,
 } from '../../ota/index.ts';
 import { nextOtaCounter, type StoreDb } from '../../store/index.ts';
@@ -66,6 +74,29 @@ export interface SmsScp81TriggerOptions {
   readonly porTimeoutMs?: number;
   /** Told each trigger sent (no key, no MSISDN). */
   readonly onSent?: (event: SmsTriggerSent) => void;
+  /**
+   * Packets per `trigger` call at most (default 1): one whose PoR does not come in time is sent
+   * again with a fresh counter while the SE has not become reachable (see the file header).
+   */
+  readonly attempts?: number;
+  /** Told each verified PoR passed over because it answers another packet (no key, no MSISDN). */
+  readonly onStrayPor?: (event: SmsStrayPor) => void;
+}
+
+/** A PoR that verified with the SE's keys but echoes another packet's TAR or counter. */
+export interface SmsStrayPor {
+  readonly seId: string;
+  readonly keySet: string;
+  /** The counter the trigger waited for, and the one the stray PoR echoes. */
+  readonly expected: bigint;
+  readonly counter: bigint;
+  readonly status: number;
+}
+
+/** What `attach` takes: the address, and the bearer's reachability when it has one. */
+export interface Scp81TriggerSource {
+  readonly address: Scp81Address;
+  onReachable?(listener: (seId: string) => void): () => void;
 }
 
 /** One trigger sent. */
@@ -97,18 +128,26 @@ const hex2 = (n: number): string => n.toString(16).toUpperCase().padStart(2, '0'
 export class SmsScp81Trigger implements Scp81Trigger {
   readonly #o: SmsScp81TriggerOptions;
   #address: (() => Scp81Address) | undefined;
+  /** How many times each SE became reachable since attach (a retry looks for a change). */
+  readonly #reached = new Map<string, number>();
 
   constructor(options: SmsScp81TriggerOptions) {
     const timeout = options.porTimeoutMs ?? 30_000;
     if (!Number.isInteger(timeout) || timeout < 1) throw new TsmError('ERR_TSM_CONFIG', 'SMS trigger: porTimeoutMs must be a positive integer');
+    const attempts = options.attempts ?? 1;
+    if (!Number.isInteger(attempts) || attempts < 1 || attempts > 10) throw new TsmError('ERR_TSM_CONFIG', 'SMS trigger: attempts must be an integer 1..10');
     this.#o = options;
     const a = options.address;
     this.#address = a === undefined ? undefined : typeof a === 'function' ? a : () => a;
   }
 
-  /** Names `source`'s address (an Scp81Bearer's) in the triggers, unless an address was configured. */
-  attach(source: { readonly address: Scp81Address }): this {
+  /**
+   * Names `source`'s address (an Scp81Bearer's) in the triggers, unless an address was configured,
+   * and follows its reachability (for `attempts`).
+   */
+  attach(source: Scp81TriggerSource): this {
     this.#address ??= () => source.address;
+    source.onReachable?.((seId) => void this.#reached.set(seId, (this.#reached.get(seId) ?? 0) + 1));
     return this;
   }
 
@@ -117,8 +156,23 @@ export class SmsScp81Trigger implements Scp81Trigger {
     await this.send(seId);
   }
 
-  /** `trigger`, returning what was sent. */
+  /** `trigger`, returning what was sent (the last packet's when it took more than one attempt). */
   async send(seId: string): Promise<SmsTriggerSent> {
+    const attempts = this.#o.attempts ?? 1;
+    const reached = this.#reached.get(seId) ?? 0;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#sendOnce(seId);
+      } catch (e) {
+        // no PoR in time (or the SMSC unreachable): again with a fresh counter, unless the card ran one
+        const retry = e instanceof TsmError && e.code === 'ERR_TSM_UNREACHABLE' && attempt < attempts && (this.#reached.get(seId) ?? 0) === reached;
+        if (!retry) throw e;
+      }
+    }
+  }
+
+  /** One packet: a fresh counter, sealed, submitted, its PoR awaited and checked. */
+  async #sendOnce(seId: string): Promise<SmsTriggerSent> {
     if (this.#address === undefined) throw new TsmError('ERR_TSM_STATE', 'SMS trigger: no SCP81 address (configure `address` or call attach(bearer))');
     const address = this.#address();
     const target = await this.#o.resolve(seId);
@@ -144,9 +198,33 @@ export class SmsScp81Trigger implements Scp81Trigger {
       const submitted = await this.#o.sms.submit(target.msisdn, packet);
       return this.#sent({ ...base, submitted });
     }
-    const { submitted, reply } = await this.#o.sms.exchange(target.msisdn, packet, { timeoutMs: this.#o.porTimeoutMs ?? 30_000 });
-    const porStatus = await this.#checkPor(seId, target, reply, { spi, kic: target.kic, kid: target.kid, tar, counter });
+    const expected = { spi, kic: target.kic, kid: target.kid, tar, counter };
+    let opened: { por: ResponsePacket } | { error: unknown } | undefined;
+    const accept = async (mo: MoSms): Promise<boolean> => {
+      try {
+        const por = await openResponsePacket(target.hostKeys, mo.userData, { spi, kic: target.kic, kid: target.kid });
+        // TS 102 225 §5.2: the PoR echoes the command's TAR and CNTR; a verified one that echoes another's is not ours
+        if (por.secured && !(sameBytes(por.tar, tar) && sameBytes(por.counter, counter))) {
+          this.#o.onStrayPor?.({ seId, keySet, expected: counterValue, counter: bytesValue(por.counter), status: por.status });
+          return false;
+        }
+        opened = { por };
+      } catch (e) {
+        opened = { error: e };
+      }
+      return true;
+    };
+    const { submitted, reply } = await this.#o.sms.exchange(target.msisdn, packet, { timeoutMs: this.#o.porTimeoutMs ?? 30_000, accept });
+    const porStatus = this.#checkPor(seId, opened ?? (await this.#open(target, reply, expected)));
     return this.#sent({ ...base, submitted, porStatus });
+  }
+
+  async #open(target: SmsScp81Target, reply: MoSms, expected: Parameters<typeof openResponsePacket>[2]): Promise<{ por: ResponsePacket } | { error: unknown }> {
+    try {
+      return { por: await openResponsePacket(target.hostKeys, reply.userData, expected) };
+    } catch (e) {
+      return { error: e };
+    }
   }
 
   #sent(event: SmsTriggerSent): SmsTriggerSent {
@@ -154,20 +232,26 @@ export class SmsScp81Trigger implements Scp81Trigger {
     return event;
   }
 
-  /** Verifies the PoR (TAR, counter, CC); refuses an error status or a trigger SW other than 9000. */
-  async #checkPor(seId: string, target: SmsScp81Target, reply: MoSms, expected: Parameters<typeof openResponsePacket>[2]): Promise<number> {
-    let status: number;
-    let sw: string | undefined;
+  /** Refuses a PoR that did not verify, an error status, or a trigger SW other than 9000. */
+  #checkPor(seId: string, opened: { por: ResponsePacket } | { error: unknown }): number {
+    if ('error' in opened) throw new TsmError('ERR_TSM_STATE', `SMS trigger for SE ${seId}: the PoR does not verify`, { cause: opened.error });
+    const { status, data, statusName } = opened.por;
+    if (status !== 0) throw new TsmError('ERR_TSM_STATE', `SMS trigger for SE ${seId}: PoR status ${hex2(status)}${statusName === undefined ? '' : ` (${statusName})`}`);
+    let sw: string;
     try {
-      const por = await openResponsePacket(target.hostKeys, reply.userData, expected);
-      status = por.status;
-      if (status === 0) sw = toHex(parseResponseScript(por.data).responses.at(-1)?.slice(-2) ?? new Uint8Array(0));
+      sw = toHex(parseResponseScript(data).responses.at(-1)?.slice(-2) ?? new Uint8Array(0));
     } catch (e) {
       throw new TsmError('ERR_TSM_STATE', `SMS trigger for SE ${seId}: the PoR does not verify`, { cause: e });
     }
-    if (status !== 0) throw new TsmError('ERR_TSM_STATE', `SMS trigger for SE ${seId}: PoR status ${hex2(status)}`);
     if (sw !== SW_OK) throw new TsmError('ERR_TSM_STATE', `SMS trigger for SE ${seId}: the card answered the trigger with ${sw === '' ? 'no status word' : sw}`);
     return status;
   }
 }
 
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+function bytesValue(bytes: Uint8Array): bigint {
+  return bytes.reduce((acc, b) => (acc << 8n) | BigInt(b), 0n);
+}
