@@ -32,7 +32,7 @@ export {
   type CommandPacketFields,
   type CommandHeader,
 } from './command-packet.ts';
-export { porWanted, buildResponsePacket, unwrapResponsePacket, openResponsePacket, type ResponsePacket, type ResponsePacketFields, type ExpectedResponse } from './response-packet.ts';
+export { porWanted, buildResponsePacket, responsePacketUserData, unwrapResponsePacket, openResponsePacket, type ResponsePacket, type ResponsePacketFields, type ExpectedResponse } from './response-packet.ts';
 export { parseCompactResponse, type CompactResponse } from './compact-response.ts';
 export {
   REMOTE_TAG,
@@ -53,5 +53,15 @@ export { smsDeliverTpdu, parseSmsDeliver, isEightBitCoding, MAX_USER_DATA, PID_D
 export { smsSubmitTpdu, parseSmsSubmit, type SmsSubmitFields, type SmsSubmit } from './sms-submit.ts';
 export { type SmsAddress } from './sms-address.ts';
 export { IEI, encodeUserDataHeader, parseUserData, concatInfo, type InformationElement, type ConcatInfo, type UserData } from './user-data-header.ts';
-export { splitCommandPacket, CommandPacketReassembler, MAX_CONCAT_PARTS, type SplitOptions, type ReassemblyResult } from './concatenation.ts';
+export {
+  splitCommandPacket,
+  splitResponsePacket,
+  PacketReassembler,
+  CommandPacketReassembler,
+  ResponsePacketReassembler,
+  MAX_CONCAT_PARTS,
+  type PacketKind,
+  type SplitOptions,
+  type ReassemblyResult,
+} from './concatenation.ts';
 export * from './scp81/index.ts';

@@ -75,6 +75,17 @@ export function buildResponsePacket(keys: OtaKeys, fields: ResponsePacketFields,
 }
 
 /**
+ * A PoR's SMS user data from the response packet behind its header (RPL … end, as a
+ * `ResponsePacketReassembler` gives it): `02 71 00 | packet`, what `openResponsePacket` verifies.
+ */
+export function responsePacketUserData(packet: Uint8Array): Uint8Array {
+  return guard(() => {
+    assertBytes(packet, undefined, 'response packet');
+    return concat(RPI_UDH, packet);
+  });
+}
+
+/**
  * Card side: whether a PoR goes back for a command with this SPI and outcome (§5.1.1, SPI byte 2
  * b2b1): always when required, only for a non-zero status when "on error", never otherwise.
  */
