@@ -37,5 +37,7 @@ export * from './catalog/index.ts';
 export * from './provisioning/card/index.ts';
 export * from './provisioning/index.ts';
 export { TsmService, type TsmServiceOptions } from './service.ts';
+export { OtaBearers, type TsmOtaOptions, type OtaBearerParts } from './ota-bearers.ts';
+export { BearerRouter, bearerOf, checkBearerPolicy, DEFAULT_BEARER_POLICY, BEARER_NAMES, type BearerName, type BearerPolicy, type BearerRouterOptions } from './bearer-router.ts';
 export * from './client/index.ts';
 export * from './ota/index.ts';

@@ -31,7 +31,25 @@ export interface SecureElementRecord {
   /** ARA-M AID (hex) when the SE has one; the access rule step writes there through the ISD. */
   readonly araAid?: string;
   /** OTA data (issue 7's bearers): TARs (hex, 3 bytes each) and HSM key ids of KIc/KID. */
-  readonly ota?: { readonly tars: readonly string[]; readonly kic?: string; readonly kid?: string; readonly counter?: string };
+  readonly ota?: {
+    readonly tars: readonly string[];
+    readonly kic?: string;
+    readonly kid?: string;
+    readonly counter?: string;
+    /**
+     * SCP80 key sets as the factory's key file gives them (registry/se-ota.ts): KVN and the KIc/KID
+     * bytes of a command packet (hex, 1 byte each), HSM key ids of KIc (D0) and KID (M6). The first
+     * set is the one the TSM's trigger SMS uses.
+     */
+    readonly scp80?: readonly { readonly kvn: string; readonly kicByte: string; readonly kidByte: string; readonly kic: string; readonly kid: string }[];
+    /** SCP81 (GPC Amd B): the agent's PSK identity, the PSK's KVN (hex) and its HSM key id (class `protocol-memory`). */
+    readonly scp81?: { readonly kvn: string; readonly identity: string; readonly psk: string };
+    /**
+     * The MSISDN the trigger SMS goes to, sealed (tsm/protection: a sealed field under its own
+     * transient record key `key`, bound to the SE id); never in the clear.
+     */
+    readonly msisdn?: { readonly key: string; readonly sealed: string };
+  };
   readonly createdAt: string;
 }
 

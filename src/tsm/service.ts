@@ -2,7 +2,9 @@
  * The whole TSM service in one object (docs/service.md, docs/provisioning.md): the HTTP app, the
  * durable job engine with the provisioning kinds, the wallet relay bearer on the same server, the
  * webhook dispatcher fed by the engine's events, and the registry's notifications fanned out to the
- * SPs' instances. `opentsm serve`, the demo and the benchmarks start it; tests may too.
+ * SPs' instances. With `ota`, also the over-the-air bearers (ota-bearers.ts): the SCP81 admin server
+ * on its own port, the SMS bearer and trigger, and the bearer router that sends each SE to the relay
+ * or to SCP81 by its platform profile. `opentsm serve`, the demo and the benchmarks start it; tests may too.
  */
 import type { Logger } from 'pino';
 import type { Hsm } from '../hsm/index.ts';
@@ -17,6 +19,8 @@ import { CardLinks, ProvisioningService, provisioningKinds, type ProvisioningDep
 import { findSecureElement, resolveSubscription, type RegistryHooks } from './registry/index.ts';
 import { attachRelay, RelayHub, RelayTokens, type RelayAttachment, type RelayHubOptions } from './relay/index.ts';
 import { jobEventHook, WebhookDispatcher, type WebhookDispatcherOptions } from './webhooks/index.ts';
+import { OtaBearers, type TsmOtaOptions } from './ota-bearers.ts';
+import type { CardBearer } from './model.ts';
 
 export interface TsmServiceOptions {
   readonly db: StoreDb;
@@ -34,6 +38,12 @@ export interface TsmServiceOptions {
    * appended to it (the HSM's own events reach it through a ChainAuditSink given to the HSM).
    */
   readonly audit?: AuditLog;
+  /**
+   * The over-the-air bearers (docs/service.md "OTA bearers"): given, the SCP81 admin server starts
+   * (loopback, its own port), the SMS bearer and trigger too when `smpp` is given, and jobs reach
+   * each SE over the relay or SCP81 by its platform profile (`bearerFor`).
+   */
+  readonly ota?: TsmOtaOptions;
 }
 
 /**
@@ -55,26 +65,44 @@ export class TsmService {
   readonly relayTokens: RelayTokens;
   readonly provisioning: ProvisioningService;
   readonly webhooks: WebhookDispatcher;
+  /** The OTA bearers, when started with `ota`. */
+  readonly ota: OtaBearers | undefined;
   #attachment: RelayAttachment | undefined;
 
-  private constructor(parts: { app: TsmApp; engine: JobEngine; relay: RelayHub; relayTokens: RelayTokens; provisioning: ProvisioningService; webhooks: WebhookDispatcher }) {
+  private constructor(parts: { app: TsmApp; engine: JobEngine; relay: RelayHub; relayTokens: RelayTokens; provisioning: ProvisioningService; webhooks: WebhookDispatcher; ota: OtaBearers | undefined }) {
     this.app = parts.app;
     this.engine = parts.engine;
     this.relay = parts.relay;
     this.relayTokens = parts.relayTokens;
     this.provisioning = parts.provisioning;
     this.webhooks = parts.webhooks;
+    this.ota = parts.ota;
   }
 
   /** Builds the service and resumes the jobs a previous process left running. */
   static async create(options: TsmServiceOptions): Promise<TsmService> {
     const { db, hsm } = options;
     const now = options.clock ?? (() => new Date());
-    const webhooks = new WebhookDispatcher({ db, hsm, now, ...options.webhooks, ...(options.logger === undefined ? {} : { logger: options.logger }) });
     const relay = new RelayHub({ ...options.relay, ...(options.logger === undefined ? {} : { logger: options.logger }) });
+    const ota = options.ota === undefined ? undefined : await OtaBearers.start({ db, hsm, relay, options: options.ota, ...(options.logger === undefined ? {} : { logger: options.logger }) });
+    const webhooks = new WebhookDispatcher({ db, hsm, now, ...options.webhooks, ...(options.logger === undefined ? {} : { logger: options.logger }) });
     const panIndexKeys = new PanIndexKeys(hsm);
+    try {
+      return await TsmService.#build(options, { webhooks, relay, panIndexKeys, ota, bearer: ota?.router ?? relay, now });
+    } catch (e) {
+      await ota?.close().catch(() => undefined);
+      throw e;
+    }
+  }
+
+  static async #build(
+    options: TsmServiceOptions,
+    parts: { webhooks: WebhookDispatcher; relay: RelayHub; panIndexKeys: PanIndexKeys; ota: OtaBearers | undefined; bearer: CardBearer; now: () => Date },
+  ): Promise<TsmService> {
+    const { db, hsm } = options;
+    const { webhooks, relay, panIndexKeys, now } = parts;
     const deps: ProvisioningDeps = {
-      db, hsm, bearer: relay, now,
+      db, hsm, bearer: parts.bearer, now,
       secureElement: (seId) => findSecureElement(db, seId),
       service: (serviceId) => findService(db, serviceId),
       panIndexKey: (ctx) => panIndexKeys.keyOf(ctx),
@@ -84,7 +112,7 @@ export class TsmService {
     };
     const audit = options.audit === undefined ? undefined : auditFeed(options.audit, options.logger);
     const toWebhooks = jobEventHook(webhooks, (e) => options.logger?.error({ err: e instanceof Error ? e.message : 'error' }, 'webhook enqueue failed'));
-    const links = new CardLinks(relay);
+    const links = new CardLinks(parts.bearer);
     const late: { provisioning?: ProvisioningService } = {};
     const engine = new JobEngine({
       db, kinds: provisioningKinds(deps, links), cipher: new HsmPayloadCipher(hsm), concurrency: options.jobs?.concurrency ?? 16,
@@ -136,7 +164,7 @@ export class TsmService {
         relayToken: (seId) => relayTokens.issue(seId),
       },
     });
-    const service = new TsmService({ app, engine, relay, relayTokens, provisioning, webhooks });
+    const service = new TsmService({ app, engine, relay, relayTokens, provisioning, webhooks, ota: parts.ota });
     await engine.resume();
     return service;
   }
@@ -148,12 +176,13 @@ export class TsmService {
     return address;
   }
 
-  /** Stops taking requests and relay connections, hands running jobs back, stops webhooks. */
+  /** Stops taking requests and relay connections, hands running jobs back, stops the OTA bearers and webhooks. */
   async close(): Promise<void> {
     await this.#attachment?.close();
     this.provisioning.close();
     await this.app.close();
     await this.engine.close();
+    await this.ota?.close();
     await this.relay.close();
     await this.webhooks.close();
   }

@@ -9,6 +9,10 @@ export {
   type SeRegistration, type SeRegistrationResult, type IsdKeysInput,
 } from './secure-elements.ts';
 export {
+  checkSeOta, registerSeOta, openSeMsisdn, SE_MSISDN_LABEL, MAX_SCP80_KEY_SETS,
+  type SeOtaInput, type Scp80KeySetInput, type Scp81Input, type KeyFileKey,
+} from './se-ota.ts';
+export {
   createSubscription, insertLiveSubscription, endSubscription, mnoSubscription, resolveSubscription, msisdnHash, MSISDN_INDEX_LABEL,
   type CreatedSubscription, type ResolvedSubscription, type SubscriptionStatus,
 } from './subscriptions.ts';

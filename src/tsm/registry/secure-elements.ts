@@ -1,7 +1,8 @@
 /**
  * The SE registry (ARCHITECTURE.md §1, MNO side): Secure Elements registered in bulk with their
  * ISD key set — diversified in the HSM from a batch's masters with the card's KDD, or imported per SE
- * as TR-31 blocks — their ARA-M AID and OTA data (TARs, KIc/KID blocks, counter).
+ * as TR-31 blocks — their ARA-M AID and OTA data (TARs, the key file's SCP80 key sets and SCP81 PSK,
+ * the trigger's MSISDN sealed: se-ota.ts).
  *
  * Atomicity: each item is atomic — its row is written only after every key it names is in the HSM,
  * in one INSERT, so a bad item never leaves a half-registered SE. The call is not: items succeed or
@@ -20,6 +21,7 @@ import { resolveKey } from '../http/tenant-keys.ts';
 import { batchOf, type SeBatch } from './batches.ts';
 import { upperHex, type RegistryContext } from './context.ts';
 import { forField } from './key-errors.ts';
+import { checkSeOta, hashableOta, registerSeOta, type SeOtaInput } from './se-ota.ts';
 
 /** Most SEs one registration call takes. */
 export const MAX_SE_REGISTRATION = 1000;
@@ -57,7 +59,8 @@ export interface SeRegistration {
   readonly platform: string;
   readonly isd: { readonly aid: string; readonly kvn: number; readonly scp: 2 | 3; readonly keys: IsdKeysInput };
   readonly araAid?: string;
-  readonly ota?: { readonly tars: readonly string[]; readonly kbpk?: string; readonly kic?: string; readonly kid?: string; readonly counter?: string };
+  /** OTA data: TARs, the key file's SCP80 key sets and SCP81 PSK, the trigger's MSISDN (se-ota.ts). */
+  readonly ota?: SeOtaInput;
 }
 
 /** The outcome of one item. */
@@ -89,8 +92,10 @@ export async function findSecureElement(db: RegistryContext['db'], seId: string)
   return row === undefined ? undefined : secureElementFromRow(row);
 }
 
-function requestHash(item: SeRegistration): string {
-  const canonical = JSON.stringify(item, (_k, v: unknown) => (v !== null && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1))) : v));
+/** SHA-256 of the item's canonical JSON, the MSISDN in it replaced by its keyed hash. */
+async function requestHash(rc: RegistryContext, item: SeRegistration): Promise<string> {
+  const hashable = item.ota === undefined ? item : { ...item, ota: await hashableOta(rc, item.ota) };
+  const canonical = JSON.stringify(hashable, (_k, v: unknown) => (v !== null && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1))) : v));
   return createHash('sha256').update(canonical).digest('hex');
 }
 
@@ -119,17 +124,6 @@ async function isdKeys(rc: RegistryContext, keys: IsdKeysInput, batches: Map<str
   };
 }
 
-async function otaData(rc: RegistryContext, ota: NonNullable<SeRegistration['ota']>): Promise<NonNullable<SecureElementRecord['ota']>> {
-  if ((ota.kic !== undefined || ota.kid !== undefined) && ota.kbpk === undefined) throw new TsmError('ERR_TSM_REQUEST', 'ota.kbpk: required with ota.kic or ota.kid');
-  const kbpk = ota.kbpk === undefined ? undefined : (await resolveKey(rc.hsm, ota.kbpk, 'ota.kbpk', 'K1', rc.ctx)).id;
-  const kic = ota.kic === undefined || kbpk === undefined ? undefined : (await importSeKey(rc, kbpk, ota.kic, 'OTA KIc', 'ota.kic')).id;
-  const kid = ota.kid === undefined || kbpk === undefined ? undefined : (await importSeKey(rc, kbpk, ota.kid, 'OTA KID', 'ota.kid')).id;
-  return {
-    tars: ota.tars.map(upperHex),
-    ...(kic === undefined ? {} : { kic }), ...(kid === undefined ? {} : { kid }), ...(ota.counter === undefined ? {} : { counter: upperHex(ota.counter) }),
-  };
-}
-
 /** An existing row as this item's outcome: `exists` when the same MNO sent the same data, else an error. */
 function existingOutcome(rc: RegistryContext, row: StoredSecureElement, hash: string): SeRegistrationResult {
   if (row.mno === rc.ctx.tenant && row.request_hash === hash) return { seId: row.se_id, result: 'exists' };
@@ -137,11 +131,13 @@ function existingOutcome(rc: RegistryContext, row: StoredSecureElement, hash: st
 }
 
 async function registerOne(rc: RegistryContext, item: SeRegistration, batches: Map<string, Promise<SeBatch>>): Promise<SeRegistrationResult> {
-  const hash = requestHash(item);
+  // every OTA field checked before any key is imported
+  const otaInput = item.ota === undefined ? undefined : checkSeOta(item.ota);
+  const hash = await requestHash(rc, item);
   const before = await getSecureElement(rc.db, item.seId);
   if (before !== undefined) return existingOutcome(rc, before, hash);
   const keys = await isdKeys(rc, item.isd.keys, batches);
-  const ota = item.ota === undefined ? undefined : await otaData(rc, item.ota);
+  const ota = otaInput === undefined ? undefined : await registerSeOta(rc, item.seId, otaInput);
   const at = rc.now().toISOString();
   const row: StoredSecureElement = {
     se_id: item.seId, mno: rc.ctx.tenant, platform: item.platform, status: 'active',
