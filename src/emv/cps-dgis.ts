@@ -49,3 +49,10 @@ export const PAYMENT_FLOW = { GPO: 0x01, GENERATE_AC: 0x02 } as const;
 
 /** GET DATA tag of the personalization status (docs/payment-application.md §4.3). */
 export const PERSO_STATUS_TAG = 0xdf70;
+
+/**
+ * The application-specific GP life cycle state (GPC 2.3.1 §5.3.1.5, `0xxxx111`) a payment instance
+ * takes when its personalization completes (docs/payment-application.md §4.2): 0F, the value GP
+ * gives a personalized Security Domain, as payment applets commonly use.
+ */
+export const PAYMENT_PERSONALIZED_STATE = 0x0f;

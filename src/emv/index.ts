@@ -59,5 +59,5 @@ export { CVN_PROFILES, type CvnProfile, type CvnProfileId, type AcDataElement } 
 export { assembleAcData } from './ac-data.ts';
 export { parseDol, buildDolData, splitDolData, dolDataLength, type DolEntry } from './dol.ts';
 export { buildIad, iadElements, iadKeyDerivationIndex, initialCvr, type IadFields } from './iad.ts';
-export { PAYMENT_DGI, PAYMENT_INTERNAL_TAG, PAYMENT_FLOW, PERSO_STATUS_TAG, recordDgi, isEncryptedDgi } from './cps-dgis.ts';
+export { PAYMENT_DGI, PAYMENT_INTERNAL_TAG, PAYMENT_FLOW, PERSO_STATUS_TAG, PAYMENT_PERSONALIZED_STATE, recordDgi, isEncryptedDgi } from './cps-dgis.ts';
 export type { AuthorizationRequest, AuthorizationResponse, Authorizer, DeclineReason } from './authorization.ts';

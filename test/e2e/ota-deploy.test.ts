@@ -4,14 +4,9 @@
  * (SCP80 keys in the HSM, durable counters) over SmppBearer to the fleet's SMSC simulator, whose
  * handset hands the SMS-DELIVER to the card (se.receiveSms) and returns its PoR; the card's admin
  * request starts its agent, which opens TLS-PSK to the bearer; the deploy job (jobs.test.ts's deploy)
- * runs its APDUs as SCP81 scripts. Every wait is bounded.
- *
- * Where it stops today: the card's agent runs each script on its own SD (the ISD) and the bearer
- * sends no X-Admin-Targeted-Application (docs/scp81.md "Not yet"); an SD does not dispatch SELECT,
- * so the deploy's first APDU, SELECT ISD, is answered 6A82 and the job fails at its eligibility step.
- * What is asserted: that whole chain up to the card and back, the clean stop, a second trigger with a
- * higher counter, and SCP03 with the HSM's ISD keys inside an SCP81 session. The full deploy and the
- * tap need SD targeting first (a SELECT of an SD → X-Admin-Targeted-Application): issue 7, still open.
+ * runs its APDUs as SCP81 scripts, a SELECT of an SD becoming X-Admin-Targeted-Application for the
+ * scripts after it, with SCP03 to the ISD and to the SP's SSD inside the TLS-PSK session. Then a tap
+ * at a POS over the phone's contactless interface is approved. Every wait is bounded.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -30,6 +25,7 @@ import type { CardBearer, SecureElementRecord, ServiceFlavour } from '../../src/
 import { importClear, SPECS } from '../hsm/conformance/fixture.ts';
 import { MNO, SSD_AID, visaCard } from '../tsm/provisioning/card/fixture.ts';
 import { jobsWorld, SERVICE_ID, type JobsWorld } from '../tsm/provisioning/jobs-fixture.ts';
+import { CardPortTransport } from '../se/helpers.ts';
 
 const SE = 'se-uicc-ota';
 const MSISDN = '447700900123';
@@ -161,31 +157,34 @@ describe('OTA end to end: a card deployed to a virtual UICC over SMS and SCP81 o
     return { sp, instance, done, commands, from };
   }
 
-  it('SMS trigger through the SMSC, PoR OK, the agent opens TLS-PSK; the job’s APDUs reach the card over SCP81 — and stop at SELECT ISD (6A82)', async () => {
+  it('deploys to active with only SMS and SCP81: the trigger through the SMSC, PoR OK, the agent on TLS-PSK, SDs targeted by SELECT — and a tap is approved', async () => {
     const { sp, instance, done, commands, from } = await attempt('deploy-ota-1', '4761730000099990');
-    // the trigger: one SMS through the SMSC, delivered to the handset, the card's PoR OK, counter 1 stored
-    assert.equal(sent.length, 1);
-    assert.equal(sim.stats.submitted - from.submitted, 1, JSON.stringify(sim.stats));
+    assert.equal(done.state, 'succeeded', JSON.stringify(done.error));
+    assert.equal((await w.provisioning.instance(sp, instance.instanceId)).state, 'active');
+    // the trigger(s): each through the SMSC, delivered to the handset, the card's PoR OK, counters strictly increasing
+    assert.ok(sent.length >= 1);
+    assert.equal(sim.stats.submitted - from.submitted, sent.length, JSON.stringify(sim.stats));
     assert.ok(sim.stats.delivered >= 1 && sim.stats.handlerErrors === 0, JSON.stringify(sim.stats));
-    assert.equal(sent[0]!.porStatus, 0);
-    assert.equal(sent[0]!.counter, 1n);
+    assert.ok(sent.every((e) => e.porStatus === 0));
+    for (let i = 1; i < sent.length; i++) assert.ok(sent[i]!.counter > sent[i - 1]!.counter, 'counters strictly increase');
     keySet = sent[0]!.keySet;
-    assert.equal(await getOtaCounter(w.cw.world.db, SE, keySet), 1n);
-    // the card's agent opened its session (TLS-PSK with the ISD's SCP81 key) and ran the job's first APDU
-    assert.equal(sessions.length, 1);
-    const result = await sessions[0]!;
-    assert.equal(result.scripts, 1, 'the one C-APDU ran once');
+    assert.equal(await getOtaCounter(w.cw.world.db, SE, keySet), sent.at(-1)!.counter);
+    // every command the job sent ran once: each admin session's scripts add up to what the bearer carried
+    // (MANAGE CHANNEL and other logical channels are answered 6881 by the bearer and never reach the card)
+    const results = await Promise.all(sessions.slice(from.sessions));
+    const toCard = commands.filter((c) => c.slice(2, 4) !== '70' && (Number.parseInt(c.slice(0, 2), 16) & 0x43) === 0);
+    assert.equal(results.reduce((n, r) => n + r.scripts, 0), toCard.length, 'one script per command, none twice');
     assert.deepEqual(errors, []);
-    assert.deepEqual(commands, [`00A40400${toHex(Uint8Array.of(fromHex(record!.isd.aid).length))}${record!.isd.aid}00`]);
-    // where it stops: the agent runs each script on its own SD (no X-Admin-Targeted-Application yet),
-    // which does not dispatch SELECT: the deploy's eligibility step fails cleanly, nothing else sent
-    assert.equal(done.state, 'failed');
-    assert.deepEqual(
-      { step: done.error?.step, code: done.error?.code, sw: (done.error as { sw?: number } | undefined)?.sw },
-      { step: 'eligibility', code: 'ERR_GP_STATUS', sw: 0x6a82 },
-    );
-    assert.equal(se.state.applications.some((a) => toHex(a.aid) === SSD_AID), false, 'no SSD was created');
-    console.log(`the instance after the failed deploy: ${(await w.provisioning.instance(sp, instance.instanceId)).state}`);
+    // the card: the SSD and the personalized instance (life cycle 0F) under it, the PPSE entry, the access rule
+    const ssd = se.state.applications.find((a) => toHex(a.aid) === SSD_AID);
+    assert.ok(ssd !== undefined, 'the SSD was created');
+    const app = se.state.applications.find((a) => toHex(a.aid) === instance.aid);
+    assert.equal(app?.lifecycle, 0x0f, 'personalized');
+    assert.equal(toHex(app.sdAid), SSD_AID);
+    // the tap: the POS terminal over the phone's contactless interface
+    se.reset();
+    const outcome = await w.cw.world.terminal.transact(new CardPortTransport(se), { amount: 1500, currency: 978, country: 250, date: '261127' });
+    assert.equal(outcome.kind, 'approved', JSON.stringify(outcome));
   });
 
   it('the bearer’s next connect after the session ended: a new trigger with a higher counter, a new admin session, GET DATA and SCP03 (ISD keys in the HSM) through it', async () => {

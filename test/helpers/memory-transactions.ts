@@ -23,4 +23,8 @@ export class MemoryTransactions implements CardTransactions {
   stageAppletData(aid: Uint8Array, data: unknown): void {
     this.#staged.set(toHex(aid), data);
   }
+  /** No registry here: life cycle states are refused. */
+  stageApplicationState(): boolean {
+    return false;
+  }
 }

@@ -13,7 +13,7 @@
  * secure channel that lasts for the following scripts of the session; it is forgotten when the
  * session ends. Execution of a script stops after the first error status word, as over SCP80 [M].
  */
-import { parseCommand, responseApdu, SW, type ResponseApdu } from '../../apdu/index.ts';
+import { parseCommand, responseApdu, SW, type CommandApdu, type ResponseApdu } from '../../apdu/index.ts';
 import { toHex } from '../../bytes/index.ts';
 import {
   encodeResponseScript,
@@ -28,7 +28,7 @@ import {
 } from '../../ota/index.ts';
 import { SeError } from '../errors.ts';
 import type { CardManager } from '../gp/card-manager.ts';
-import { findApp, isIsd } from '../gp/registry.ts';
+import { findApp, isIsd, isLocked, isSelectableLifecycle, sameAid } from '../gp/registry.ts';
 import { SecurityDomainApplet } from '../gp/security-domain.ts';
 import { continuesScript, runSdCommand, type OtaScriptRunner } from './execute.ts';
 
@@ -146,7 +146,12 @@ export async function runCardAdminSession(manager: CardManager, request: AdminSe
 
 const EMPTY_RESPONSE = (): Uint8Array => encodeResponseScript({ length: 'indefinite', executed: 0, responses: [] });
 
-/** One script on its SD (GPC Amd B: X-Admin-Targeted-Application names it, else the agent's own SD). */
+/**
+ * One script on its SD (GPC Amd B: X-Admin-Targeted-Application names it, else the agent's own SD).
+ * The agent's own SD trusts the TLS-PSK session (its pseudo-channel is authenticated, as an SCP80
+ * packet's is); another SD does not — the PSK is not its key — so its pseudo-channel starts without
+ * authentication and the server opens that SD's own secure channel inside the session (SCP03).
+ */
 function executeScript(manager: CardManager, channels: Map<string, SecurityDomainApplet>, ownSd: Uint8Array, script: AdminScript): ScriptReport {
   const target = script.targetedApplication ?? ownSd;
   const app = findApp(manager.model.committed, target);
@@ -160,15 +165,20 @@ function executeScript(manager: CardManager, channels: Map<string, SecurityDomai
     // TS 102 226 §5.2: a script the card cannot parse is answered with Bad Format [M]
     return { status: 'ok', body: encodeResponseScript({ length: 'indefinite', executed: 0, responses: [], badFormat: Uint8Array.of(0x01) }) };
   }
+  const own = sameAid(target, ownSd);
   const key = toHex(target);
   if (!channels.has(key)) {
-    applet.beginOta(ADMIN_CHANNEL);
+    openAdminChannel(manager, applet, target, own);
     channels.set(key, applet);
   }
   const responses: Uint8Array[] = [];
   for (const item of parsed.items) {
     if (item.kind !== 'c-apdu') continue;
-    const r = runSdCommand(manager, applet, target, item.apdu, ADMIN_CHANNEL);
+    const r = !isSelectOf(item.apdu, target)
+      ? runSdCommand(manager, applet, target, item.apdu, ADMIN_CHANNEL)
+      : own || selectable(manager, target)
+        ? openAdminChannel(manager, applet, target, own)
+        : responseApdu(new Uint8Array(0), SW.FILE_NOT_FOUND); // as the card OS answers a SELECT of a LOCKED / not selectable SD
     const out = new Uint8Array(r.data.length + 2);
     out.set(r.data);
     out.set([r.sw >> 8, r.sw & 0xff], r.data.length);
@@ -176,4 +186,31 @@ function executeScript(manager: CardManager, channels: Map<string, SecurityDomai
     if (!continuesScript(r.sw)) break;
   }
   return { status: 'ok', body: encodeResponseScript({ length: parsed.length, executed: responses.length, responses }) };
+}
+
+function selectable(manager: CardManager, aid: Uint8Array): boolean {
+  const app = findApp(manager.model.committed, aid);
+  return app !== undefined && !isLocked(app) && isSelectableLifecycle(app);
+}
+
+/** SELECT by DF name (ISO/IEC 7816-4 §11.1.1, P1 04, first occurrence) of exactly `aid`, basic channel. */
+function isSelectOf(apdu: Uint8Array, aid: Uint8Array): boolean {
+  if (apdu.length < 5 + aid.length || apdu[0] !== 0x00 || apdu[1] !== 0xa4 || apdu[2] !== 0x04 || apdu[3] !== 0x00 || apdu[4] !== aid.length) return false;
+  return sameAid(apdu.subarray(5, 5 + aid.length), aid) && apdu.length <= 6 + aid.length;
+}
+
+/**
+ * (Re)starts the SD's admin pseudo-channel as a SELECT of it would (its FCI; any secure channel
+ * session there ends, GPC 2.3.1 §10.2), authenticated by the TLS-PSK session only for the agent's own SD.
+ */
+function openAdminChannel(manager: CardManager, applet: SecurityDomainApplet, sdAid: Uint8Array, authenticated: boolean): ResponseApdu {
+  applet.endOta(ADMIN_CHANNEL);
+  const ctx = { channel: ADMIN_CHANNEL, aid: sdAid, contactless: false, persistent: manager.model.appletData(sdAid), setPersistent: () => undefined };
+  const select = applet.select(buildSelectCommand(sdAid), ctx);
+  if (authenticated) applet.beginOta(ADMIN_CHANNEL);
+  return select;
+}
+
+function buildSelectCommand(aid: Uint8Array): CommandApdu {
+  return parseCommand(Uint8Array.of(0x00, 0xa4, 0x04, 0x00, aid.length, ...aid, 0x00));
 }

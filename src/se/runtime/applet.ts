@@ -53,6 +53,13 @@ export interface AppletContext {
   /** Stages new persistent data for this instance; committed when the command completes without CardException. */
   setPersistent(next: unknown): void;
   /**
+   * Moves this instance to an application-specific life cycle state `0xxxx111` (GPC 2.3.1 §5.3.1.5;
+   * the GP Java Card API's `GPSystem.setCardContentState`), staged like persistent data. False when
+   * refused: not such a state, or the instance is not SELECTABLE / in an application-specific state
+   * (INSTALLED, LOCKED, a Security Domain). Contexts without a registry leave it undefined.
+   */
+  readonly setApplicationState?: (state: number) => boolean;
+  /**
    * The shareable interface object of the selectable instance `serverAid` (Java Card 3.1
    * `JCSystem.getAppletShareableInterfaceObject(serverAID, parameter)`): undefined when no such
    * instance can be selected now (absent, not SELECTABLE, LOCKED) or it refuses. The card OS sets it
@@ -81,6 +88,8 @@ export interface CardTransactions {
   appletData(aid: Uint8Array): unknown;
   /** Stages persistent data for `aid` in the current transaction. */
   stageAppletData(aid: Uint8Array, data: unknown): void;
+  /** Stages an application-specific life cycle state for `aid` (see `AppletContext.setApplicationState`); false when refused. */
+  stageApplicationState(aid: Uint8Array, state: number): boolean;
 }
 
 /**

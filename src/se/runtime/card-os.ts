@@ -181,6 +181,7 @@ export class CardOs {
         return tx.appletData(entry.aid);
       },
       setPersistent: (next: unknown) => tx.stageAppletData(entry.aid, next),
+      setApplicationState: (state: number) => tx.stageApplicationState(entry.aid, state),
       shareable: (serverAid: Uint8Array, parameter: number) => this.#shareable(entry.aid, serverAid, parameter, channel),
     };
   }

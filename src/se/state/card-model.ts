@@ -5,6 +5,7 @@
  * 6581 (memory failure, GPC 2.3.1 §11.1.3) and the committed state stays the old one.
  */
 import { equalCt } from '../../bytes/index.ts';
+import { applicationTransitionAllowed, isApplicationSpecificState } from '../../gp/index.ts';
 import type { CardTransactions } from '../runtime/applet.ts';
 import { CardException } from '../runtime/card-exception.ts';
 import type { ApplicationState, CardState } from './card-state.ts';
@@ -62,6 +63,15 @@ export class CardModel implements CardTransactions {
   stageAppletData(aid: Uint8Array, data: unknown): void {
     const s = this.state;
     this.update({ ...s, applications: s.applications.map((a) => (equalCt(a.aid, aid) ? { ...a, data } : a)) });
+  }
+
+  /** GPC 2.3.1 §5.3.1.5: an application (not an SD) in SELECTABLE or its own state moves to another of its own. */
+  stageApplicationState(aid: Uint8Array, state: number): boolean {
+    const app = findApplication(this.state, aid);
+    if (app === undefined || app.sd !== undefined || !isApplicationSpecificState(state) || !applicationTransitionAllowed('application', app.lifecycle, state)) return false;
+    const s = this.state;
+    this.update({ ...s, applications: s.applications.map((a) => (a === app ? { ...a, lifecycle: state } : a)) });
+    return true;
   }
 }
 

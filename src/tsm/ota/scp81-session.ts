@@ -10,6 +10,14 @@
  * out again; a resumed POST carrying the outstanding script's report settles it. When the report
  * does not come within `answerTimeoutMs`, the session ends and the transmit fails with
  * ERR_TSM_UNREACHABLE — the command may or may not have run, and it is not sent again.
+ *
+ * Targeting (GPC Amd B X-Admin-Targeted-Application): scripts reach Security Domains, not ISO
+ * channels. A SELECT by name on the basic channel goes out as a script targeted at that AID; when
+ * the card answers 9000 the following scripts carry the same target, so job code written for a
+ * card reader (SELECT the SD, then its secure channel) runs unchanged. A target the agent cannot
+ * reach (unknown application, not a Security Domain) answers that SELECT 6A82 and the session goes
+ * on with the previous target. MANAGE CHANNEL and commands on other logical channels answer 6881
+ * (logical channel not supported, ISO/IEC 7816-4 §5.1.3) without reaching the card.
  */
 import { wipe } from '../../bytes/index.ts';
 import { adminAnswer, encodeCommandScript, parseResponseScript, type AdminAnswer, type AgentPost, type ScriptReport } from '../../ota/index.ts';
@@ -28,6 +36,8 @@ export interface Scp81SessionTiming {
 
 interface Pending {
   readonly apdu: Uint8Array;
+  /** The AID a SELECT by name targets. */
+  readonly select: Uint8Array | undefined;
   readonly resolve: (response: Uint8Array) => void;
   readonly reject: (error: Error) => void;
 }
@@ -45,6 +55,8 @@ export type Scp81EndReason = 'idle' | 'closed' | 'dropped' | 'replaced' | 'answe
 export class Scp81Session {
   readonly #queue: Pending[] = [];
   #outstanding: Outstanding | undefined;
+  /** X-Admin-Targeted-Application of the following scripts; undefined: the agent's own SD. */
+  #target: Uint8Array | undefined;
   #held: ((answer: AdminAnswer) => void) | undefined;
   #next = 0;
   #idleTimer: NodeJS.Timeout | undefined;
@@ -73,8 +85,9 @@ export class Scp81Session {
   /** Queues one C-APDU; resolves with its R-APDU (data SW1 SW2). */
   transmit(apdu: Uint8Array): Promise<Uint8Array> {
     if (this.#ended !== undefined) return Promise.reject(unreachable(this.seId, `session ended (${this.#ended})`));
+    if (apdu[1] === INS_MANAGE_CHANNEL || logicalChannel(apdu[0]!) !== 0) return Promise.resolve(Uint8Array.of(0x68, 0x81));
     return new Promise((resolve, reject) => {
-      this.#queue.push({ apdu: apdu.slice(), resolve, reject });
+      this.#queue.push({ apdu: apdu.slice(), select: selectedAid(apdu), resolve, reject });
       this.#pump();
     });
   }
@@ -131,6 +144,10 @@ export class Scp81Session {
 
   #settle(pending: Pending, report: ScriptReport): boolean {
     wipe(pending.apdu);
+    if (pending.select !== undefined && (report.status === 'unknown-application' || report.status === 'not-a-security-domain')) {
+      pending.resolve(Uint8Array.of(0x6a, 0x82)); // not reachable over SCP81: as a card answers an absent AID
+      return true;
+    }
     let response: Uint8Array | undefined;
     if (report.status === 'ok') {
       try {
@@ -141,6 +158,8 @@ export class Scp81Session {
       }
     }
     if (response !== undefined) {
+      const sw = response.length >= 2 ? (response[response.length - 2]! << 8) | response[response.length - 1]! : 0;
+      if (pending.select !== undefined && sw === 0x9000) this.#target = pending.select;
       pending.resolve(response);
       return true;
     }
@@ -167,7 +186,7 @@ export class Scp81Session {
     const index = this.#next++;
     // ETSI TS 102 226 §5.2.1: one C-APDU TLV in a definite-length Command Scripting Template.
     const script = encodeCommandScript([{ kind: 'c-apdu', apdu: pending.apdu }], { length: 'definite' });
-    const answer = adminAnswer({ script, nextUri: `${this.base}/${index}`, targetedApplication: undefined });
+    const answer = adminAnswer({ script, nextUri: `${this.base}/${index}`, targetedApplication: pending.select ?? this.#target });
     this.#outstanding = { index, pending, answer };
     this.#answerTimer = setTimeout(() => this.end('answer-timeout'), this.timing.answerTimeoutMs);
     this.#release(answer);
@@ -178,6 +197,21 @@ export class Scp81Session {
     this.#held = undefined;
     held?.(answer);
   }
+}
+
+const INS_MANAGE_CHANNEL = 0x70;
+
+/** ISO/IEC 7816-4 §5.4.1: the logical channel a class byte names (first and further interindustry codings). */
+function logicalChannel(cla: number): number {
+  return (cla & 0x40) === 0 ? cla & 0x03 : 4 + (cla & 0x0f);
+}
+
+/** The AID of a SELECT by DF name, first or only occurrence (P1 04, P2 00), 5–16 bytes; else undefined. */
+function selectedAid(apdu: Uint8Array): Uint8Array | undefined {
+  if (apdu.length < 10 || apdu[1] !== 0xa4 || apdu[2] !== 0x04 || apdu[3] !== 0x00) return undefined;
+  const lc = apdu[4]!;
+  if (lc < 5 || lc > 16 || apdu.length < 5 + lc || apdu.length > 6 + lc) return undefined;
+  return apdu.slice(5, 5 + lc);
 }
 
 function unreachable(seId: string, reason: string): TsmError {

@@ -6,7 +6,7 @@
  */
 import { responseApdu, SW, type CommandApdu, type ResponseApdu } from '../../../apdu/index.ts';
 import { concat } from '../../../bytes/index.ts';
-import { PAYMENT_DGI, isEncryptedDgi } from '../../../emv/index.ts';
+import { PAYMENT_DGI, PAYMENT_PERSONALIZED_STATE, isEncryptedDgi } from '../../../emv/index.ts';
 import type { PersonalizationContext } from '../../runtime/applet.ts';
 import { CardException } from '../../runtime/card-exception.ts';
 import { checkKcvs, hasOfflinePin, missingDgis, readCardData, readPin } from './card-data.ts';
@@ -75,7 +75,11 @@ export function storePaymentData(command: CommandApdu, ctx: PersonalizationConte
   const kcvs = dgiValue(next, PAYMENT_DGI.ICC_KEY_KCVS);
   // §4 DGI 9000: a key whose KCV does not match is not stored
   if (keys !== undefined && kcvs !== undefined) checkKcvs(keys, kcvs);
-  if (block.last) next = complete(next);
+  if (block.last) {
+    next = complete(next);
+    // the registry tells the TSM the instance is personalized (GET STATUS), also where it cannot be selected (OTA)
+    ctx.setApplicationState?.(PAYMENT_PERSONALIZED_STATE);
+  }
   ctx.setPersistent(next);
   return responseApdu(new Uint8Array(0), SW.OK);
 }

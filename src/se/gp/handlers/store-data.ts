@@ -99,6 +99,7 @@ function forward(command: CommandApdu, request: StoreDataCommand, target: Applic
       return model.appletData(aid);
     },
     setPersistent: (next: unknown) => model.stageAppletData(aid, next),
+    setApplicationState: (state: number) => model.stageApplicationState(aid, state),
     decryptSensitive: (data: Uint8Array) => session.decryptSensitive(data),
   };
   const response = applet.storeData(command, pctx);

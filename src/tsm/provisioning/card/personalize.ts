@@ -6,9 +6,9 @@
  * on a logical channel beside the SD's session. The PPSE entry goes through the ISD (it owns the PPSE).
  */
 import { SW, commandApdu, type ApduTransport, type CommandApdu } from '../../../apdu/index.ts';
-import { PERSO_STATUS_TAG } from '../../../emv/index.ts';
+import { PAYMENT_PERSONALIZED_STATE, PERSO_STATUS_TAG } from '../../../emv/index.ts';
 import { findAllTlv, parseTlv } from '../../../tlv/index.ts';
-import { buildInstall, buildStoreData, getDataValue, type SecureChannelSession } from '../../../gp/index.ts';
+import { buildInstall, buildStoreData, getDataValue, GpError, LOCKED_BIT, type SecureChannelSession } from '../../../gp/index.ts';
 import type { Hsm, OperationContext } from '../../../hsm/index.ts';
 import { TsmError } from '../../errors.ts';
 import type { IssuerPersonalizationKeys, PaymentCardRecord } from '../../personalization/card-record.ts';
@@ -67,31 +67,43 @@ export interface PersonalizationStatus {
 }
 
 /**
- * Reads whether instance `aid` is personalized: GET STATUS through `session` (present, LOCKED), then
- * on a logical channel of `transport` SELECT and GET DATA 'DF70' (docs/payment-application.md §4.3).
- * A LOCKED instance cannot be selected (GPC 2.3.1 §5.3.1.3): `personalized` is undefined.
+ * Reads whether instance `aid` is personalized. GET STATUS through `session` first (present, LOCKED,
+ * and the life cycle `0F` the payment application takes when personalized, docs/payment-application.md
+ * §4.2); an instance still in SELECTABLE is asked on a logical channel of `transport` (SELECT, GET
+ * DATA 'DF70', §4.3) for the DGIs it misses — and in case it was personalized by an application that
+ * did not record the state. A bearer without logical channels (SCP81: 6881) leaves the life cycle's
+ * answer. A LOCKED instance that is not `8F` cannot be selected (GPC 2.3.1 §5.3.1.3): `personalized`
+ * is undefined.
  */
 export async function personalizationStatus(session: SecureChannelSession, transport: ApduTransport, aid: Uint8Array | string): Promise<PersonalizationStatus> {
   const target = aidArg(aid, 'aid');
   const entry = await readApplication(session, target);
   if (entry === undefined) return { present: false, locked: false, personalized: false, missingDgis: [] };
-  if (isLockedEntry(entry)) return { present: true, locked: true, personalized: undefined, missingDgis: [] };
-  return withSelectedApplication(transport, target, async (app) => {
-    if (app.select.sw !== SW.OK) throw cardRefused(app.select.sw, `SELECT ${aidHex(target)} on a logical channel`);
-    const r = await app.send(commandApdu({ cla: proprietaryCla(app.channel), ins: 0xca, p1: PERSO_STATUS_TAG >> 8, p2: PERSO_STATUS_TAG & 0xff, ne: 256 }));
-    if (r.sw !== SW.OK) throw cardRefused(r.sw, 'GET DATA DF70');
-    const value = getDataValue(r.data, PERSO_STATUS_TAG);
-    if (value.length === 1 && value[0] === 0x01) return { present: true, locked: false, personalized: true, missingDgis: [] };
-    if (value[0] !== 0x00 || value.length % 2 !== 1) throw new TsmError('ERR_TSM_STATE', `instance ${aidHex(target)}: personalization status of ${value.length} bytes`);
-    const missing: number[] = [];
-    for (let i = 1; i < value.length; i += 2) missing.push((value[i]! << 8) | value[i + 1]!);
-    return { present: true, locked: false, personalized: false, missingDgis: missing };
-  });
+  const locked = isLockedEntry(entry);
+  if ((entry.lifecycle & ~LOCKED_BIT) === PAYMENT_PERSONALIZED_STATE) return { present: true, locked, personalized: true, missingDgis: [] };
+  if (locked) return { present: true, locked: true, personalized: undefined, missingDgis: [] };
+  try {
+    return await withSelectedApplication(transport, target, async (app) => {
+      if (app.select.sw !== SW.OK) throw cardRefused(app.select.sw, `SELECT ${aidHex(target)} on a logical channel`);
+      const r = await app.send(commandApdu({ cla: proprietaryCla(app.channel), ins: 0xca, p1: PERSO_STATUS_TAG >> 8, p2: PERSO_STATUS_TAG & 0xff, ne: 256 }));
+      if (r.sw !== SW.OK) throw cardRefused(r.sw, 'GET DATA DF70');
+      const value = getDataValue(r.data, PERSO_STATUS_TAG);
+      if (value.length === 1 && value[0] === 0x01) return { present: true, locked: false, personalized: true, missingDgis: [] };
+      if (value[0] !== 0x00 || value.length % 2 !== 1) throw new TsmError('ERR_TSM_STATE', `instance ${aidHex(target)}: personalization status of ${value.length} bytes`);
+      const missing: number[] = [];
+      for (let i = 1; i < value.length; i += 2) missing.push((value[i]! << 8) | value[i + 1]!);
+      return { present: true, locked: false, personalized: false, missingDgis: missing };
+    });
+  } catch (e) {
+    // ISO/IEC 7816-4 §5.1.3 6881: logical channel not supported — the life cycle (SELECTABLE) is the answer
+    if (e instanceof GpError && e.sw === SW.LOGICAL_CHANNEL_NOT_SUPPORTED) return { present: true, locked: false, personalized: false, missingDgis: [] };
+    throw e;
+  }
 }
 
 /**
  * Whether instance `aid` is present and fully personalized (see {@link personalizationStatus}); a
- * LOCKED instance cannot tell (ERR_TSM_STATE: unlock it first).
+ * LOCKED instance that was not personalized (not 8F) cannot tell (ERR_TSM_STATE: unlock it first).
  */
 export async function isPersonalized(session: SecureChannelSession, transport: ApduTransport, aid: Uint8Array | string): Promise<boolean> {
   const status = await personalizationStatus(session, transport, aid);

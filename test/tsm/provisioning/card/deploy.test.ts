@@ -8,7 +8,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { fromHex, toHex } from '../../../../src/bytes/index.ts';
-import { SECURITY_DOMAIN_LIFECYCLE, APPLICATION_LIFECYCLE } from '../../../../src/gp/index.ts';
+import { SECURITY_DOMAIN_LIFECYCLE } from '../../../../src/gp/index.ts';
 import {
   createSsd,
   extraditeToSsd,
@@ -95,7 +95,8 @@ describe('card operations of a deploy (STRICT_ESE, software HSM)', () => {
     assert.equal(await isPersonalized(ssd, phone.transport, aid), false);
     await personalizePayment(hsm, spCtx, ssd, { aid, card, issuer: world.issuerKeys });
     assert.equal(await isPersonalized(ssd, phone.transport, aid), true);
-    assert.equal(findApplication(await readCardContent(ssd), aid)?.lifecycle, APPLICATION_LIFECYCLE.SELECTABLE);
+    // docs/payment-application.md §4.2: the completed instance takes the application-specific state 0F (GPC 2.3.1 §5.3.1.5)
+    assert.equal(findApplication(await readCardContent(ssd), aid)?.lifecycle, 0x0f);
     ssd.close();
 
     // — SEI: PPSE entry and access rule —
