@@ -3,7 +3,7 @@
  * notifications. Bytes as hex, key references as ids or labels of the MNO's tenant, TR-31 blocks as
  * their printable text; notifications as a union tagged by the GP function name (GPS_SPE_002).
  */
-import { BATCH_METHODS, MAX_SE_REGISTRATION, NOTIFICATION_KINDS } from '../registry/index.ts';
+import { BATCH_METHODS, MAX_SCP80_KEY_SETS, MAX_SE_REGISTRATION, NOTIFICATION_KINDS } from '../registry/index.ts';
 import { errorResponses, hexSchema, ID_SCHEMA, keyRefSchema, objectSchema, type JsonSchema } from './schemas.ts';
 
 /** An SE id: the operator's identifier (ICCID, CPLC-derived…), letters, digits, `.`, `_`, `-`, at most 64. */
@@ -46,6 +46,26 @@ const ISD_KEYS: JsonSchema = objectSchema(
   'either {batchId, kdd}: derived from the batch\'s masters, or {kbpk, enc, mac, dek}: per-SE TR-31 blocks',
 );
 
+/** A wrapped key as the factory's key file shows it. */
+const KEY_FILE_KEY = (what: string): JsonSchema => objectSchema(
+  { keyBlock: TR31(what), kcv: hexSchema(3, 5, 'its key check value as the factory states it'), kcvMethod: { type: 'string', maxLength: 32, description: 'informative' } },
+  ['keyBlock', 'kcv'],
+);
+
+/** One SCP80 key set as a key file card entry's scp80[] item (src/se/factory/key-file.ts). */
+const SCP80_KEY_SET: JsonSchema = objectSchema(
+  {
+    kvn: hexSchema(1, 1, 'key version number'),
+    algorithm: { type: 'string', maxLength: 16, description: 'informative: the bytes say it' },
+    kicByte: hexSchema(1, 1, 'the KIc byte of a command packet (ETSI TS 102 225 §5.1.2)'),
+    kidByte: hexSchema(1, 1, 'the KID byte (ETSI TS 102 225 §5.1.3); AES CMAC'),
+    counter: { type: 'integer', minimum: 0, maximum: 1099511627775, description: 'the card\'s counter: the TSM\'s next is higher' },
+    kic: KEY_FILE_KEY('KIc (D0)'),
+    kid: KEY_FILE_KEY('KID (M6)'),
+  },
+  ['kicByte', 'kidByte', 'kic', 'kid'],
+);
+
 const SE_ITEM: JsonSchema = objectSchema(
   {
     seId: SE_ID,
@@ -62,11 +82,24 @@ const SE_ITEM: JsonSchema = objectSchema(
     araAid: AID('ARA-M AID'),
     ota: objectSchema(
       {
-        tars: { type: 'array', minItems: 1, maxItems: 16, items: hexSchema(3, 3, 'a TAR') },
-        kbpk: keyRefSchema('KBPK (K1) of the KIc/KID blocks'),
-        kic: TR31('KIc'),
-        kid: TR31('KID'),
+        tars: {
+          type: 'array', minItems: 1, maxItems: 16,
+          items: { anyOf: [hexSchema(3, 3, 'a TAR'), objectSchema({ tar: hexSchema(3, 3, 'a TAR'), sdAid: AID('the SD it addresses') }, ['tar'], 'a key file tars entry')] },
+        },
+        kbpk: keyRefSchema('KBPK (K1) of every block of ota (kic, kid, scp80, scp81)'),
+        kic: TR31('KIc (legacy: no key bytes, so no trigger SMS; not with scp80)'),
+        kid: TR31('KID (legacy; not with scp80)'),
         counter: hexSchema(5, 5, 'the OTA counter (CNTR)'),
+        scp80: {
+          type: 'array', minItems: 1, maxItems: MAX_SCP80_KEY_SETS, items: SCP80_KEY_SET,
+          description: 'the key file card entry\'s scp80 key sets, verbatim; the first is the one the trigger SMS uses',
+        },
+        scp81: objectSchema(
+          { kvn: hexSchema(1, 1, 'PSK key version'), identity: { type: 'string', minLength: 1, maxLength: 128, pattern: '^[\\x20-\\x7E]+$', description: 'the agent\'s TLS PSK identity' }, psk: KEY_FILE_KEY('the PSK (M7 HMAC; imported as class protocol-memory)') },
+          ['kvn', 'identity', 'psk'],
+          'the key file card entry\'s scp81, verbatim',
+        ),
+        msisdn: { ...MSISDN, description: 'the MSISDN the SCP81 trigger SMS goes to, E.164 digits without +; stored only sealed' },
       },
       ['tars'],
     ),
@@ -100,7 +133,17 @@ export const SE_RESPONSE: JsonSchema = objectSchema(
     status: { type: 'string', enum: ['active', 'locked', 'lost', 'stolen', 'terminated'] },
     isd: objectSchema({ aid: { type: 'string' }, kvn: { type: 'integer' }, scp: { type: 'integer' } }, ['aid', 'kvn', 'scp'], 'key ids are not shown'),
     araAid: { type: 'string' },
-    ota: objectSchema({ tars: { type: 'array', items: { type: 'string' } }, counter: { type: 'string' } }, ['tars']),
+    ota: objectSchema(
+      {
+        tars: { type: 'array', items: { type: 'string' } },
+        counter: { type: 'string' },
+        scp80: { type: 'array', items: objectSchema({ kvn: { type: 'string' }, kicByte: { type: 'string' }, kidByte: { type: 'string' } }, ['kvn', 'kicByte', 'kidByte']) },
+        scp81: objectSchema({ kvn: { type: 'string' }, identity: { type: 'string' } }, ['kvn', 'identity']),
+        msisdn: { type: 'boolean', description: 'true when an MSISDN is registered (never shown)' },
+      },
+      ['tars'],
+      'key ids are not shown, nor the MSISDN',
+    ),
     createdAt: { type: 'string' },
   },
   ['seId', 'platform', 'status', 'isd', 'createdAt'],

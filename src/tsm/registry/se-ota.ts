@@ -51,7 +51,8 @@ export interface Scp81Input {
 
 /** An SE's OTA data in a registration (hex byte strings). */
 export interface SeOtaInput {
-  readonly tars: readonly string[];
+  /** TARs: hex, or the key file's `{tar, sdAid}` entries. */
+  readonly tars: readonly (string | { readonly tar: string; readonly sdAid?: string })[];
   /** The KBPK (usage K1, the MNO's tenant: id or label) every block below is under. */
   readonly kbpk?: string;
   /** Legacy: bare KIc / KID blocks (no bytes, so no trigger SMS). Not with `scp80`. */
@@ -111,14 +112,19 @@ function keyByte(value: unknown, role: 'KIc' | 'KID', field: string): { byte: nu
   return { byte, kvn: byte >> 4, algorithm };
 }
 
+/** A TAR (hex, upper case) from a hex string or a key file `{tar, sdAid}` entry. */
+function tarOf(t: unknown, field: string): string {
+  const tar = isObject(t) ? t['tar'] : t;
+  if (typeof tar !== 'string' || !/^[0-9A-Fa-f]{6}$/.test(tar)) throw bad(isObject(t) ? `${field}.tar` : field, 'expected 3 bytes in hex');
+  return upperHex(tar);
+}
+
 /** Checks every field of `ota` (shape and values) before any key is imported. */
 export function checkSeOta(ota: unknown): SeOtaInput {
   if (!isObject(ota)) throw bad('ota', 'expected an object');
   const tars = ota['tars'];
   if (!Array.isArray(tars) || tars.length === 0 || tars.length > 16) throw bad('ota.tars', '1 to 16 TARs');
-  tars.forEach((t, i) => {
-    if (typeof t !== 'string' || !/^[0-9A-Fa-f]{6}$/.test(t)) throw bad(`ota.tars[${i}]`, 'expected 3 bytes in hex');
-  });
+  tars.forEach((t, i) => void tarOf(t, `ota.tars[${i}]`));
   const scp80 = ota['scp80'];
   if (scp80 !== undefined) {
     if (ota['kic'] !== undefined || ota['kid'] !== undefined) throw bad(ota['kic'] !== undefined ? 'ota.kic' : 'ota.kid', 'is not allowed with ota.scp80');
@@ -221,7 +227,7 @@ export async function registerSeOta(rc: RegistryContext, seId: string, ota: SeOt
   }
   const msisdn = ota.msisdn === undefined ? undefined : await sealMsisdn(rc, seId, ota.msisdn);
   return {
-    tars: ota.tars.map(upperHex),
+    tars: ota.tars.map((t, i) => tarOf(t, `ota.tars[${i}]`)),
     ...(kic === undefined ? {} : { kic }), ...(kid === undefined ? {} : { kid }), ...(ota.counter === undefined ? {} : { counter: upperHex(ota.counter) }),
     ...(scp80.length === 0 ? {} : { scp80 }), ...(scp81 === undefined ? {} : { scp81 }), ...(msisdn === undefined ? {} : { msisdn }),
   };

@@ -42,11 +42,21 @@ export function notificationOf(body: Record<string, unknown>): MnoNotification {
   return body as unknown as MnoNotification;
 }
 
+/** An SE's OTA data without key ids or the MSISDN (only whether one is registered). */
+function otaAnswer(ota: NonNullable<SecureElementRecord['ota']>): Record<string, unknown> {
+  return {
+    tars: ota.tars, ...(ota.counter === undefined ? {} : { counter: ota.counter }),
+    ...(ota.scp80 === undefined ? {} : { scp80: ota.scp80.map((k) => ({ kvn: k.kvn, kicByte: k.kicByte, kidByte: k.kidByte })) }),
+    ...(ota.scp81 === undefined ? {} : { scp81: { kvn: ota.scp81.kvn, identity: ota.scp81.identity } }),
+    ...(ota.msisdn === undefined ? {} : { msisdn: true }),
+  };
+}
+
 function seAnswer(se: SecureElementRecord): Record<string, unknown> {
   return {
     seId: se.seId, platform: se.platform, status: se.status, isd: { aid: se.isd.aid, kvn: se.isd.kvn, scp: se.isd.scp },
     ...(se.araAid === undefined ? {} : { araAid: se.araAid }),
-    ...(se.ota === undefined ? {} : { ota: { tars: se.ota.tars, ...(se.ota.counter === undefined ? {} : { counter: se.ota.counter }) } }),
+    ...(se.ota === undefined ? {} : { ota: otaAnswer(se.ota) }),
     createdAt: se.createdAt,
   };
 }
@@ -76,7 +86,7 @@ export function mnoRoutes(services: RequestServices): RouteSpec[] {
     },
     {
       method: 'POST', url: '/v1/mno/secure-elements', operationId: 'RegisterSecureElements', tags: TAGS, roles: MNO,
-      summary: 'Register up to 1,000 SEs: each item atomic, one result per item (created, exists, or an error naming the field); the call is not atomic',
+      summary: 'Register up to 1,000 SEs (OTA: the key file\'s scp80/scp81 entries verbatim, the trigger MSISDN sealed): each item atomic, one result per item (created, exists, or an error naming the field); the call is not atomic',
       schema: { body: SE_REGISTRATION_BODY, response: { 200: SE_REGISTRATION_RESPONSE, ...MNO_ERRORS } },
       handler: async (request: FastifyRequest) => {
         const results = await registerSecureElements(rc(request), (request.body as { items: SeRegistration[] }).items);
@@ -86,7 +96,7 @@ export function mnoRoutes(services: RequestServices): RouteSpec[] {
     },
     {
       method: 'GET', url: '/v1/mno/secure-elements/:seId', operationId: 'GetSecureElement', tags: TAGS, roles: MNO,
-      summary: 'An SE of this MNO: platform, status, ISD AID/KVN/SCP, ARA-M AID, TARs (never a key id)',
+      summary: 'An SE of this MNO: platform, status, ISD AID/KVN/SCP, ARA-M AID, TARs, SCP80 key bytes, SCP81 PSK identity (never a key id nor the MSISDN)',
       schema: { params: SE_PARAMS, response: { 200: SE_RESPONSE, ...MNO_ERRORS } },
       handler: async (request: FastifyRequest) => seAnswer(await getMnoSecureElement(rc(request), (request.params as { seId: string }).seId)),
     },
