@@ -248,8 +248,15 @@ export interface Hsm {
   pinBlockForCard(request: CardPinRequest, ctx: OperationContext): Promise<Uint8Array>;
 
   // — general —
-  generateMac(key: string, data: Uint8Array, algorithm: MacAlgorithm, ctx: OperationContext): Promise<Uint8Array>;
-  verifyMac(key: string, data: Uint8Array, mac: Uint8Array, algorithm: MacAlgorithm, ctx: OperationContext): Promise<boolean>;
+  /**
+   * The MAC of `data` under a MAC key whose usage the algorithm names (MAC_USAGE). A bare
+   * MacAlgorithm runs with its fixed parameters (the DES MACs: ISO 9797-1 padding method 2);
+   * MacParameters name the padding of a DES MAC.
+   * @example await hsm.generateMac(kid, covered, { algorithm: 'iso9797-1-alg1', padding: 'iso9797-m1' }, ctx) // an SCP80 3DES CC
+   */
+  generateMac(key: string, data: Uint8Array, algorithm: MacMechanism, ctx: OperationContext): Promise<Uint8Array>;
+  /** Recomputes the MAC (as generateMac) and compares in constant time; a MAC truncated to its leftmost bytes, down to a floor per algorithm, verifies. */
+  verifyMac(key: string, data: Uint8Array, mac: Uint8Array, algorithm: MacMechanism, ctx: OperationContext): Promise<boolean>;
   encryptData(key: string, data: Uint8Array, options: DataCipherOptions, ctx: OperationContext): Promise<Uint8Array>;
   decryptData(key: string, data: Uint8Array, options: DataCipherOptions, ctx: OperationContext): Promise<Uint8Array>;
   random(length: number, ctx: OperationContext): Promise<Uint8Array>;
@@ -265,6 +272,24 @@ export interface Hsm {
 
 /** MAC algorithms (ISO 9797-1 alg 1/3, CMAC, HMAC-SHA-256), each tied to its usage code. */
 export type MacAlgorithm = 'iso9797-1-alg1' | 'retail-mac' | 'cmac' | 'hmac-sha256';
+
+/**
+ * ISO/IEC 9797-1:2011 §6.3 padding of the DES MACs: method 1 appends zero bytes up to the block
+ * (none when the data is block-aligned; an empty message becomes one zero block), method 2 appends
+ * 80 then zeros (always at least one byte). Method 1 gives `m` and `m ‖ 00` the same MAC: use it
+ * only where a protocol asks for it (ETSI TS 102 225 §5.1.3, the SCP80 DES/3DES CC), with a key
+ * kept for that protocol.
+ */
+export type MacPadding = 'iso9797-m1' | 'iso9797-m2';
+
+/** A DES MAC with its padding named (CONVENTIONS.md §9: padding is an argument, not a default). */
+export interface MacParameters {
+  readonly algorithm: 'iso9797-1-alg1' | 'retail-mac';
+  readonly padding: MacPadding;
+}
+
+/** What generateMac / verifyMac take: a MacAlgorithm with its fixed parameters, or MacParameters. */
+export type MacMechanism = MacAlgorithm | MacParameters;
 
 export interface DataCipherOptions {
   readonly mode: 'ecb' | 'cbc';

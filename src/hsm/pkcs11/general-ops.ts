@@ -2,11 +2,14 @@
  * MACs, data encryption and random bytes in the token, with the software backend's fixed
  * parameters and checks (software/general-ops.ts):
  * - 'cmac' (M6): CKM_AES_CMAC (16 bytes) or CKM_DES3_CMAC (8 bytes), C_Sign;
- * - 'iso9797-1-alg1' (M1): ISO 9797-1 padding method 2, 3DES-CBC with a zero IV in the token
- *   (C_Encrypt), the last block; the intermediate blocks come back to the host with it, as CBC
- *   ciphertext always does — under the full 3DES key they give nothing away;
+ * - 'iso9797-1-alg1' (M1): ISO 9797-1 MAC algorithm 1 with the key's full TDES, padding method 2
+ *   unless the caller names method 1 (MacParameters; shared/mac-mechanism.ts), 3DES-CBC with a zero
+ *   IV in the token (C_Encrypt, CKM_DES3_CBC), the last block; the intermediate blocks come back to
+ *   the host with it, as CBC ciphertext always does — under the full 3DES key they give nothing
+ *   away. SoftHSM2 2.6.1 offers no CKM_DES3_MAC, CKM_DES3_MAC_GENERAL or CKM_DES_MAC (checked with
+ *   C_GetMechanismList), so the MAC mechanisms are not used, on any token;
  * - 'hmac-sha256' (M7): CKM_SHA256_HMAC, 32 bytes (SoftHSM2 takes HMAC keys of 32 bytes or more);
- * - 'retail-mac' (M3): ISO 9797-1 padding method 2, composed in the token from the key's single-DES
+ * - 'retail-mac' (M3): ISO 9797-1 padding method 2 (or 1, named), composed in the token from the key's single-DES
  *   K1 companion (the CBC chain, CKM_DES3_CBC) and the key itself (the last block, CKM_DES3_ECB):
  *   retail-mac.ts says how, what the companion is and what passes through host memory. A key
  *   without a companion is refused (ERR_HSM_UNSUPPORTED), never computed with its value on the host;
@@ -17,7 +20,8 @@ import { equalCt } from '../../bytes/index.ts';
 import { cbcMacDes } from '../../crypto/index.ts';
 import type { OperationContext } from '../context.ts';
 import { HsmError } from '../errors.ts';
-import type { DataCipherOptions, MacAlgorithm } from '../hsm.ts';
+import type { DataCipherOptions, MacAlgorithm, MacMechanism } from '../hsm.ts';
+import { desMacPadding, resolveMac, type ResolvedMac } from '../shared/mac-mechanism.ts';
 import type { Trail } from '../shared/audit-trail.ts';
 import { MAX_DATA_BYTES, MIN_MAC_BYTES } from '../software/general-ops.ts';
 import { MAC_USAGE } from '../usage-policy.ts';
@@ -38,7 +42,6 @@ interface MacKey {
 }
 
 function macKey(core: Pkcs11Core, id: string, algorithm: MacAlgorithm, verifying: boolean, ctx: OperationContext, trail: Trail): MacKey {
-  if (typeof algorithm !== 'string' || !Object.hasOwn(MAC_USAGE, algorithm)) throw new HsmError('ERR_HSM_PARAM', 'MAC algorithm: iso9797-1-alg1, retail-mac, cmac or hmac-sha256');
   const key = core.keys.usable(id, verifying ? 'mac-verify' : 'mac-generate', ctx, trail);
   if (key.meta.attributes.usage !== MAC_USAGE[algorithm]) {
     throw new HsmError('ERR_HSM_USAGE', `key ${key.meta.id} (KCV ${key.meta.kcv}, usage ${key.meta.attributes.usage}) is not a ${MAC_USAGE[algorithm]} key, which ${algorithm} needs`);
@@ -55,32 +58,34 @@ function macKey(core: Pkcs11Core, id: string, algorithm: MacAlgorithm, verifying
   return { key, companion };
 }
 
-function computeMac(core: Pkcs11Core, { key, companion }: MacKey, algorithm: MacAlgorithm, data: Uint8Array): Uint8Array {
-  switch (algorithm) {
+function computeMac(core: Pkcs11Core, { key, companion }: MacKey, mac: ResolvedMac, data: Uint8Array): Uint8Array {
+  switch (mac.algorithm) {
     case 'iso9797-1-alg1':
-      return cbcMacDes(core.keys.held(key), data, { padding: 2, length: 8 }); // the CBC pass runs in the token
+      return cbcMacDes(core.keys.held(key), data, { padding: desMacPadding(mac), length: 8 }); // the CBC pass runs in the token
     case 'cmac':
       return core.token.sign({ mechanism: key.meta.attributes.algorithm === 'A' ? CKM.AES_CMAC : CKM.DES3_CMAC }, key.object, data, 16);
     case 'hmac-sha256':
       return core.token.sign({ mechanism: CKM.SHA256_HMAC }, key.object, data, 32);
     case 'retail-mac':
       if (companion === undefined) throw new HsmError('ERR_HSM_UNSUPPORTED', 'the retail MAC needs the key\'s K1 companion');
-      return retailMacInToken(core.token, key.object, companion, data);
+      return retailMacInToken(core.token, key.object, companion, data, desMacPadding(mac));
   }
 }
 
-export function generateMac(core: Pkcs11Core, id: string, data: Uint8Array, algorithm: MacAlgorithm, ctx: OperationContext, trail: Trail): Uint8Array {
+export function generateMac(core: Pkcs11Core, id: string, data: Uint8Array, mechanism: MacMechanism, ctx: OperationContext, trail: Trail): Uint8Array {
   checkData(data, 'MAC data');
-  const key = macKey(core, id, algorithm, false, ctx, trail);
-  return computeMac(core, key, algorithm, data);
+  const mac = resolveMac(mechanism);
+  const key = macKey(core, id, mac.algorithm, false, ctx, trail);
+  return computeMac(core, key, mac, data);
 }
 
-export function verifyMac(core: Pkcs11Core, id: string, data: Uint8Array, mac: Uint8Array, algorithm: MacAlgorithm, ctx: OperationContext, trail: Trail): boolean {
+export function verifyMac(core: Pkcs11Core, id: string, data: Uint8Array, mac: Uint8Array, mechanism: MacMechanism, ctx: OperationContext, trail: Trail): boolean {
   checkData(data, 'MAC data');
   if (!(mac instanceof Uint8Array)) throw new HsmError('ERR_HSM_PARAM', 'MAC: expected a Uint8Array');
-  const key = macKey(core, id, algorithm, true, ctx, trail);
-  const full = computeMac(core, key, algorithm, data);
-  const usable = mac.length >= MIN_MAC_BYTES[algorithm] && mac.length <= full.length;
+  const resolved = resolveMac(mechanism);
+  const key = macKey(core, id, resolved.algorithm, true, ctx, trail);
+  const full = computeMac(core, key, resolved, data);
+  const usable = mac.length >= MIN_MAC_BYTES[resolved.algorithm] && mac.length <= full.length;
   const ok = equalCt(usable ? full.subarray(0, mac.length) : full, mac) && usable;
   trail.detail = ok ? 'MAC verified' : 'MAC did not verify';
   return ok;

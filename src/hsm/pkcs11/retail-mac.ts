@@ -33,7 +33,7 @@
  * has been encrypted; wiped then. No key value passes through host memory here.
  */
 import { wipe, xor } from '../../bytes/index.ts';
-import { padMethod2 } from '../../crypto/index.ts';
+import { pad, type PaddingMethod } from '../../crypto/index.ts';
 import { HsmError } from '../errors.ts';
 import type { KeyAttributes } from '../key-attributes.ts';
 import { CKA, CKK, CKM, CKO, type Pkcs11Attribute } from './ck.ts';
@@ -100,11 +100,11 @@ export function createCompanion(token: Token, id: string, key: Uint8Array): Buff
 }
 
 /**
- * The 8-byte retail MAC of `data` (ISO 9797-1 padding method 2, zero IV) under token key `key`
- * (K1‖K2) and its companion (K1‖K1), as the file header describes.
+ * The 8-byte retail MAC of `data` (ISO 9797-1 padding method `padding`, zero IV) under token key
+ * `key` (K1‖K2) and its companion (K1‖K1), as the file header describes.
  */
-export function retailMacInToken(token: Token, key: Buffer, companion: Buffer, data: Uint8Array): Uint8Array {
-  const padded = padMethod2(data, 8); // ISO 9797-1 §6.3.2
+export function retailMacInToken(token: Token, key: Buffer, companion: Buffer, data: Uint8Array, padding: PaddingMethod): Uint8Array {
+  const padded = pad(data, 8, padding); // ISO 9797-1 §6.3
   const head = padded.length - 8;
   let chain: Uint8Array | undefined;
   let last: Uint8Array | undefined;

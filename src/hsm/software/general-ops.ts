@@ -4,8 +4,9 @@
  *
  * Fixed parameters, as the interface takes none (CONVENTIONS.md §9 asks them explicit: they are
  * stated here and in the report):
- * - 'iso9797-1-alg1' (M1) and 'retail-mac' (M3): ISO 9797-1 padding method 2, 8-byte MAC, zero IV;
- *   the retail MAC takes a double-length key;
+ * - 'iso9797-1-alg1' (M1) and 'retail-mac' (M3): 8-byte MAC, zero IV, ISO 9797-1 padding method 2
+ *   unless the caller names method 1 (MacParameters, shared/mac-mechanism.ts); MAC algorithm 1 is
+ *   the CBC-MAC with the key's full TDES (2 or 3 keys); the retail MAC takes a double-length key;
  * - 'cmac' (M6): AES-CMAC (16 bytes, RFC 4493) or TDES-CMAC (8 bytes, SP 800-38B);
  * - 'hmac-sha256' (M7): HMAC-SHA-256 (RFC 2104, FIPS 180-4), 32 bytes.
  * `verifyMac` accepts a MAC truncated to its leftmost bytes down to a floor per algorithm (4 bytes
@@ -30,7 +31,8 @@ import {
 } from '../../crypto/index.ts';
 import type { OperationContext } from '../context.ts';
 import { HsmError } from '../errors.ts';
-import type { DataCipherOptions, MacAlgorithm } from '../hsm.ts';
+import type { DataCipherOptions, MacAlgorithm, MacMechanism } from '../hsm.ts';
+import { desMacPadding, resolveMac, type ResolvedMac } from '../shared/mac-mechanism.ts';
 import { MAC_USAGE } from '../usage-policy.ts';
 import type { Trail } from '../shared/audit-trail.ts';
 import type { SoftwareCore } from './core.ts';
@@ -47,7 +49,6 @@ function checkData(data: unknown, what: string): asserts data is Uint8Array {
 }
 
 async function macKey(core: SoftwareCore, id: string, algorithm: MacAlgorithm, verifying: boolean, ctx: OperationContext, trail: Trail): Promise<LoadedKey> {
-  if (typeof algorithm !== 'string' || !Object.hasOwn(MAC_USAGE, algorithm)) throw new HsmError('ERR_HSM_PARAM', 'MAC algorithm: iso9797-1-alg1, retail-mac, cmac or hmac-sha256');
   const key = await core.vault.usable(id, verifying ? 'mac-verify' : 'mac-generate', ctx, trail);
   if (key.record.attributes.usage !== MAC_USAGE[algorithm]) {
     throw new HsmError('ERR_HSM_USAGE', `key ${key.record.id} (KCV ${key.record.kcv}, usage ${key.record.attributes.usage}) is not a ${MAC_USAGE[algorithm]} key, which ${algorithm} needs`);
@@ -56,12 +57,12 @@ async function macKey(core: SoftwareCore, id: string, algorithm: MacAlgorithm, v
   return key;
 }
 
-function computeMac(key: Uint8Array, algorithm: MacAlgorithm, keyAlgorithm: string, data: Uint8Array): Uint8Array {
-  switch (algorithm) {
+function computeMac(key: Uint8Array, mac: ResolvedMac, keyAlgorithm: string, data: Uint8Array): Uint8Array {
+  switch (mac.algorithm) {
     case 'iso9797-1-alg1':
-      return cbcMacDes(key, data, { padding: 2, length: 8 });
+      return cbcMacDes(key, data, { padding: desMacPadding(mac), length: 8 });
     case 'retail-mac':
-      return retailMac(key, data, { padding: 2, length: 8 });
+      return retailMac(key, data, { padding: desMacPadding(mac), length: 8 });
     case 'cmac':
       return keyAlgorithm === 'A' ? aesCmac(key, data, { length: 16 }) : tdesCmac(key, data, { length: 8 });
     case 'hmac-sha256':
@@ -69,18 +70,20 @@ function computeMac(key: Uint8Array, algorithm: MacAlgorithm, keyAlgorithm: stri
   }
 }
 
-export async function generateMac(core: SoftwareCore, id: string, data: Uint8Array, algorithm: MacAlgorithm, ctx: OperationContext, trail: Trail): Promise<Uint8Array> {
+export async function generateMac(core: SoftwareCore, id: string, data: Uint8Array, mechanism: MacMechanism, ctx: OperationContext, trail: Trail): Promise<Uint8Array> {
   checkData(data, 'MAC data');
-  const key = await macKey(core, id, algorithm, false, ctx, trail);
-  return core.vault.withKey(key.record, (k) => computeMac(k, algorithm, key.record.attributes.algorithm, data));
+  const mac = resolveMac(mechanism);
+  const key = await macKey(core, id, mac.algorithm, false, ctx, trail);
+  return core.vault.withKey(key.record, (k) => computeMac(k, mac, key.record.attributes.algorithm, data));
 }
 
-export async function verifyMac(core: SoftwareCore, id: string, data: Uint8Array, mac: Uint8Array, algorithm: MacAlgorithm, ctx: OperationContext, trail: Trail): Promise<boolean> {
+export async function verifyMac(core: SoftwareCore, id: string, data: Uint8Array, mac: Uint8Array, mechanism: MacMechanism, ctx: OperationContext, trail: Trail): Promise<boolean> {
   checkData(data, 'MAC data');
   if (!(mac instanceof Uint8Array)) throw new HsmError('ERR_HSM_PARAM', 'MAC: expected a Uint8Array');
-  const key = await macKey(core, id, algorithm, true, ctx, trail);
-  const full = core.vault.withKey(key.record, (k) => computeMac(k, algorithm, key.record.attributes.algorithm, data));
-  const usable = mac.length >= MIN_MAC_BYTES[algorithm] && mac.length <= full.length;
+  const resolved = resolveMac(mechanism);
+  const key = await macKey(core, id, resolved.algorithm, true, ctx, trail);
+  const full = core.vault.withKey(key.record, (k) => computeMac(k, resolved, key.record.attributes.algorithm, data));
+  const usable = mac.length >= MIN_MAC_BYTES[resolved.algorithm] && mac.length <= full.length;
   const ok = equalCt(usable ? full.subarray(0, mac.length) : full, mac) && usable;
   trail.detail = ok ? 'MAC verified' : 'MAC did not verify';
   return ok;

@@ -12,7 +12,7 @@ import type { CustodianCredential, KeyComponentInput, OperationContext } from '.
 import { HsmError } from '../errors.ts';
 import type {
   ArpcInput, ArqcRequest, ArqcResult, AsymmetricKeySpec, CardKeyExport, CardPinRequest, DataCipherOptions,
-  EmvCertificate, EmvCertificateRequest, EncryptedPinBlock, IccKeyPairForCard, IccKeyPairRequest, Hsm, MacAlgorithm, SignatureScheme,
+  EmvCertificate, EmvCertificateRequest, EncryptedPinBlock, IccKeyPairForCard, IccKeyPairRequest, Hsm, MacMechanism, SignatureScheme,
 } from '../hsm.ts';
 import type { KeyHandle, KeyImportMeta, KeySpec } from '../key-attributes.ts';
 import type { KeyRecordStore } from '../key-record-store.ts';
@@ -238,11 +238,11 @@ export class SoftwareHsm implements Hsm {
 
   // — general —
 
-  generateMac(key: string, data: Uint8Array, algorithm: MacAlgorithm, ctx: OperationContext): Promise<Uint8Array> {
+  generateMac(key: string, data: Uint8Array, algorithm: MacMechanism, ctx: OperationContext): Promise<Uint8Array> {
     return this.#run('generateMac', ctx, (core, trail) => general.generateMac(core, key, data, algorithm, ctx, trail));
   }
 
-  verifyMac(key: string, data: Uint8Array, mac: Uint8Array, algorithm: MacAlgorithm, ctx: OperationContext): Promise<boolean> {
+  verifyMac(key: string, data: Uint8Array, mac: Uint8Array, algorithm: MacMechanism, ctx: OperationContext): Promise<boolean> {
     return this.#run('verifyMac', ctx, (core, trail) => general.verifyMac(core, key, data, mac, algorithm, ctx, trail));
   }
 

@@ -16,6 +16,7 @@ import { emvPersonalizationTests } from './emv-personalization.ts';
 import { emvVectorTests } from './emv-vectors.ts';
 import type { HsmSetup } from './fixture.ts';
 import { gpTests } from './gp.ts';
+import { macVectorTests } from './mac-vectors.ts';
 import { pinVectorTests } from './pin-vectors.ts';
 import { tr31VectorTests } from './tr31-vectors.ts';
 import { transientTests } from './transient.ts';
@@ -33,6 +34,7 @@ export function runHsmConformance(name: string, setup: HsmSetup): void {
     describe('TR-31 vectors', () => tr31VectorTests(setup));
     describe('GlobalPlatform host keys against the virtual SE', () => gpTests(setup));
     describe('asymmetric, MAC and data operations', () => asymmetricTests(setup));
+    describe('ISO 9797-1 MAC vectors, padding named', () => macVectorTests(setup));
     describe('audit', () => auditTests(setup));
     describe('keys generated for export, transient keys', () => transientTests(setup));
   });
