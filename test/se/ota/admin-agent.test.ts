@@ -11,8 +11,9 @@ import assert from 'node:assert/strict';
 import { KEK, hostOf, type Host } from './factory-host.ts';
 import { counterBytes } from '../../../src/se/ota/index.ts';
 import { concat, fromHex, toHex } from '../../../src/bytes/index.ts';
-import type { ApduTransport } from '../../../src/apdu/index.ts';
-import { openScp03, plainScp03Keys } from '../../../src/gp/index.ts';
+import { encodeCommand, parseResponse, type ApduTransport } from '../../../src/apdu/index.ts';
+import { buildSelect, LOCKED_BIT, openScp03, plainScp03Keys, SECURITY_DOMAIN_LIFECYCLE } from '../../../src/gp/index.ts';
+import { ssd } from '../keys-fixtures.ts';
 import {
   adminAnswer,
   adminTrigger,
@@ -107,6 +108,8 @@ async function adminServer(identity: string, key: Uint8Array, targetedApplicatio
  * one-command script; the card's report answers it. `end()` makes the next answer 204.
  */
 class ScriptBridge implements ApduTransport {
+  /** X-Admin-Targeted-Application of the next scripts (undefined: the agent's own SD). */
+  target: Uint8Array | undefined;
   #reply: ((rapdu: Uint8Array) => void) | undefined;
   #command: ((next: Uint8Array | undefined) => void) | undefined;
   #queued: (Uint8Array | undefined)[] = [];
@@ -138,7 +141,7 @@ class ScriptBridge implements ApduTransport {
     const next = this.#queued.length > 0 ? this.#queued.shift() : await new Promise<Uint8Array | undefined>((r) => (this.#command = r));
     if (next === undefined) return adminAnswer({ script: undefined, nextUri: undefined, targetedApplication: undefined });
     const script = encodeCommandScript([{ kind: 'c-apdu', apdu: next }], { length: 'indefinite' });
-    return adminAnswer({ script, nextUri: `/scp81/i/${this.#n++}`, targetedApplication: undefined });
+    return adminAnswer({ script, nextUri: `/scp81/i/${this.#n++}`, targetedApplication: this.target });
   }
 }
 
@@ -277,6 +280,55 @@ describe('SCP03 inside the SCP81 session', () => {
       assert.ok(toHex(status.data).includes('4F0E325041592E5359532E4444463031'), 'GET STATUS lists the PPSE');
       const result = await agent;
       assert.equal(result.scripts, 3); // INITIALIZE UPDATE, EXTERNAL AUTHENTICATE, GET STATUS
+      assert.equal(se.stats.internalErrors, 0);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('another Security Domain targeted in the session (GPC Amd B X-Admin-Targeted-Application)', () => {
+  it('an SSD answers its SELECT with its FCI, trusts nothing of the ISD’s PSK (6982 before its own SCP03), works inside its SCP03; a LOCKED SSD answers SELECT 6A82', BOUND, async () => {
+    const batch = manufactureBatch({ profile: STRICT_UICC, count: 1, batchMasterKeys: MASTERS, transportKek: KEK, date: new Date('2026-11-27T12:00:00Z') });
+    const host = hostOf(batch.keyFile.cards[0]!);
+    const state = batch.cards[0]!.state;
+    const SSD_KEYS = { kvn: 0x30, enc: fromHex('11'.repeat(16)), mac: fromHex('22'.repeat(16)), dek: fromHex('33'.repeat(16)) };
+    const ssdAid = 'A00000015153534400000000000001';
+    const lockedAid = 'A00000015153534400000000000002';
+    const withSsds = {
+      ...state,
+      applications: [
+        ...state.applications,
+        ssd(ssdAid, state.isdAid, { keys: [SSD_KEYS], profile: STRICT_UICC, lifecycle: SECURITY_DOMAIN_LIFECYCLE.PERSONALIZED }),
+        ssd(lockedAid, state.isdAid, { keys: [SSD_KEYS], profile: STRICT_UICC, lifecycle: SECURITY_DOMAIN_LIFECYCLE.PERSONALIZED | LOCKED_BIT }),
+      ],
+    };
+    const se = new VirtualSecureElement(new MemoryCardStore(withSsds), { library: DEFAULT_APPLET_LIBRARY });
+    const scp81 = se.state.ota!.scp81!;
+    const store = new MemoryPskStore();
+    store.put(new TextDecoder().decode(scp81.identity), scp81.key, 60_000);
+    const bridge = new ScriptBridge();
+    const server = await startAdminServer({ psk: store, adminPath: '/scp81', handle: (post) => bridge.answer(post), keepAliveMs: 3000, requestTimeoutMs: 3000 });
+    const send = async (hex: string) => parseResponse(await bridge.transmit(fromHex(hex)));
+    try {
+      se.receiveSms(triggerSms(host, adminTrigger({ host: '127.0.0.1', port: server.port, adminUri: '/scp81/admin' }), 1));
+      const agent = se.startAdminSession(se.adminSessionRequests[0]!, SESSION);
+      const getStatus = '80F24002024F0000';
+      assert.equal((await send(getStatus)).sw, 0x9000, 'on the ISD the PSK session is the authentication');
+      bridge.target = fromHex(ssdAid);
+      const select = await send(toHex(encodeCommand(buildSelect(fromHex(ssdAid)))));
+      assert.equal(select.sw, 0x9000);
+      assert.ok(toHex(select.data).startsWith('6F') && toHex(select.data).includes(ssdAid), 'the SSD’s FCI');
+      assert.equal((await send(getStatus)).sw, 0x6982, 'the SSD does not take the ISD’s PSK for its own keys');
+      const session = await openScp03(bridge, plainScp03Keys({ keyVersion: SSD_KEYS.kvn, enc: SSD_KEYS.enc, mac: SSD_KEYS.mac, dek: SSD_KEYS.dek }), { securityLevel: 0x33, sdAid: fromHex(ssdAid) });
+      const status = await session.transmit({ kind: 'command-apdu', cla: 0x80, ins: 0xf2, p1: 0x40, p2: 0x02, data: fromHex('4F00'), ne: 256, extended: false });
+      assert.equal(status.sw, 0x9000, 'GET STATUS in the SSD’s own SCP03');
+      session.close();
+      bridge.target = fromHex(lockedAid);
+      assert.equal((await send(toHex(encodeCommand(buildSelect(fromHex(lockedAid)))))).sw, 0x6a82, 'a LOCKED SSD cannot be selected');
+      bridge.end();
+      const result = await agent;
+      assert.equal(result.scripts, 7); // GET STATUS, SELECT, GET STATUS, INITIALIZE UPDATE, EXTERNAL AUTHENTICATE, GET STATUS, SELECT
       assert.equal(se.stats.internalErrors, 0);
     } finally {
       await server.close();

@@ -52,7 +52,9 @@ describe('payment personalization', () => {
   it('a missing DGI: 6A88, DF70 lists it; sending it completes personalization', async () => {
     const c = await installed();
     const all = paymentDgis(OPTIONS);
+    const lifecycle = () => c.card.state.applications.find((a) => toHex(a.aid) === toHex(AID))!.lifecycle;
     assert.equal(await c.store(all.filter((d) => d.dgi !== 0x9000)), 0x6a88);
+    assert.equal(lifecycle(), 0x07, 'not personalized: still SELECTABLE');
     const status = await c.between(() => toHex(getData(c.card, 0xdf70).data));
     assert.ok(status.startsWith('DF70') && status.slice(6, 8) === '00' && status.includes('9000'), status);
     // the refused last block kept nothing: send again what DF70 lists
@@ -60,6 +62,8 @@ describe('payment personalization', () => {
     assert.equal(await c.store(all.filter((d) => missing.has(d.dgi) && d.dgi !== 0x9000)), 0x6a88);
     assert.equal(await c.store(all.filter((d) => missing.has(d.dgi))), 0x9000);
     assert.equal(await c.between(() => toHex(getData(c.card, 0xdf70).data)), 'DF700101');
+    // docs/payment-application.md §4.2: the registry tells it too (application-specific state 0F, GPC 2.3.1 §5.3.1.5)
+    assert.equal(lifecycle(), 0x0f);
     // personalized: no more STORE DATA
     assert.equal(await c.store(all.filter((d) => d.dgi === 0x9010)), 0x6985);
   });
@@ -117,8 +121,16 @@ describe('payment personalization', () => {
     assert.equal(await installPayment(session, AID), 0x9000);
     assert.equal(await storeDgis(session, AID, paymentDgis(OPTIONS)), 0x9000);
     assert.equal((await session.transmit(buildSetStatus({ scope: 'application', aid: AID, state: 0x87 }))).sw, 0x9000);
+    const lifecycle = () => card.state.applications.find((a) => toHex(a.aid) === toHex(AID))!.lifecycle;
+    assert.equal(lifecycle(), 0x8f, 'LOCKED over the personalized state');
     session.close();
     card.reset();
     assert.equal(select(card, AID).sw, 0x6a82);
+    const again = await isdSession(card);
+    assert.equal((await again.transmit(buildSetStatus({ scope: 'application', aid: AID, state: 0x07 }))).sw, 0x9000);
+    assert.equal(lifecycle(), 0x0f, 'unlocked: back to 0F (§5.3.1.3)');
+    again.close();
+    card.reset();
+    assert.equal(select(card, AID).sw, 0x9000);
   });
 });

@@ -311,3 +311,54 @@ describe('Scp81Session: resume without running anything twice', () => {
     assert.deepEqual(ends, ['script-failed']);
   });
 });
+
+describe('Scp81Session: Security Domains targeted by SELECT (GPC Amd B X-Admin-Targeted-Application)', () => {
+  const BASE = '/scp81/s/ffeeddccbbaa99887766554433221100';
+  const SSD = fromHex('A000000151535344000000000000');
+  const session = () => new Scp81Session(SE, IDENTITY, BASE, { idleMs: 10_000, answerTimeoutMs: 10_000 }, () => undefined);
+  const report = (uri: string, rapdu: string) =>
+    agentPost({ uri, from: AGENT_ID, resume: false, report: { status: 'ok', body: encodeResponseScript({ length: 'definite', executed: 1, responses: [fromHex(rapdu)] }) } });
+  const target = (answer: AdminAnswer) => (answer.targetedApplication === undefined ? undefined : toHex(answer.targetedApplication));
+
+  it('a SELECT answered 9000 targets the scripts after it; an unreachable target answers 6A82 and the previous target stays', async () => {
+    const s = session();
+    const first = s.answer(agentPost({ uri: '/scp81', from: AGENT_ID, resume: false, report: undefined }));
+    const r0 = s.transmit(encodeCommand(buildGetData(GET_DATA_TAGS.CPLC)));
+    assert.equal(target(await first), undefined, 'before any SELECT: the agent’s own SD');
+    const a1 = s.answer(report(`${BASE}/0`, '9000'));
+    assert.equal(toHex(await r0), '9000');
+    const r1 = s.transmit(encodeCommand(buildSelect(SSD)));
+    assert.equal(target(await a1), toHex(SSD), 'the SELECT itself goes to the AID it names');
+    const a2 = s.answer(report(`${BASE}/1`, '6F009000'));
+    assert.equal(toHex(await r1), '6F009000');
+    const r2 = s.transmit(fromHex('80CA006600'));
+    assert.equal(target(await a2), toHex(SSD), 'and so do the scripts after it');
+    const a3 = s.answer(report(`${BASE}/2`, '9000'));
+    await r2;
+    // a SELECT of something the agent cannot target: 6A82, the session goes on with the SSD
+    const r3 = s.transmit(encodeCommand(buildSelect(fromHex('A0000000031010'))));
+    assert.equal(target(await a3), 'A0000000031010');
+    const a4 = s.answer(agentPost({ uri: `${BASE}/3`, from: AGENT_ID, resume: false, report: { status: 'not-a-security-domain', body: encodeResponseScript({ length: 'indefinite', executed: 0, responses: [] }) } }));
+    assert.equal(toHex(await r3), '6A82');
+    const r4 = s.transmit(fromHex('80CA006600'));
+    assert.equal(target(await a4), toHex(SSD));
+    assert.equal(s.ended, undefined);
+    void s.answer(report(`${BASE}/4`, '9000'));
+    await r4;
+    s.end('closed');
+  });
+
+  it('MANAGE CHANNEL and commands on other logical channels answer 6881 without reaching the agent', async () => {
+    const s = session();
+    const held = s.answer(agentPost({ uri: '/scp81', from: AGENT_ID, resume: false, report: undefined }));
+    for (const apdu of ['0070000001', '0070800100', '01A4040007A000000003101000', '81CA9F7F00', 'C0CA9F7F00']) assert.equal(toHex(await s.transmit(fromHex(apdu))), '6881', apdu);
+    const r = s.transmit(encodeCommand(buildGetData(GET_DATA_TAGS.CPLC)));
+    const answer = await held;
+    const item = parseCommandScript(answer.script!).items[0]!;
+    assert.equal(item.kind === 'c-apdu' ? toHex(item.apdu) : '', toHex(encodeCommand(buildGetData(GET_DATA_TAGS.CPLC))), 'the first script the agent sees');
+    assert.equal(answer.nextUri, `${BASE}/0`);
+    void s.answer(report(`${BASE}/0`, '9000'));
+    await r;
+    s.end('closed');
+  });
+});
