@@ -5,40 +5,51 @@
  * - KIc AES ('aes'): `encryptData` CBC with a zero IV under a D0 AES key;
  * - KIc 3DES ('3des-2key', '3des-3key'): `encryptData` CBC with a zero IV under a D0 TDES key of 16 / 24 bytes;
  * - KID AES ('aes'): `generateMac` 'cmac' under an M6 AES key, the 16-byte CMAC truncated to its leftmost 8 (RFC 4493 / SP 800-38B);
- * What the Hsm interface cannot do is refused with ERR_OTA_UNSUPPORTED, naming the missing operation:
- * - KID DES/3DES: §5.1.3 asks ISO 9797-1 MAC algorithm 1 with padding method 1 (zeros); the HSM's
- *   'iso9797-1-alg1' pads with method 2, and faking it by CBC-encrypting under a D0 key would let a
- *   data key forge MACs — so it is refused;
- * - single DES ('des-cbc', 'des-ecb'): the HSM holds no single-length DES keys.
+ * - KID 3DES ('3des-2key', '3des-3key'): `generateMac` ISO 9797-1 MAC algorithm 1 with padding
+ *   method 1 (MacParameters `{ algorithm: 'iso9797-1-alg1', padding: 'iso9797-m1' }`) under an M1
+ *   TDES key of 16 / 24 bytes: the CBC-MAC with the full 3DES, zero IV, the data zero-padded to the
+ *   block — what the pySim and asterix vectors hold (a retail MAC would not give them);
+ * What the HSM refuses by policy is refused here with ERR_OTA_UNSUPPORTED:
+ * - single DES ('des-cbc', 'des-ecb'): the HSM holds no single-length DES keys (X9.24-1, PCI HSM),
+ *   and no published SCP80 vector needs one.
  * toString names the keys by handle and (once looked up) KCV, never by value.
  */
 import { inspect } from 'node:util';
-import type { Hsm, KeyHandle, OperationContext } from '../../hsm/index.ts';
+import type { Hsm, KeyHandle, MacMechanism, OperationContext } from '../../hsm/index.ts';
 import { OtaError, type OtaAlgorithm, type OtaHostKeys } from '../../ota/index.ts';
 
-/** The HSM key ids of one OTA key set: `kic` the ciphering key (usage D0), `kid` the CC key (usage M6). */
+/** The HSM key ids of one OTA key set: `kic` the ciphering key (usage D0), `kid` the CC key (usage M6 for AES, M1 for 3DES). */
 export interface HsmOtaKeyIds {
   readonly kic: string;
   readonly kid: string;
 }
 
-const AES_CMAC_CC_BYTES = 8;
+const CC_BYTES = 8;
 const AES_BLOCK = 16;
 const TDES_BLOCK = 8;
 
-/** The HSM key algorithm and lengths an OTA KIc algorithm needs, or why it cannot run. */
-function kicNeeds(algorithm: OtaAlgorithm): { algorithm: 'A' | 'T'; lengths: readonly number[]; block: number } {
-  switch (algorithm) {
-    case 'aes':
-      return { algorithm: 'A', lengths: [16, 24, 32], block: AES_BLOCK };
-    case '3des-2key':
-      return { algorithm: 'T', lengths: [16], block: TDES_BLOCK };
-    case '3des-3key':
-      return { algorithm: 'T', lengths: [24], block: TDES_BLOCK };
-    case 'des-cbc':
-    case 'des-ecb':
-      throw new OtaError('ERR_OTA_UNSUPPORTED', `KIc ${algorithm}: single DES is not offered by the HSM (no single-length DES keys)`);
-  }
+/** What an OTA algorithm needs of the HSM: the key algorithm and lengths, the cipher block, the CC mechanism. */
+interface HsmNeeds {
+  readonly algorithm: 'A' | 'T';
+  readonly lengths: readonly number[];
+  readonly block: number;
+  /** TS 102 225 §5.1.3: AES CMAC (RFC 4493); DES family ISO 9797-1 MAC algorithm 1, padding method 1. */
+  readonly cc: MacMechanism;
+}
+
+const DES_CC: MacMechanism = { algorithm: 'iso9797-1-alg1', padding: 'iso9797-m1' };
+
+const NEEDS: Readonly<Partial<Record<OtaAlgorithm, HsmNeeds>>> = {
+  aes: { algorithm: 'A', lengths: [16, 24, 32], block: AES_BLOCK, cc: 'cmac' },
+  '3des-2key': { algorithm: 'T', lengths: [16], block: TDES_BLOCK, cc: DES_CC },
+  '3des-3key': { algorithm: 'T', lengths: [24], block: TDES_BLOCK, cc: DES_CC },
+};
+
+/** The HSM key algorithm, lengths and mechanisms an OTA algorithm needs, or why it cannot run. */
+function needsOf(algorithm: OtaAlgorithm, role: 'KIc' | 'KID'): HsmNeeds {
+  const needs = Object.hasOwn(NEEDS, algorithm) ? NEEDS[algorithm] : undefined;
+  if (needs === undefined) throw new OtaError('ERR_OTA_UNSUPPORTED', `${role} ${String(algorithm)}: single DES is not offered by the HSM (no single-length DES keys)`);
+  return needs;
 }
 
 class HsmOtaHostKeys implements OtaHostKeys {
@@ -75,7 +86,7 @@ class HsmOtaHostKeys implements OtaHostKeys {
   }
 
   async #cipher(data: Uint8Array, algorithm: OtaAlgorithm, direction: 'encrypt' | 'decrypt'): Promise<Uint8Array> {
-    const needs = kicNeeds(algorithm);
+    const needs = needsOf(algorithm, 'KIc');
     const key = await this.#key(this.#ids.kic, 'KIc', needs.algorithm, needs.lengths, algorithm);
     const options = { mode: 'cbc', iv: new Uint8Array(needs.block) } as const;
     return direction === 'encrypt' ? this.#hsm.encryptData(key.id, data, options, this.#ctx) : this.#hsm.decryptData(key.id, data, options, this.#ctx);
@@ -89,17 +100,13 @@ class HsmOtaHostKeys implements OtaHostKeys {
     return this.#cipher(data, options.algorithm, 'decrypt');
   }
 
+  /** TS 102 225 §5.1.3: the 8-byte CC — AES-CMAC truncated, or the 3DES CBC-MAC of the zero-padded data. */
   async cc(data: Uint8Array, options: { algorithm: OtaAlgorithm }): Promise<Uint8Array> {
     const { algorithm } = options;
-    if (algorithm !== 'aes') {
-      throw new OtaError(
-        'ERR_OTA_UNSUPPORTED',
-        `KID ${algorithm}: the HSM has no ISO 9797-1 MAC algorithm 1 with zero padding (TS 102 225 §5.1.3), so a DES/3DES CC cannot be computed there`,
-      );
-    }
-    const key = await this.#key(this.#ids.kid, 'KID', 'A', [16, 24, 32], algorithm);
-    const mac = await this.#hsm.generateMac(key.id, data, 'cmac', this.#ctx);
-    return mac.slice(0, AES_CMAC_CC_BYTES);
+    const needs = needsOf(algorithm, 'KID');
+    const key = await this.#key(this.#ids.kid, 'KID', needs.algorithm, needs.lengths, algorithm);
+    const mac = await this.#hsm.generateMac(key.id, data, needs.cc, this.#ctx);
+    return mac.slice(0, CC_BYTES);
   }
 
   #name(id: string): string {
@@ -121,7 +128,7 @@ class HsmOtaHostKeys implements OtaHostKeys {
 }
 
 /**
- * SCP80 host keys whose KIc (D0) and KID (M6) keys stay in the HSM; every operation runs as `ctx`.
+ * SCP80 host keys whose KIc (D0) and KID (M6 AES, M1 3DES) keys stay in the HSM; every operation runs as `ctx`.
  * @example await sealCommandPacket(hsmOtaHostKeys(hsm, ctx, { kic: kicHandle.id, kid: kidHandle.id }), fields)
  */
 export function hsmOtaHostKeys(hsm: Hsm, ctx: OperationContext, keys: HsmOtaKeyIds): OtaHostKeys {
