@@ -5,23 +5,30 @@
  * the TPDU is parsed, its TP-UD fed to the card's OtaReceiver, and a PoR the SPI wants "via
  * SMS-SUBMIT" comes back as the SMS-SUBMIT TPDU the card would send with the proactive SEND SHORT
  * MESSAGE: to the command's originating address, TP-PID 00, TP-DCS F6, TP-UDHI set (ota research
- * §1.4, from a real card's trace). A PoR "via SMS-DELIVER-REPORT" stays in the receipt (`por`): the
- * modem puts it into the RP-ACK.
+ * §1.4, from a real card's trace). A PoR longer than one SMS (e.g. the response data of a GET
+ * STATUS) is secured whole, then split into concatenated SMS-SUBMITs like a command packet (3GPP TS
+ * 23.040 §9.2.3.24.1; the RPI element in part 1 only [M]), each with its own TP-MR. A PoR "via
+ * SMS-DELIVER-REPORT" stays in the receipt (`por`): the modem puts it into the RP-ACK.
  *
- * Mutable state: the reassembly in progress (in the receiver) and the TP-MR of the next SMS-SUBMIT
- * (volatile here; a real phone keeps it in EF SMSS).
+ * Mutable state: the reassembly in progress (in the receiver), the TP-MR of the next SMS-SUBMIT
+ * (volatile here; a real phone keeps it in EF SMSS) and the next concatenation reference.
  */
-import { OtaError, parseSmsDeliver, PID_DATA_DOWNLOAD, smsSubmitTpdu, MAX_USER_DATA, DCS_8BIT_CLASS_2, type SmsAddress } from '../../ota/index.ts';
+import { OtaError, parseSmsDeliver, PID_DATA_DOWNLOAD, smsSubmitTpdu, splitResponsePacket, DCS_8BIT_CLASS_2, type SmsAddress } from '../../ota/index.ts';
 import type { OtaReceipt, OtaReceiver } from './receiver.ts';
 
-/** What one SMS-DELIVER did: the receiver's receipt, and the PoR SMS-SUBMIT TPDU to send, if any. */
+/** What one SMS-DELIVER did: the receiver's receipt, and the PoR SMS-SUBMIT TPDU(s) to send, if any. */
 export interface SmsReceipt {
   readonly receipt: OtaReceipt;
   /**
    * The SMS-SUBMIT carrying the PoR, when the SPI asks for one via SMS-SUBMIT and it fits one SMS;
-   * undefined otherwise (no PoR, a PoR via SMS-DELIVER-REPORT, or a PoR over 140 octets — not sent).
+   * undefined otherwise (no PoR, a PoR via SMS-DELIVER-REPORT, or a PoR in several SMS: `submits`).
    */
   readonly submit: Uint8Array | undefined;
+  /**
+   * Every SMS-SUBMIT carrying the PoR, in order: `[submit]` for a PoR in one SMS, the concatenated
+   * parts of a longer one, none when no PoR goes by SMS-SUBMIT (or one over 255 parts — not sent).
+   */
+  readonly submits: readonly Uint8Array[];
 }
 
 /** TS 23.038 §4: message class 2 (SIM specific) — general group with class bits, or group F. */
@@ -38,6 +45,7 @@ const POR_PID = 0x00;
 export class SmsPpDownload {
   readonly #receiver: OtaReceiver;
   #messageReference = 0;
+  #concatReference = 0;
 
   constructor(receiver: OtaReceiver) {
     this.#receiver = receiver;
@@ -58,28 +66,31 @@ export class SmsPpDownload {
     }
     if (!sms.userDataHeaderIndicator) return discarded(new OtaError('ERR_OTA_PARSE', 'SMS-DELIVER: TP-UDHI not set (no command packet header)'));
     const receipt = this.#receiver.receiveUserData(sms.userData);
-    return { receipt, submit: this.#porSubmit(receipt, sms.originator) };
+    const submits = this.#porSubmits(receipt, sms.originator);
+    return { receipt, submit: submits.length === 1 ? submits[0] : undefined, submits };
   }
 
-  #porSubmit(receipt: OtaReceipt, destination: SmsAddress): Uint8Array | undefined {
-    if (receipt.kind !== 'processed' || receipt.por === undefined || receipt.porVia !== 'submit') return undefined;
-    if (receipt.por.length > MAX_USER_DATA) return undefined;
-    const messageReference = this.#messageReference;
-    this.#messageReference = (messageReference + 1) % 256;
-    return smsSubmitTpdu({
-      messageReference,
-      destination,
-      protocolId: POR_PID,
-      dataCoding: DCS_8BIT_CLASS_2,
-      userData: receipt.por,
-      userDataHeader: true,
-      statusReportRequest: false,
+  #porSubmits(receipt: OtaReceipt, destination: SmsAddress): Uint8Array[] {
+    if (receipt.kind !== 'processed' || receipt.por === undefined || receipt.porVia !== 'submit') return [];
+    let parts: Uint8Array[];
+    try {
+      // TS 23.040 §9.2.3.24.1: a new reference for every concatenated message (unused for one SMS)
+      parts = splitResponsePacket(receipt.por, { reference: this.#concatReference, referenceBits: 8 });
+    } catch (e) {
+      if (e instanceof OtaError) return []; // over 255 parts: the PoR cannot be sent by SMS
+      throw e;
+    }
+    if (parts.length > 1) this.#concatReference = (this.#concatReference + 1) % 256;
+    return parts.map((userData) => {
+      const messageReference = this.#messageReference;
+      this.#messageReference = (messageReference + 1) % 256;
+      return smsSubmitTpdu({ messageReference, destination, protocolId: POR_PID, dataCoding: DCS_8BIT_CLASS_2, userData, userDataHeader: true, statusReportRequest: false });
     });
   }
 }
 
 function discarded(error: OtaError): SmsReceipt {
-  return { receipt: { kind: 'discarded', error }, submit: undefined };
+  return { receipt: { kind: 'discarded', error }, submit: undefined, submits: [] };
 }
 
 function hex2(n: number): string {
