@@ -3,15 +3,16 @@
  * and concatenated packets reach the handset and are reassembled there by src/ota's
  * CommandPacketReassembler, the handset's reply comes back as deliver_sm; a lost part, a duplicated
  * part, a full SMSC queue, an SMSC that is down or refuses the password, a dropped session, and
- * delivery receipts. Every test closes what it opened and ends by itself.
+ * delivery receipts; the simulator's intercept hook (faults both ways) and exchange's `accept`
+ * (a stray reply passed over). Every test closes what it opened and ends by itself.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { createServer, type AddressInfo } from 'node:net';
-import { SmscSimulator, type SmscSimulatorOptions } from '../../../src/cli/fleet/smsc-simulator.ts';
+import { SmscSimulator, type SmscMessage, type SmscSimulatorOptions } from '../../../src/cli/fleet/smsc-simulator.ts';
 import { CommandPacketReassembler, IEI } from '../../../src/ota/index.ts';
-import { SmppBearer, TsmError, type DeliveryReceipt, type SmppBearerOptions } from '../../../src/tsm/index.ts';
+import { SmppBearer, TsmError, type DeliveryReceipt, type MoSms, type SmppBearerOptions } from '../../../src/tsm/index.ts';
 
 const MSISDN = '447700900123';
 const PASSWORD = 'Secr3t!';
@@ -260,6 +261,81 @@ describe('SmppBearer against the SMSC simulator', { timeout: 20_000 }, () => {
       await bearer.close();
       await refused;
       await assert.rejects(bearer.connect(), refusedWith('ERR_TSM_STATE', /closed/));
+    }));
+
+  it('intercept: sees every message both ways, numbered; rewrites, replays and loses an MT, duplicates and loses a reply', async () => {
+    const seen: string[] = [];
+    const mt: Uint8Array[] = [];
+    const intercept = (m: SmscMessage): readonly Uint8Array[] | undefined => {
+      seen.push(`${m.direction}${m.index}`);
+      if (m.direction === 'mt') mt.push(m.userData);
+      if (m.direction === 'mt' && m.index === 1) return [mt[0]!, m.userData]; // the first packet replayed before the second
+      if (m.direction === 'mt' && m.index === 2) return []; // lost
+      if (m.direction === 'mt' && m.index === 3) return [Uint8Array.of(...m.userData.subarray(0, 3), ...packet(20))]; // rewritten
+      if (m.direction === 'mo' && m.index === 0) return [m.userData, m.userData]; // the first reply twice
+      if (m.direction === 'mo' && m.index === 2) return []; // a reply lost
+      return undefined;
+    };
+    await withRig({ intercept }, {}, async ({ bearer, got, sim }) => {
+      await bearer.connect();
+      const replies: MoSms[] = [];
+      bearer.on('mo', (mo) => void replies.push(mo));
+      await bearer.exchange(MSISDN, packet(60), { timeoutMs: 3000 });
+      await bearer.exchange(MSISDN, packet(61), { timeoutMs: 3000 });
+      await assert.rejects(bearer.exchange(MSISDN, packet(62), { timeoutMs: 200 }), refusedWith('ERR_TSM_UNREACHABLE', /no reply/));
+      await bearer.exchange(MSISDN, packet(63), { timeoutMs: 3000 });
+      assert.deepEqual(got.complete, [packet(60), packet(60), packet(61), packet(20)], 'replayed before the second; the third lost; the fourth rewritten');
+      await new Promise((r) => setTimeout(r, 50));
+      // replies: 1st twice, replay's, 2nd's (lost: index 2), rewritten's
+      assert.equal(replies.length, 4);
+      assert.deepEqual(seen, ['mt0', 'mo0', 'mt1', 'mo1', 'mo2', 'mt2', 'mt3', 'mo3']);
+      assert.equal(sim.stats.intercepted, 5);
+      assert.equal(sim.stats.submitted, 4);
+    });
+  });
+
+  it('intercept: a hook that throws is counted as a handler error, the message goes on as usual', () =>
+    withRig({ intercept: () => { throw new Error('hook bug'); } }, {}, async ({ bearer, got, sim }) => {
+      await bearer.connect();
+      await bearer.exchange(MSISDN, packet(60), { timeoutMs: 3000 });
+      assert.deepEqual(got.complete, [packet(60)]);
+      assert.equal(sim.stats.handlerErrors, 2);
+    }));
+
+  it('exchange with accept: replies it refuses are passed over (still emitted as mo), the first it takes is the reply; none taken → timeout', async () => {
+    // the reply goes back twice, and a stray unsolicited reply comes first
+    const intercept = (m: SmscMessage): readonly Uint8Array[] | undefined => (m.direction === 'mo' ? [Uint8Array.of(0x02, 0x71, 0x00, 0xee), m.userData] : undefined);
+    await withRig({ intercept }, {}, async ({ bearer }) => {
+      await bearer.connect();
+      const offered: number[] = [];
+      const emitted: MoSms[] = [];
+      bearer.on('mo', (mo) => void emitted.push(mo));
+      const { reply } = await bearer.exchange(MSISDN, packet(60), {
+        timeoutMs: 3000,
+        accept: async (mo) => {
+          offered.push(mo.userData.length);
+          await new Promise((r) => setTimeout(r, 20)); // slow (an HSM): the next reply is not missed meanwhile
+          return mo.userData.length === REPLY.length;
+        },
+      });
+      assert.deepEqual(reply.userData, REPLY);
+      assert.deepEqual(offered, [4, REPLY.length]);
+      assert.equal(emitted.length, 2);
+      await assert.rejects(bearer.exchange(MSISDN, packet(60), { timeoutMs: 300, accept: () => false }), refusedWith('ERR_TSM_UNREACHABLE', /no reply from the SE within 300 ms/));
+      await assert.rejects(
+        bearer.exchange(MSISDN, packet(60), { timeoutMs: 3000, accept: () => { throw new TsmError('ERR_TSM_STATE', 'accept refused'); } }),
+        refusedWith('ERR_TSM_STATE', /accept refused/),
+      );
+    });
+  });
+
+  it('exchange with accept: close() ends the wait with ERR_TSM_STATE', () =>
+    withRig({ faults: new Map([[0, 'lose']]) }, {}, async ({ bearer }) => {
+      await bearer.connect();
+      const waiting = assert.rejects(bearer.exchange(MSISDN, packet(60), { timeoutMs: 10_000, accept: () => true }), refusedWith('ERR_TSM_STATE', /closed/));
+      await new Promise((r) => setTimeout(r, 50));
+      await bearer.close();
+      await waiting;
     }));
 
   it('bad input: an MSISDN that is not digits, a packet too long for 255 parts', () =>

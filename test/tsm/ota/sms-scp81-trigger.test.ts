@@ -5,7 +5,9 @@
  * manufactured virtual UICC (STRICT_UICC, AES OTA keys) and answers with the card's PoR; the card's
  * onAdminSessionRequest starts its admin agent, the Scp81Bearer sees the SE reachable and a SELECT
  * ISD and a GET DATA CPLC run through it. A second trigger uses a higher counter; an unknown SE spends no counter; a
- * PoR the card refuses (wrong KID) is ERR_TSM_STATE.
+ * PoR the card refuses (wrong KID) is ERR_TSM_STATE. Then, against a scripted SMS bearer: a verified
+ * PoR of another packet is passed over, and `attempts` sends again with a fresh counter only while
+ * the SE has not become reachable (test/e2e/ota-faults.test.ts runs the same faults through the SMSC).
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -18,7 +20,20 @@ import { DEFAULT_APPLET_LIBRARY, manufactureBatch, MemoryCardStore, STRICT_UICC,
 import { closeDatabase, getOtaCounter, migrateToLatest, openDatabase, type StoreDb } from '../../../src/store/index.ts';
 import { SmscSimulator } from '../../../src/cli/fleet/smsc-simulator.ts';
 import { virtualHandset } from '../../../src/cli/fleet/virtual-handset.ts';
-import { counterBytes, hsmOtaHostKeys, Scp81Bearer, SmppBearer, SmsScp81Trigger, TsmError, type SmsTriggerSent } from '../../../src/tsm/index.ts';
+import { buildResponsePacket, encodeResponseScript } from '../../../src/ota/index.ts';
+import {
+  counterBytes,
+  DEFAULT_TRIGGER_SPI,
+  hsmOtaHostKeys,
+  Scp81Bearer,
+  SmppBearer,
+  SmsScp81Trigger,
+  TsmError,
+  type MoSms,
+  type SmsStrayPor,
+  type SmsSubmitted,
+  type SmsTriggerSent,
+} from '../../../src/tsm/index.ts';
 import { importClear } from '../../hsm/conformance/fixture.ts';
 import { softwareHsm, type SoftwareUnderTest } from '../../hsm/software-setup.ts';
 
@@ -172,5 +187,156 @@ describe('SmsScp81Trigger: SMS through the SMSC wakes the card’s agent, the SC
   it('counterBytes: 5 bytes, big-endian, bounded', () => {
     assert.equal(toHex(counterBytes(0x0102030405n)), '0102030405');
     assert.throws(() => counterBytes(1n << 40n), (e: unknown) => e instanceof TsmError && e.code === 'ERR_TSM_REQUEST');
+  });
+});
+
+describe('SmsScp81Trigger faults, against a scripted SMS bearer', BOUND, () => {
+  const KIC = fromHex('000102030405060708090A0B0C0D0E0F');
+  const KID = fromHex('101112131415161718191A1B1C1D1E1F');
+  const KEY_BYTE = 0x12; // key set 1, AES (CBC for KIc, CMAC for KID)
+  const SE2 = 'se-ota-scripted';
+  let t: SoftwareUnderTest;
+  let db: StoreDb;
+  let ids: { kic: string; kid: string };
+
+  before(async () => {
+    t = await softwareHsm();
+    ids = {
+      kic: (await importClear(t, { usage: 'D0', algorithm: 'A', modeOfUse: 'B', exportability: 'N', label: 'OTA KIc' }, KIC)).id,
+      kid: (await importClear(t, { usage: 'M6', algorithm: 'A', modeOfUse: 'C', exportability: 'N', label: 'OTA KID' }, KID)).id,
+    };
+    db = await openDatabase(':memory:');
+    await migrateToLatest(db);
+  });
+
+  after(async () => {
+    if (db !== undefined) await closeDatabase(db);
+    await t?.close();
+  });
+
+  /** The card's PoR for counter `n` (status, the trigger's 9000), secured as the default SPI asks. */
+  const por = (n: bigint, status = 0): MoSms => ({
+    kind: 'sms-mo',
+    msisdn: MSISDN,
+    udhi: true,
+    userData: buildResponsePacket(
+      { kic: KIC, kid: KID },
+      { spi: DEFAULT_TRIGGER_SPI, kic: KEY_BYTE, kid: KEY_BYTE, tar: new Uint8Array(3), counter: counterBytes(n), status, data: status === 0 ? encodeResponseScript({ length: 'definite', executed: 1, responses: [fromHex('9000')] }) : new Uint8Array(0) },
+      { unsecured: false },
+    ),
+  });
+  const submitted: SmsSubmitted = { kind: 'sms-submitted', reference: 1, parts: 1, messageIds: ['1'] };
+  type Exchange = SmppBearer['exchange'];
+
+  /** A trigger whose SMS bearer runs `script(call, counter, accept)` for each exchange. */
+  function scripted(
+    script: (call: number, counter: bigint, accept: (mo: MoSms) => boolean | Promise<boolean>) => Promise<MoSms>,
+    options: { attempts?: number; strays?: SmsStrayPor[]; sent?: SmsTriggerSent[] } = {},
+  ) {
+    let calls = 0;
+    const exchange: Exchange = async (_msisdn, _packet, o) => {
+      const counter = (await getOtaCounter(db, SE2, 'kic-12/kid-12'))!;
+      return { submitted, reply: await script(calls++, counter, o.accept ?? (() => true)) };
+    };
+    const trigger = new SmsScp81Trigger({
+      db,
+      sms: { submit: () => Promise.reject(new Error('not used')), exchange },
+      address: { host: '127.0.0.1', port: 4433, adminUri: '/scp81' },
+      resolve: (seId) => (seId === SE2 ? { msisdn: MSISDN, hostKeys: hsmOtaHostKeys(t.hsm, t.ctx, ids), kic: KEY_BYTE, kid: KEY_BYTE } : undefined),
+      ...(options.attempts === undefined ? {} : { attempts: options.attempts }),
+      onStrayPor: (e) => void options.strays?.push(e),
+      onSent: (e) => void options.sent?.push(e),
+    });
+    return { trigger, calls: () => calls };
+  }
+
+  it('a verified PoR echoing another counter (a replayed packet’s PoR 02, a late one) is passed over; its own PoR is taken', async () => {
+    const strays: SmsStrayPor[] = [];
+    const { trigger } = scripted(
+      async (_call, counter, accept) => {
+        assert.equal(await accept(por(counter - 1n, 0x02)), false, 'the PoR of the replayed packet');
+        assert.equal(await accept(por(counter + 5n)), false, 'a PoR of no packet of ours');
+        const own = por(counter);
+        assert.equal(await accept(own), true);
+        return own;
+      },
+      { strays },
+    );
+    await trigger.send(SE2); // spends 1: the stray (counter 0) cannot be ours
+    const sent = await trigger.send(SE2);
+    assert.equal(sent.counter, 2n);
+    assert.equal(sent.porStatus, 0);
+    assert.deepEqual(strays.slice(2).map((s) => [s.expected, s.counter, s.status]), [[2n, 1n, 0x02], [2n, 7n, 0]]);
+  });
+
+  it('a PoR that does not verify is not passed over: ERR_TSM_STATE at once', async () => {
+    const { trigger } = scripted(async (_call, counter, accept) => {
+      const bad = por(counter);
+      bad.userData[bad.userData.length - 1]! ^= 1;
+      assert.equal(await accept(bad), true);
+      return bad;
+    });
+    await assert.rejects(trigger.send(SE2), (e: unknown) => e instanceof TsmError && e.code === 'ERR_TSM_STATE' && /does not verify/.test(e.message));
+  });
+
+  it('an error status names the status: PoR status 03 (CNTR high)', async () => {
+    const { trigger } = scripted(async (_call, counter, accept) => {
+      const high = por(counter, 0x03);
+      assert.equal(await accept(high), true);
+      return high;
+    });
+    await assert.rejects(trigger.send(SE2), (e: unknown) => e instanceof TsmError && e.code === 'ERR_TSM_STATE' && e.message.endsWith('PoR status 03 (CNTR high)'));
+  });
+
+  it('attempts 2: no PoR in time → one more packet with a fresh counter; attempts 1 (the default): the timeout is the error', async () => {
+    const noPor = () => Promise.reject(new TsmError('ERR_TSM_UNREACHABLE', 'SMS bearer: no reply from the SE within 10 ms'));
+    const sent: SmsTriggerSent[] = [];
+    const counters: bigint[] = [];
+    const retrying = scripted(
+      (call, counter) => {
+        counters.push(counter);
+        return call === 0 ? noPor() : Promise.resolve(por(counter));
+      },
+      { attempts: 2, sent },
+    );
+    const result = await retrying.trigger.send(SE2);
+    assert.equal(retrying.calls(), 2);
+    assert.equal(counters[1], counters[0]! + 1n, 'a fresh counter');
+    assert.equal(result.counter, counters[1]);
+    assert.deepEqual(sent.map((s) => s.counter), [counters[1]]);
+    const once = scripted(() => noPor());
+    await assert.rejects(once.trigger.send(SE2), (e: unknown) => e instanceof TsmError && e.code === 'ERR_TSM_UNREACHABLE');
+    assert.equal(once.calls(), 1);
+    const always = scripted(() => noPor(), { attempts: 3 });
+    await assert.rejects(always.trigger.send(SE2), (e: unknown) => e instanceof TsmError && e.code === 'ERR_TSM_UNREACHABLE');
+    assert.equal(always.calls(), 3, 'bounded');
+  });
+
+  it('no retry once the SE became reachable (the card ran the trigger; only its PoR was lost), nor for a PoR error', async () => {
+    const listeners: ((seId: string) => void)[] = [];
+    const source = { address: { host: '127.0.0.1', port: 4433, adminUri: '/scp81' }, onReachable: (l: (seId: string) => void) => (listeners.push(l), () => undefined) };
+    const reached = scripted(
+      () => {
+        for (const l of listeners) l(SE2); // the agent connected meanwhile
+        return Promise.reject(new TsmError('ERR_TSM_UNREACHABLE', 'SMS bearer: no reply from the SE within 10 ms'));
+      },
+      { attempts: 3 },
+    );
+    reached.trigger.attach(source);
+    await assert.rejects(reached.trigger.send(SE2), (e: unknown) => e instanceof TsmError && e.code === 'ERR_TSM_UNREACHABLE');
+    assert.equal(reached.calls(), 1);
+    const refused = scripted(async (_call, counter, accept) => {
+      const low = por(counter, 0x02);
+      await accept(low);
+      return low;
+    }, { attempts: 3 });
+    await assert.rejects(refused.trigger.send(SE2), (e: unknown) => e instanceof TsmError && e.code === 'ERR_TSM_STATE');
+    assert.equal(refused.calls(), 1);
+  });
+
+  it('attempts must be 1..10', () => {
+    for (const attempts of [0, 11, 1.5]) {
+      assert.throws(() => scripted(() => Promise.reject(new Error('unused')), { attempts }), (e: unknown) => e instanceof TsmError && e.code === 'ERR_TSM_CONFIG');
+    }
   });
 });
