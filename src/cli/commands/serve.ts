@@ -2,7 +2,9 @@
  * `opentsm serve`: the TSM service (docs/service.md) on a data directory — HTTPS with --cert/--key
  * (or plain HTTP on loopback with --insecure-http, for development), the software HSM of the data
  * directory or a PKCS#11 token, SQLite or PostgreSQL — the whole `TsmService`: the API, the durable
- * job engine, the wallet relay on /v1/relay and webhooks. `opentsm serve client add|list|disable`
+ * job engine, the wallet relay on /v1/relay and webhooks — and, with --scp81-port / --smpp, the OTA
+ * bearers (the SCP81 admin server on its own port, the SMS bearer to an SMSC and the SCP81 trigger;
+ * UICCs go over SCP81, other SEs over the relay). `opentsm serve client add|list|disable`
  * manages the API clients; a new client's secret is printed once and stored only as a keyed hash.
  */
 import { join } from 'node:path';
@@ -13,7 +15,7 @@ import { Pkcs11Hsm } from '../../hsm/index.ts';
 import { appendAuditEvent, closeDatabase, keyRecordStore, listApiClients, migrateToLatest, openDatabase, setApiClientDisabled, type StoreDb } from '../../store/index.ts';
 import {
   addApiClient, createLogger, envLayer, fileLayer, readTls, resolveConfig, TsmService, ChainAuditSink, CheckpointDirectory, findAuditKeys, openAuditLog, startCheckpoints,
-  type AuditLog, type ConfigLayer, type ServiceConfig, type TsmApp,
+  checkBearerPolicy, type AuditLog, type BearerPolicy, type ConfigLayer, type ServiceConfig, type TsmApp, type TsmOtaOptions,
 } from '../../tsm/index.ts';
 import { CHECKPOINTS_ENV, DEFAULT_CHECKPOINT_DIR } from '../audit/session.ts';
 import { CliError } from '../errors.ts';
@@ -36,6 +38,73 @@ export interface ServeFlags {
   readonly bodyLimit?: string;
   readonly logLevel?: string;
   readonly jobConcurrency?: string;
+  readonly scp81Host?: string;
+  readonly scp81Port?: string;
+  readonly scp81PublicHost?: string;
+  readonly scp81PublicPort?: string;
+  readonly smpp?: string;
+  readonly smppSystemId?: string;
+  readonly smppSource?: string;
+  readonly bearerFor?: string;
+}
+
+/** The environment variable the SMSC password is read from (never a flag: flags end up in `ps` and shell history). */
+export const SMPP_PASSWORD_ENV = 'OPENTSM_SMPP_PASSWORD';
+
+function portOf(text: string, flag: string, allowZero: boolean): number {
+  const n = /^\d{1,5}$/.test(text) ? Number(text) : -1;
+  if (n < (allowZero ? 0 : 1) || n > 65535) throw new CliError('ERR_CLI_USAGE', `${flag}: expected a port ${allowZero ? '0' : '1'}..65535`);
+  return n;
+}
+
+/** `host:port` (IPv6 in brackets: `[::1]:2775`). */
+function hostPort(text: string, flag: string): { host: string; port: number } {
+  const m = /^(?:\[([0-9A-Fa-f:.]+)\]|([A-Za-z0-9.-]+)):(\d{1,5})$/.exec(text);
+  if (m === null) throw new CliError('ERR_CLI_USAGE', `${flag}: expected host:port (e.g. smsc.example.net:2775)`);
+  return { host: m[1] ?? m[2]!, port: portOf(m[3]!, flag, false) };
+}
+
+/** `--bearer-for strict-uicc=scp81,strict-ese=relay`. */
+function bearerPolicy(text: string): BearerPolicy {
+  const entries = text.split(',').map((pair) => {
+    const [platform, bearer, extra] = pair.trim().split('=');
+    if (platform === undefined || bearer === undefined || extra !== undefined) throw new CliError('ERR_CLI_USAGE', '--bearer-for: expected platform=relay|scp81[,platform=…]');
+    return [platform, bearer] as const;
+  });
+  try {
+    return checkBearerPolicy(Object.fromEntries(entries), '--bearer-for');
+  } catch (e) {
+    throw new CliError('ERR_CLI_USAGE', e instanceof Error ? e.message : String(e));
+  }
+}
+
+/**
+ * The OTA options of the flags (docs/service.md "OTA bearers"), or undefined when none is given:
+ * --scp81-port starts the SCP81 admin server (loopback unless --scp81-host), --smpp adds the SMS
+ * bearer and trigger (system id, source address; the password from OPENTSM_SMPP_PASSWORD).
+ */
+export function otaOptions(flags: ServeFlags, env: Readonly<Record<string, string | undefined>> = process.env): TsmOtaOptions | undefined {
+  const scp81Flags = [flags.scp81Host, flags.scp81Port, flags.scp81PublicHost, flags.scp81PublicPort];
+  const smppFlags = [flags.smppSystemId, flags.smppSource];
+  if (flags.smpp === undefined && smppFlags.some((f) => f !== undefined)) throw new CliError('ERR_CLI_USAGE', '--smpp-system-id / --smpp-source: give --smpp host:port too');
+  if (flags.smpp === undefined && flags.scp81Port === undefined) {
+    if (scp81Flags.some((f) => f !== undefined) || flags.bearerFor !== undefined) throw new CliError('ERR_CLI_USAGE', '--scp81-host, --scp81-public-host/-port, --bearer-for: give --scp81-port (or --smpp) too');
+    return undefined;
+  }
+  const scp81 = {
+    ...(flags.scp81Host === undefined ? {} : { host: flags.scp81Host }),
+    ...(flags.scp81Port === undefined ? {} : { port: portOf(flags.scp81Port, '--scp81-port', true) }),
+    ...(flags.scp81PublicHost === undefined ? {} : { publicHost: flags.scp81PublicHost }),
+    ...(flags.scp81PublicPort === undefined ? {} : { publicPort: portOf(flags.scp81PublicPort, '--scp81-public-port', false) }),
+  };
+  let smpp: TsmOtaOptions['smpp'];
+  if (flags.smpp !== undefined) {
+    const password = env[SMPP_PASSWORD_ENV];
+    if (password === undefined) throw new CliError('ERR_CLI_USAGE', `--smpp: set the SMSC password in ${SMPP_PASSWORD_ENV} (never as a flag)`);
+    if (flags.smppSystemId === undefined || flags.smppSource === undefined) throw new CliError('ERR_CLI_USAGE', '--smpp: give --smpp-system-id and --smpp-source too');
+    smpp = { ...hostPort(flags.smpp, '--smpp'), systemId: flags.smppSystemId, password, sourceAddress: flags.smppSource };
+  }
+  return { scp81, ...(smpp === undefined ? {} : { smpp }), ...(flags.bearerFor === undefined ? {} : { bearerFor: bearerPolicy(flags.bearerFor) }) };
 }
 
 /**
@@ -114,6 +183,8 @@ export interface RunningService {
 export interface StartOptions {
   /** Jobs the engine drives at once (default: TsmService's, 16). */
   readonly jobConcurrency?: number;
+  /** The OTA bearers (`otaOptions` of the flags). */
+  readonly ota?: TsmOtaOptions;
 }
 
 /** The audit checkpoints' directory: DATA_DIR/audit-checkpoints (as `opentsm audit`), or OPENTSM_AUDIT_CHECKPOINTS. */
@@ -162,6 +233,7 @@ export async function startService(config: ServiceConfig, options: StartOptions 
       db: backends.db, hsm: backends.hsm, config, logger, audit: audit.log,
       ...(https === undefined ? {} : { https }),
       ...(options.jobConcurrency === undefined ? {} : { jobs: { concurrency: options.jobConcurrency } }),
+      ...(options.ota === undefined ? {} : { ota: options.ota }),
     });
     const address = await service.listen({ host: config.listen.host, port: config.listen.port });
     const url = new URL(address);
@@ -194,8 +266,15 @@ export function jobConcurrency(text: string | undefined): number | undefined {
 
 async function serve(flags: ServeFlags): Promise<void> {
   const concurrency = jobConcurrency(flags.jobConcurrency);
-  const service = await startService(serveConfig(flags), concurrency === undefined ? {} : { jobConcurrency: concurrency });
+  const ota = otaOptions(flags);
+  const service = await startService(serveConfig(flags), { ...(concurrency === undefined ? {} : { jobConcurrency: concurrency }), ...(ota === undefined ? {} : { ota }) });
   process.stderr.write(`opentsm serve: listening on ${service.url} (OpenAPI at ${service.url}/openapi.json); Ctrl-C to stop\n`);
+  const bearers = service.service.ota;
+  if (bearers !== undefined) {
+    const a = bearers.scp81.address;
+    const smsc = ota?.smpp === undefined ? 'no SMSC: agents are not triggered' : `SMSC ${ota.smpp.host}:${ota.smpp.port} bound as ${ota.smpp.systemId}`;
+    process.stderr.write(`opentsm serve: SCP81 admin server (TLS-PSK) on ${a.host}:${a.port}${a.adminUri}; ${smsc}\n`);
+  }
   await new Promise<void>((done) => {
     process.once('SIGINT', () => done());
     process.once('SIGTERM', () => done());
@@ -231,8 +310,25 @@ export function registerServe(program: Command): void {
     .option('--body-limit <bytes>', 'largest request body (default 65536)')
     .option('--log-level <level>', 'fatal, error, warn, info (default), debug, trace, silent')
     .option('--job-concurrency <n>', 'provisioning jobs driven at once (default 16)')
+    .option('--scp81-port <n>', 'OTA: start the SCP81 admin server (GPC Amd B, TLS-PSK) on this port (0 picks a free one)')
+    .option('--scp81-host <address>', 'OTA: its listen address (default 127.0.0.1)')
+    .option('--scp81-public-host <host>', 'OTA: the host the trigger SMS tells cards to connect to (default: the listen address)')
+    .option('--scp81-public-port <n>', 'OTA: the port the trigger SMS names (default: the listen port)')
+    .option('--smpp <host:port>', `OTA: the operator's SMSC (SMPP 3.4): triggers wake the cards' agents by SMS; password from ${SMPP_PASSWORD_ENV}`)
+    .option('--smpp-system-id <id>', 'OTA: the ESME system_id to bind as')
+    .option('--smpp-source <address>', 'OTA: the originating address of the trigger SMS')
+    .option('--bearer-for <list>', 'OTA: platform=relay|scp81,... (default strict-uicc=scp81,legacy-uicc=scp81; other platforms use the relay)')
     .option('--json', 'client commands: print JSON')
-    .addHelpText('after', '\nExamples:\n  opentsm serve --data-dir /srv/opentsm --cert tls/cert.pem --key tls/key.pem --host 0.0.0.0\n  opentsm serve --data-dir ./data --insecure-http --port 8080\n  opentsm serve client add --data-dir ./data --tenant bank-a --role issuer')
+    .addHelpText('after', [
+      '\nExamples:',
+      '  opentsm serve --data-dir /srv/opentsm --cert tls/cert.pem --key tls/key.pem --host 0.0.0.0',
+      '  opentsm serve --data-dir ./data --insecure-http --port 8080',
+      `  ${SMPP_PASSWORD_ENV}=… opentsm serve --data-dir ./data --insecure-http --scp81-port 8444 --smpp 127.0.0.1:2775 --smpp-system-id tsm --smpp-source 12345`,
+      '  opentsm serve client add --data-dir ./data --tenant bank-a --role issuer',
+      '\nOTA (docs/service.md "OTA bearers"): a UICC registered with an SCP81 PSK goes over SCP81 — the trigger SMS through the SMSC,',
+      'the card\'s agent back over TLS-PSK; every other SE over the wallet relay. The SMSC password is read from',
+      `${SMPP_PASSWORD_ENV}, never from a flag, and is never logged.`,
+    ].join('\n'))
     .action((_o: unknown, cmd: Command) => serve(cmd.opts<ServeFlags>()));
   const client = serveCmd.command('client').description('API clients of the service');
   client.command('add').description('add a client; prints its id and secret ONCE (only a keyed hash is stored)')
