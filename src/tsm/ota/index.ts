@@ -16,4 +16,5 @@ export { ESM_CLASS, SMPP_STATUS, smppStatusName, shortMessageOctets, shortMessag
 export { Scp81Bearer, type Scp81BearerOptions, type Scp81Registration, type Scp81Trigger, type Scp81Transport } from './scp81-bearer.ts';
 export { Scp81Session, END_SESSION, type Scp81EndReason, type Scp81SessionTiming } from './scp81-session.ts';
 export { hsmOtaHostKeys, type HsmOtaKeyIds } from './hsm-ota-keys.ts';
+export { MoReassembly, type MoReassemblyOptions } from './mo-reassembly.ts';
 export { SmsScp81Trigger, DEFAULT_TRIGGER_SPI, counterBytes, type SmsScp81Target, type SmsScp81TriggerOptions, type SmsTriggerSent, type SmsStrayPor, type Scp81TriggerSource, type Scp81Address } from './sms-scp81-trigger.ts';
