@@ -8,6 +8,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { concat, fromHex, toHex } from '../../../src/bytes/index.ts';
 import {
   buildCommandPacket,
@@ -122,6 +123,28 @@ describe('MoReassembly', () => {
     assert.equal(r.pending, 2);
     r.add(mo(parts[1]!, '447700900001'));
     assert.equal(refused.at(-1)?.msisdn, '447700900001', 'the least recently active set was dropped');
+  });
+
+  it('property: shuffled, dropped, duplicated, mutated and random MO never throw; a PoR that completes is the sent one or fails its CC', async () => {
+    const junk = fc.oneof(fc.uint8Array({ maxLength: 150 }), fc.uint8Array({ minLength: 3, maxLength: 30 }).map((b) => Uint8Array.of(5, 0, 3, ...b)));
+    const flips = fc.array(fc.tuple(fc.nat(), fc.nat(), fc.integer({ min: 1, max: 255 })), { maxLength: 2 });
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.nat(), { maxLength: 10 }), fc.array(junk, { maxLength: 4 }), flips, async (picks, extra, changes) => {
+        const r = new MoReassembly({ maxParts: 4 });
+        const feed = [...picks.map((i) => parts[i % parts.length]!.slice()), ...extra];
+        for (const [at, byte, x] of changes) {
+          const f = feed[at % Math.max(1, feed.length)];
+          if (f !== undefined && f.length > 0) f[byte % f.length]! ^= x;
+        }
+        for (const userData of [...feed, ...parts]) {
+          const sms = mo(userData);
+          const out = r.add(sms);
+          if (out === undefined || out === sms || toHex(out.userData) === toHex(ud)) continue;
+          await assert.rejects(openResponsePacket(hostKeys(), out.userData, expected(counterBytes(1))), OtaError);
+        }
+      }),
+      { numRuns: 150 },
+    );
   });
 
   it('refuses bounds out of range with ERR_TSM_CONFIG', () => {
