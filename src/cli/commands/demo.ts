@@ -3,10 +3,11 @@
  * configure. The work is in src/cli/demo/.
  */
 import type { Command } from 'commander';
-import { integer } from '../calc/input.ts';
+import { integer, usage } from '../calc/input.ts';
 import { printResult } from '../calc/result.ts';
 import { processOutput } from '../gp/output.ts';
 import { runDemo } from '../demo/run-demo.ts';
+import { DEMO_BEARERS, type DemoBearer } from '../demo/world.ts';
 
 const HELP = `
 What happens, all in this process:
@@ -26,8 +27,21 @@ What happens, all in this process:
 The store is a SQLite file in a temporary directory, removed at the end. Until the TSM service's
 security-domain key handover exists, the TSM holds the SE keys and the issuer's keys in one tenant.
 
-Example:
-  opentsm demo --phones 100`;
+Bearers (--bearer), how the TSM reaches each phone's SE:
+  relay  embedded SEs; each phone's wallet agent keeps a WebSocket to the TSM's relay (default)
+  sms    UICCs made with an AES SCP80 key set and an SCP81 PSK; the MNO registers each with its
+         OTA keys, PSK and MSISDN from the factory key file; an SMSC simulator (SMPP on loopback)
+         stands for the operator's SMSC: the TSM sends a secured trigger SMS, the card checks it,
+         answers a PoR and opens an SCP81 admin session (TLS-PSK) to the TSM, which runs the
+         deploy's commands through it
+  scp81  the same UICCs without SMS: each card opens SCP81 admin sessions on its own initiative,
+         polling the TSM's admin server about every 400 ms; a session without work ends at once
+Taps at the POS always go to the card directly (the phone's contactless interface); the wallet
+reads a UICC through the OMAPI reader SIM1.
+
+Examples:
+  opentsm demo --phones 100
+  opentsm demo --phones 20 --bearer sms`;
 
 export function registerDemo(program: Command): void {
   program
@@ -35,12 +49,19 @@ export function registerDemo(program: Command): void {
     .description('the whole chain on this machine: key ceremony, phones, deploy a payment card to each, tap, authorize, each wallet reads its card over OMAPI, one PIN changed through a TEE; prints a summary')
     .option('--phones <n>', 'how many phones (1..10000)', '100')
     .option('--concurrency <n>', 'deploys and taps in flight (1..64)', '4')
+    .option('--bearer <bearer>', `how the TSM reaches the SEs: ${DEMO_BEARERS.join(', ')}`, 'relay')
     .option('--json', 'print the summary as JSON')
     .addHelpText('after', HELP)
     .action(async (_o: unknown, cmd: Command) => {
       const o = cmd.opts<Record<string, unknown>>();
       const out = processOutput();
-      const summary = await runDemo(out, { phones: integer(o, 'phones', 1, 10_000), concurrency: integer(o, 'concurrency', 1, 64) });
+      const summary = await runDemo(out, { phones: integer(o, 'phones', 1, 10_000), concurrency: integer(o, 'concurrency', 1, 64), bearer: bearerOf(o['bearer']) });
       printResult(out, summary, o['json'] === true);
     });
+}
+
+/** The --bearer value, or a usage error naming the choices. */
+function bearerOf(value: unknown): DemoBearer {
+  if (typeof value === 'string' && (DEMO_BEARERS as readonly string[]).includes(value)) return value as DemoBearer;
+  throw usage(`--bearer: expected one of ${DEMO_BEARERS.join(', ')}, got ${JSON.stringify(String(value)).slice(0, 40)}`);
 }

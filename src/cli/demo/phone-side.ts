@@ -27,9 +27,10 @@ function aidOf(phone: RegisteredPhone): Uint8Array {
   return DEMO_PRODUCTS[phone.phone.index % DEMO_PRODUCTS.length]!.aid;
 }
 
-/** An OMAPI service for `identity` on `phone` (the phone's eSE, the ARA-M enforcer in front). */
+/** An OMAPI service for `identity` on `phone` (the phone's eSE, or its UICC as reader SIM1; the ARA-M enforcer in front). */
 async function omapi(phone: RegisteredPhone, identity: SigningIdentity): Promise<SEService> {
-  const service = new SEService({ terminals: [virtualSeTerminal('eSE1', phone.phone.se)], enforcer: new AraEnforcer(), app: identity.deviceApp() });
+  const reader = phone.phone.ota === undefined ? 'eSE1' : 'SIM1';
+  const service = new SEService({ terminals: [virtualSeTerminal(reader, phone.phone.se)], enforcer: new AraEnforcer(), app: identity.deviceApp() });
   await service.connected;
   return service;
 }

@@ -5,6 +5,9 @@
  * the bank's SSD created and handed over, the applet installed and personalized through the SSD's
  * SCP03 channel over the wallet relay, the PPSE entry and the ARA-M rule); every phone taps a POS
  * terminal that authorizes over the issuer API; one phone is reported lost and recovered. Returns a summary.
+ * `bearer` (world.ts): the relay to embedded SEs, or UICCs over the air — SMS-triggered SCP81
+ * sessions (`sms`) or sessions the cards open by polling (`scp81`); the summary counts trigger SMS
+ * and admin sessions.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,12 +23,14 @@ import { DEMO_KEYS } from './ceremony.ts';
 import { toHex } from '../../bytes/index.ts';
 import { encipherPinBlockIso4 } from '../../emv/index.ts';
 import { percentile, runStage, type StageResult } from './steps.ts';
-import { startDemoWorld, type DemoWorld } from './world.ts';
+import { startDemoWorld, type DemoBearer, type DemoWorld } from './world.ts';
 import { changePinThroughTee, walletView } from './phone-side.ts';
 
 export interface DemoOptions {
   readonly phones: number;
   readonly concurrency: number;
+  /** How the TSM reaches the SEs (default `relay`). */
+  readonly bearer?: DemoBearer;
 }
 
 /** The initial offline PIN of the card whose PIN the demo changes (a demo value: the cardholder replaces it). */
@@ -88,6 +93,7 @@ async function deployAndTap(out: Output, world: DemoWorld, options: DemoOptions)
   // the second phone's card gets an offline PIN, which its cardholder later changes through the TEE
   const deploy = await runStage(out, 'deploying payment cards', world.phones, options.concurrency, (phone) => deployPhone(world, phone, phone === world.phones[1] ? INITIAL_PIN : undefined));
   const deployed = world.phones.filter((_, i) => deploy.results[i]!.ok);
+  if (world.ota !== undefined) out.err(`over the air (${world.bearer}): ${otaLine(world)}`);
   const { parties } = world;
   const caKeys = DEMO_PRODUCTS.map((p) => caKeyFromSpki(p.aid.subarray(0, 5), parties.caIndex, parties.caSpki));
   const terminal = new PosTerminal({ caKeys, supportedAids: DEMO_PRODUCTS.map((p) => p.aid), authorizer: world.authorizer });
@@ -102,6 +108,7 @@ async function deployAndTap(out: Output, world: DemoWorld, options: DemoOptions)
   const pinDeploy = pinPhone === undefined ? undefined : deploy.results[world.phones.indexOf(pinPhone)];
   const pinChange = pinPhone === undefined || pinDeploy?.ok !== true ? 'needs two phones' : await changePinThroughTee(world, terminal, pinPhone, pinDeploy.value.instanceId);
   return {
+    bearer: BEARER_LABEL[world.bearer],
     phones: world.phones.length,
     deployed: deployed.length,
     failed: world.phones.length - deployed.length,
@@ -115,8 +122,23 @@ async function deployAndTap(out: Output, world: DemoWorld, options: DemoOptions)
     lostStolen,
     wallets: `${seen.filter((v) => v.state === 'active').length} of ${deployed.length} show their card active (ATC ${[...new Set(seen.map((v) => v.atc))].join('/')}, ${seen.reduce((n, v) => n + v.transactions, 0)} transactions logged); an app of another signer: ${seen[0]?.foreign ?? '-'}`,
     pinChange,
+    ...(world.ota === undefined ? {} : { overTheAir: otaLine(world) }),
     ...(firstError !== undefined && !firstError.ok ? { firstError: firstError.error } : {}),
   };
+}
+
+const BEARER_LABEL: Readonly<Record<DemoBearer, string>> = {
+  relay: 'relay (eSEs, wallet agents on the TSM\'s WebSocket relay)',
+  sms: 'sms (UICCs: secured trigger SMS through the SMSC, then an SCP81 admin session over TLS-PSK)',
+  scp81: 'scp81 (UICCs: SCP81 admin sessions the cards open by polling, no SMS)',
+};
+
+/** What went over the air so far: trigger SMS and their PoRs, the cards' admin sessions. */
+function otaLine(world: DemoWorld): string {
+  const s = world.ota!.stats();
+  const a = s.agents;
+  const sms = world.bearer === 'sms' ? `${s.triggers} trigger SMS (${s.porOk} PoR OK), ` : `${a.polls} polls (${a.refused} refused at the handshake: no work held for the card), `;
+  return `${sms}${a.sessions} admin sessions ended (${a.working} with scripts, ${a.scripts} scripts)${a.failed === 0 ? '' : `, ${a.failed} failed (${a.firstError ?? '?'})`}`;
 }
 
 /** Runs the demo in a temporary data directory, removed at the end. */
@@ -126,7 +148,7 @@ export async function runDemo(out: Output, options: DemoOptions): Promise<CalcRe
   const db = await openDatabase(join(dir, 'opentsm.db'));
   try {
     await migrateToLatest(db);
-    const world = await startDemoWorld(db, { phones: options.phones, jobConcurrency: Math.max(4, options.concurrency), say: (line) => out.err(line) });
+    const world = await startDemoWorld(db, { phones: options.phones, bearer: options.bearer ?? 'relay', jobConcurrency: Math.max(4, options.concurrency), say: (line) => out.err(line) });
     try {
       const summary = await deployAndTap(out, world, options);
       return { ...summary, seconds: ((performance.now() - started) / 1000).toFixed(1) };
