@@ -15,29 +15,23 @@ import type { StoreDb } from '../store/index.ts';
 import { BearerRouter, bearerOf, checkBearerPolicy, DEFAULT_BEARER_POLICY, type BearerName, type BearerPolicy } from './bearer-router.ts';
 import { TsmError } from './errors.ts';
 import type { CardBearer, SecureElementRecord } from './model.ts';
-import { hsmOtaHostKeys, Scp81Bearer, SmppBearer, SmsScp81Trigger, type Scp81Registration, type SmsScp81Target, type SmsTriggerSent } from './ota/index.ts';
+import { hsmOtaHostKeys, Scp81Bearer, SmppBearer, SmsScp81Trigger, type Scp81BearerOptions, type Scp81Registration, type SmsScp81Target, type SmsTriggerSent } from './ota/index.ts';
 import { RecordProtection } from './protection/index.ts';
 import { findSecureElement, openSeMsisdn } from './registry/index.ts';
 
 /** `TsmServiceOptions.ota`: which OTA bearers the service runs. Given (even `{}`), the SCP81 admin server starts. */
 export interface TsmOtaOptions {
-  /** The SCP81 admin server (GPC Amd B over TLS-PSK). */
-  readonly scp81?: {
-    /** Listen address (default 127.0.0.1). */
-    readonly host?: string;
-    /** Listen port (default 0: a free one; see `TsmService.ota.scp81.address`). */
-    readonly port?: number;
+  /**
+   * The SCP81 admin server (GPC Amd B over TLS-PSK): the Scp81Bearer's own options — `host`
+   * (default 127.0.0.1), `port` (default 0: a free one; see `TsmService.ota.scp81.address`),
+   * `adminPath`, `idleMs`, `triggerIntervalMs`, … — except what the service supplies itself (HSM,
+   * trigger, registry resolver, error sink), and the address the trigger SMS names.
+   */
+  readonly scp81?: Omit<Scp81BearerOptions, ServiceSupplied> & {
     /** The host the trigger SMS names, when cards reach the server through another name (NAT, proxy). Default: the listen address. */
     readonly publicHost?: string;
     /** The port the trigger SMS names (default: the listen port). */
     readonly publicPort?: number;
-    /** Admin path prefix (default `/scp81`). */
-    readonly adminPath?: string;
-    readonly idleMs?: number;
-    readonly answerTimeoutMs?: number;
-    readonly pskTtlMs?: number;
-    /** At most one trigger per SE per this many ms (default 60 000). */
-    readonly triggerIntervalMs?: number;
   };
   /** The SMS bearer to the operator's SMSC (SMPP 3.4); without it no trigger is sent (agents come by themselves). */
   readonly smpp?: {
@@ -68,6 +62,9 @@ export interface OtaBearerParts {
   readonly trigger?: SmsScp81Trigger;
 }
 
+/** What the service gives the Scp81Bearer itself. */
+type ServiceSupplied = 'hsm' | 'ctx' | 'trigger' | 'resolve' | 'onError' | 'pskStore' | 'now';
+
 interface Scp81Entry extends Scp81Registration {
   readonly mno: string;
 }
@@ -96,7 +93,7 @@ export class OtaBearers implements OtaBearerParts {
     const keyOwners = new Map<string, string>();
     const protection = new RecordProtection(hsm);
     const report = (what: string) => (e: Error, seId: string | undefined) => logger?.warn({ err: e.message, code: (e as { code?: string }).code, seId }, what);
-    const o81 = options.scp81 ?? {};
+    const { publicHost, publicPort, ...o81 } = options.scp81 ?? {};
     let sms: SmppBearer | undefined;
     let trigger: SmsScp81Trigger | undefined;
     if (options.smpp !== undefined) {
@@ -121,7 +118,7 @@ export class OtaBearers implements OtaBearerParts {
         hsm: pskReader, ctx: { tenant: 'operator', actor: 'scp81' },
         resolve: (seId) => scp81Entries.get(seId),
         ...(trigger === undefined ? {} : { trigger }),
-        ...pick(o81, ['host', 'port', 'adminPath', 'idleMs', 'answerTimeoutMs', 'pskTtlMs', 'triggerIntervalMs']),
+        ...withoutSupplied(o81),
         onError: report('scp81 bearer'),
       });
     } catch (e) {
@@ -132,7 +129,7 @@ export class OtaBearers implements OtaBearerParts {
     trigger?.attach({
       get address() {
         const a = bearer.address;
-        return { host: o81.publicHost ?? a.host, port: o81.publicPort ?? a.port, adminUri: a.adminUri };
+        return { host: publicHost ?? a.host, port: publicPort ?? a.port, adminUri: a.adminUri };
       },
     });
     const route = async (seId: string): Promise<BearerName> => {
@@ -156,10 +153,10 @@ export class OtaBearers implements OtaBearerParts {
   }
 }
 
-function pick<T extends object, K extends keyof T>(o: T, keys: readonly K[]): Partial<Pick<T, K>> {
-  const out: Partial<Pick<T, K>> = {};
-  for (const k of keys) if (o[k] !== undefined) out[k] = o[k];
-  return out;
+/** The given options without undefined values and without anything the service supplies (a caller's cast cannot slip one in). */
+function withoutSupplied<T extends object>(o: T): T {
+  const supplied: readonly string[] = ['hsm', 'ctx', 'trigger', 'resolve', 'onError', 'pskStore', 'now'] satisfies readonly ServiceSupplied[];
+  return Object.fromEntries(Object.entries(o).filter(([k, v]) => v !== undefined && !supplied.includes(k))) as T;
 }
 
 /** The SMS side of `seId` from the registry: MSISDN (unsealed), the first SCP80 key set in the HSM, its bytes. */

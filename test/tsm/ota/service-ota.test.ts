@@ -26,6 +26,7 @@ const MSISDN = '447700900321';
 const PASSWORD = 'Pa55w0rd';
 const UICC = 'se-uicc-svc';
 const ESE = 'se-ese-svc';
+const UICC_NO_MSISDN = 'se-uicc-nomsisdn';
 const WAIT_MS = 45_000;
 
 interface JobJson { jobId: string; state: string; error?: { step: string; code: string; message: string } }
@@ -66,13 +67,13 @@ describe('TsmService with OTA bearers: a UICC registered from its key file over 
   };
 
   /** Imports `batch`'s masters and registers its first card as `seId` — every field from the key file. */
-  const registerFromKeyFile = async (batch: ManufacturedBatch, seId: string, msisdn?: string): Promise<void> => {
+  const registerFromKeyFile = async (batch: ManufacturedBatch, seId: string, msisdn?: string, card = 0): Promise<void> => {
     const m = batch.keyFile.isd.masterKeys;
     const key = (k: { keyBlock: string; kcv: string }) => ({ block: k.keyBlock, kcv: k.kcv });
     const { batchId } = await call<{ batchId: string }>(tokens.mno, 'POST', '/v1/mno/batches', {
       method: batch.keyFile.isd.diversification, kbpk: DEMO_KEYS.factoryKbpk, keys: { enc: key(m.enc), mac: key(m.mac), dek: key(m.dek) },
     });
-    const entry = batch.keyFile.cards[0]!;
+    const entry = batch.keyFile.cards[card]!;
     const ota = entry.tars.length === 0 ? undefined : { tars: entry.tars, scp80: entry.scp80, scp81: entry.scp81, kbpk: DEMO_KEYS.factoryKbpk, ...(msisdn === undefined ? {} : { msisdn }) };
     const r = await call<{ created: number; results: unknown[] }>(tokens.mno, 'POST', '/v1/mno/secure-elements', {
       items: [{
@@ -83,7 +84,7 @@ describe('TsmService with OTA bearers: a UICC registered from its key file over 
     });
     assert.equal(r.created, 1, JSON.stringify(r.results));
     // the subscription (MSISDN kept as a keyed hash there): what makes the SE eligible for a deploy
-    await call(tokens.mno, 'POST', '/v1/mno/subscriptions', { msisdn: msisdn ?? '447700900999', seId });
+    await call(tokens.mno, 'POST', '/v1/mno/subscriptions', { msisdn: msisdn ?? `4477009009${String(card)}${seId.length % 10}`, seId });
   };
 
   const deploy = (serviceId: string, seId: string, key: string) =>
@@ -121,7 +122,7 @@ describe('TsmService with OTA bearers: a UICC registered from its key file over 
     };
     const masters = () => ({ enc: new Uint8Array(randomBytes(16)), mac: new Uint8Array(randomBytes(16)), dek: new Uint8Array(randomBytes(16)) });
     const kek = { algorithm: 'aes' as const, key: parties.manufacturerKek };
-    uicc = manufactureBatch({ profile: STRICT_UICC, count: 1, withPayment: true, withAraM: true, batchMasterKeys: masters(), transportKek: kek });
+    uicc = manufactureBatch({ profile: STRICT_UICC, count: 2, withPayment: true, withAraM: true, batchMasterKeys: masters(), transportKek: kek });
     se = new VirtualSecureElement(new MemoryCardStore(uicc.cards[0]!.state), {
       library: DEFAULT_APPLET_LIBRARY,
       onAdminSessionRequest: (request) => {
@@ -132,6 +133,7 @@ describe('TsmService with OTA bearers: a UICC registered from its key file over 
     });
     sim.registerHandset(MSISDN, virtualHandset(se));
     await registerFromKeyFile(uicc, UICC, MSISDN);
+    await registerFromKeyFile(uicc, UICC_NO_MSISDN, undefined, 1);
     const ese = manufactureBatch({ profile: STRICT_ESE, count: 1, withPayment: true, withAraM: true, batchMasterKeys: masters(), transportKek: kek });
     await registerFromKeyFile(ese, ESE);
     serviceIds = { uicc: await createService(STRICT_UICC.id), ese: await createService(STRICT_ESE.id) };
@@ -186,6 +188,18 @@ describe('TsmService with OTA bearers: a UICC registered from its key file over 
     assert.equal(tsm.ota!.router.routeOf(ESE), 'relay');
     assert.equal(sent.length, triggers, 'no trigger SMS for the eSE');
     assert.equal(tsm.ota!.scp81.isOpen(ESE), false);
+  });
+
+  it('a UICC registered without an MSISDN goes to SCP81 but cannot be woken: no SMS, the job waits, the reason logged by code', async () => {
+    const submitted = sim.stats.submitted;
+    const { job } = await deploy(serviceIds.uicc, UICC_NO_MSISDN, 'ota-svc-nomsisdn');
+    assert.equal((await jobIn(job.jobId, ['waiting'], 10_000)).state, 'waiting');
+    assert.equal(tsm.ota!.router.routeOf(UICC_NO_MSISDN), 'scp81');
+    const end = Date.now() + 10_000;
+    const logged = () => logs.find((l) => l.includes('"scp81 bearer"') && l.includes(UICC_NO_MSISDN));
+    while (logged() === undefined && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+    assert.match(logged() ?? '', /ERR_TSM_NOT_FOUND/);
+    assert.equal(sim.stats.submitted, submitted, 'no SMS sent');
   });
 
   it('keeps the MSISDN, the PSK and the PAN out of the service log', () => {
