@@ -15,7 +15,7 @@ import type { StoreDb } from '../store/index.ts';
 import { BearerRouter, bearerOf, checkBearerPolicy, DEFAULT_BEARER_POLICY, type BearerName, type BearerPolicy } from './bearer-router.ts';
 import { TsmError } from './errors.ts';
 import type { CardBearer, SecureElementRecord } from './model.ts';
-import { hsmOtaHostKeys, Scp81Bearer, SmppBearer, SmsScp81Trigger, type Scp81BearerOptions, type Scp81Registration, type SmsScp81Target, type SmsTriggerSent } from './ota/index.ts';
+import { hsmOtaHostKeys, Scp81Bearer, SmppBearer, SmsScp81Trigger, type Scp81BearerOptions, type Scp81Registration, type Scp81Trigger, type SmsScp81Target, type SmsTriggerSent } from './ota/index.ts';
 import { RecordProtection } from './protection/index.ts';
 import { findSecureElement, openSeMsisdn } from './registry/index.ts';
 
@@ -33,7 +33,11 @@ export interface TsmOtaOptions {
     /** The port the trigger SMS names (default: the listen port). */
     readonly publicPort?: number;
   };
-  /** The SMS bearer to the operator's SMSC (SMPP 3.4); without it no trigger is sent (agents come by themselves). */
+  /**
+   * The SMS bearer to the operator's SMSC (SMPP 3.4). Without it no SMS is sent: cards' agents come by
+   * themselves (GPC Amd B polling), and the SCP81 bearer's "trigger" only loads the PSK of an SE a job
+   * waits for (for `pskTtlMs`), so that SE's next poll is accepted at the handshake.
+   */
   readonly smpp?: {
     readonly host: string;
     readonly port: number;
@@ -70,6 +74,13 @@ interface Scp81Entry extends Scp81Registration {
 }
 
 const ACTOR = 'ota';
+
+/**
+ * The trigger when there is no SMSC: nothing is sent. The Scp81Bearer loads an SE's PSK just before
+ * it triggers (at most once per `triggerIntervalMs`), so this makes the PSK of an SE a job waits for
+ * available to the agent's own next poll; the PSK is wiped when the session ends or its TTL passes.
+ */
+const PSK_ONLY: Scp81Trigger = { trigger: () => undefined };
 
 /** The OTA bearers of one service: build with `OtaBearers.start`, close with `close`. */
 export class OtaBearers implements OtaBearerParts {
@@ -117,7 +128,7 @@ export class OtaBearers implements OtaBearerParts {
       scp81 = await Scp81Bearer.start({
         hsm: pskReader, ctx: { tenant: 'operator', actor: 'scp81' },
         resolve: (seId) => scp81Entries.get(seId),
-        ...(trigger === undefined ? {} : { trigger }),
+        trigger: trigger ?? PSK_ONLY,
         ...withoutSupplied(o81),
         onError: report('scp81 bearer'),
       });

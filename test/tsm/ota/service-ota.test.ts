@@ -11,117 +11,42 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { pino } from 'pino';
 import { toHex } from '../../../src/bytes/index.ts';
 import type { AdminSessionResult } from '../../../src/ota/index.ts';
-import { ARA_M_AID, DEFAULT_APPLET_LIBRARY, manufactureBatch, MemoryCardStore, STRICT_ESE, STRICT_UICC, VirtualSecureElement, type ManufacturedBatch } from '../../../src/se/index.ts';
-import { closeDatabase, getOtaCounter, migrateToLatest, openDatabase, type StoreDb } from '../../../src/store/index.ts';
-import { addApiClient, TsmService, type SmsTriggerSent } from '../../../src/tsm/index.ts';
+import { DEFAULT_APPLET_LIBRARY, manufactureBatch, MemoryCardStore, STRICT_ESE, STRICT_UICC, VirtualSecureElement, type ManufacturedBatch } from '../../../src/se/index.ts';
+import { getOtaCounter } from '../../../src/store/index.ts';
+import type { SmsTriggerSent } from '../../../src/tsm/index.ts';
 import { SmscSimulator } from '../../../src/cli/fleet/smsc-simulator.ts';
 import { virtualHandset } from '../../../src/cli/fleet/virtual-handset.ts';
-import { DEMO_KEYS, DEMO_TENANTS, holdCeremony, type DemoParties } from '../../../src/cli/demo/ceremony.ts';
-import { DEMO_PRODUCTS, DEMO_SSD, DEMO_WALLET_CERT_HASH, demoCard, demoFlavour } from '../../../src/cli/demo/cards.ts';
+import { DEMO_PRODUCTS, DEMO_SSD, demoCard } from '../../../src/cli/demo/cards.ts';
+import { otaServiceWorld, type OtaServiceWorld } from './service-ota-fixture.ts';
 
 const MSISDN = '447700900321';
 const PASSWORD = 'Pa55w0rd';
 const UICC = 'se-uicc-svc';
 const ESE = 'se-ese-svc';
 const UICC_NO_MSISDN = 'se-uicc-nomsisdn';
-const WAIT_MS = 45_000;
-
-interface JobJson { jobId: string; state: string; error?: { step: string; code: string; message: string } }
 
 describe('TsmService with OTA bearers: a UICC registered from its key file over the MNO API, deployed to active over SMS + SCP81', { timeout: 60_000 }, () => {
-  let db: StoreDb;
-  let parties: DemoParties;
+  let w: OtaServiceWorld;
   let sim: SmscSimulator;
-  let tsm: TsmService;
   let se: VirtualSecureElement;
   let uicc: ManufacturedBatch;
-  let tokens: { mno: string; sp: string };
   let serviceIds: { uicc: string; ese: string };
-  const logs: string[] = [];
   const sent: SmsTriggerSent[] = [];
   const sessions: Promise<AdminSessionResult>[] = [];
   const sessionErrors: unknown[] = [];
 
-  const call = async <T>(token: string, method: 'GET' | 'POST', url: string, payload?: unknown, headers: Record<string, string> = {}): Promise<T> => {
-    const r = await tsm.app.inject({ method, url, headers: { authorization: `Bearer ${token}`, ...headers }, ...(payload === undefined ? {} : { payload: payload as Record<string, unknown> }) });
-    assert.ok(r.statusCode < 300, `${method} ${url}: ${r.statusCode} ${r.body}`);
-    return r.json<T>();
-  };
-
-  /** The SP's service with one flavour for `platform`. */
-  const createService = async (platform: string): Promise<string> => {
-    const issuer = parties.issuer;
-    const created = await call<{ serviceId: string }>(tokens.sp, 'POST', '/v1/sp/services', {
-      name: `Demo Bank Visa (${platform})`, walletCertHash: DEMO_WALLET_CERT_HASH,
-      issuer: {
-        imkAc: issuer.imkAc, imkSmi: issuer.imkSmi, imkSmc: issuer.imkSmc, issuerKey: issuer.issuerKey, caPublicKeyIndex: issuer.caPublicKeyIndex,
-        issuerCertificate: { certificate: toHex(issuer.issuerCertificate.certificate), remainder: toHex(issuer.issuerCertificate.remainder), exponent: toHex(issuer.issuerCertificate.exponent) },
-      },
-      ssdMasters: { enc: DEMO_KEYS.ssdMaster('ENC'), mac: DEMO_KEYS.ssdMaster('MAC'), dek: DEMO_KEYS.ssdMaster('DEK') },
-      flavours: [demoFlavour(DEMO_PRODUCTS[0], platform)],
-    });
-    return created.serviceId;
-  };
-
-  /** Imports `batch`'s masters and registers its first card as `seId` — every field from the key file. */
-  const registerFromKeyFile = async (batch: ManufacturedBatch, seId: string, msisdn?: string, card = 0): Promise<void> => {
-    const m = batch.keyFile.isd.masterKeys;
-    const key = (k: { keyBlock: string; kcv: string }) => ({ block: k.keyBlock, kcv: k.kcv });
-    const { batchId } = await call<{ batchId: string }>(tokens.mno, 'POST', '/v1/mno/batches', {
-      method: batch.keyFile.isd.diversification, kbpk: DEMO_KEYS.factoryKbpk, keys: { enc: key(m.enc), mac: key(m.mac), dek: key(m.dek) },
-    });
-    const entry = batch.keyFile.cards[card]!;
-    const ota = entry.tars.length === 0 ? undefined : { tars: entry.tars, scp80: entry.scp80, scp81: entry.scp81, kbpk: DEMO_KEYS.factoryKbpk, ...(msisdn === undefined ? {} : { msisdn }) };
-    const r = await call<{ created: number; results: unknown[] }>(tokens.mno, 'POST', '/v1/mno/secure-elements', {
-      items: [{
-        seId, platform: batch.keyFile.profile.id, araAid: toHex(ARA_M_AID),
-        isd: { aid: entry.isdAid, kvn: Number.parseInt(entry.isdKvn, 16), scp: 3, keys: { batchId, kdd: entry.kdd } },
-        ...(ota === undefined ? {} : { ota }),
-      }],
-    });
-    assert.equal(r.created, 1, JSON.stringify(r.results));
-    // the subscription (MSISDN kept as a keyed hash there): what makes the SE eligible for a deploy
-    await call(tokens.mno, 'POST', '/v1/mno/subscriptions', { msisdn: msisdn ?? `4477009009${String(card)}${seId.length % 10}`, seId });
-  };
-
-  const deploy = (serviceId: string, seId: string, key: string) =>
-    call<{ instance: { instanceId: string; state: string }; job: JobJson }>(tokens.sp, 'POST', `/v1/sp/services/${serviceId}/instances`, { seId, card: demoCard(0) }, { 'idempotency-key': key });
-
-  /** Polls the job (bounded) until it is in one of `states`. */
-  const jobIn = async (jobId: string, states: readonly string[], ms = WAIT_MS): Promise<JobJson> => {
-    const end = Date.now() + ms;
-    for (;;) {
-      const job = await call<JobJson>(tokens.sp, 'GET', `/v1/jobs/${jobId}`);
-      if (states.includes(job.state)) return job;
-      if (Date.now() > end) assert.fail(`job ${jobId} still ${job.state} after ${ms} ms`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  };
-
   before(async () => {
-    db = await openDatabase(':memory:');
-    await migrateToLatest(db);
-    parties = await holdCeremony(db);
     sim = await SmscSimulator.start({ systemId: 'tsm', password: PASSWORD, delayMs: 2 });
-    const logger = pino({ level: 'debug' }, { write: (line: string) => void logs.push(line) });
-    tsm = await TsmService.create({
-      db, hsm: parties.hsm, config: { bodyLimit: 256 * 1024, logLevel: 'debug' }, logger, jobs: { pollIntervalMs: 50, concurrency: 4 },
-      ota: {
-        scp81: { idleMs: 300, triggerIntervalMs: 50 },
-        smpp: { host: '127.0.0.1', port: sim.port, systemId: 'tsm', password: PASSWORD, sourceAddress: '12345', responseTimeoutMs: 3000 },
-        porTimeoutMs: 5000,
-        onTriggerSent: (e) => void sent.push(e),
-      },
+    w = await otaServiceWorld({
+      scp81: { idleMs: 300, triggerIntervalMs: 50 },
+      smpp: { host: '127.0.0.1', port: sim.port, systemId: 'tsm', password: PASSWORD, sourceAddress: '12345', responseTimeoutMs: 3000 },
+      porTimeoutMs: 5000,
+      onTriggerSent: (e) => void sent.push(e),
     });
-    tokens = {
-      mno: (await addApiClient(db, parties.hsm, { tenant: DEMO_TENANTS.mno, role: 'mno' })).token,
-      sp: (await addApiClient(db, parties.hsm, { tenant: DEMO_TENANTS.bank, role: 'sp' })).token,
-    };
     const masters = () => ({ enc: new Uint8Array(randomBytes(16)), mac: new Uint8Array(randomBytes(16)), dek: new Uint8Array(randomBytes(16)) });
-    const kek = { algorithm: 'aes' as const, key: parties.manufacturerKek };
+    const kek = { algorithm: 'aes' as const, key: w.parties.manufacturerKek };
     uicc = manufactureBatch({ profile: STRICT_UICC, count: 2, withPayment: true, withAraM: true, batchMasterKeys: masters(), transportKek: kek });
     se = new VirtualSecureElement(new MemoryCardStore(uicc.cards[0]!.state), {
       library: DEFAULT_APPLET_LIBRARY,
@@ -132,42 +57,40 @@ describe('TsmService with OTA bearers: a UICC registered from its key file over 
       },
     });
     sim.registerHandset(MSISDN, virtualHandset(se));
-    await registerFromKeyFile(uicc, UICC, MSISDN);
-    await registerFromKeyFile(uicc, UICC_NO_MSISDN, undefined, 1);
+    await w.registerFromKeyFile(uicc, UICC, { msisdn: MSISDN });
+    await w.registerFromKeyFile(uicc, UICC_NO_MSISDN, { card: 1 });
     const ese = manufactureBatch({ profile: STRICT_ESE, count: 1, withPayment: true, withAraM: true, batchMasterKeys: masters(), transportKek: kek });
-    await registerFromKeyFile(ese, ESE);
-    serviceIds = { uicc: await createService(STRICT_UICC.id), ese: await createService(STRICT_ESE.id) };
+    await w.registerFromKeyFile(ese, ESE);
+    serviceIds = { uicc: await w.createService(STRICT_UICC.id), ese: await w.createService(STRICT_ESE.id) };
   });
 
   after(async () => {
-    await tsm?.close();
+    await w?.close();
     await Promise.allSettled(sessions);
     await sim?.close();
-    parties?.hsm.close();
-    if (db !== undefined) await closeDatabase(db);
   });
 
   it('runs the SCP81 admin server on loopback and is bound to the SMSC', () => {
-    const ota = tsm.ota!;
+    const ota = w.tsm.ota!;
     assert.equal(ota.scp81.address.host, '127.0.0.1');
     assert.ok(ota.scp81.address.port > 0);
     assert.equal(ota.sms?.state, 'bound');
   });
 
   it('deploys through the SP API to active over SMS + SCP81 only: trigger via the SMSC with the registry\'s keys and MSISDN, PoR OK, TLS-PSK with the imported PSK, SDs targeted', async () => {
-    const { instance, job } = await deploy(serviceIds.uicc, UICC, 'ota-svc-1');
-    const done = await jobIn(job.jobId, ['succeeded', 'failed']);
+    const { instance, job } = await w.deploy(serviceIds.uicc, UICC, 'ota-svc-1');
+    const done = await w.jobIn(job.jobId, ['succeeded', 'failed']);
     await Promise.allSettled(sessions); // the bearer's idle 204 ends each admin session
     assert.equal(done.state, 'succeeded', JSON.stringify(done.error));
-    assert.equal(tsm.ota!.router.routeOf(UICC), 'scp81');
-    assert.equal((await call<{ state: string }>(tokens.sp, 'GET', `/v1/sp/instances/${instance.instanceId}`)).state, 'active');
+    assert.equal(w.tsm.ota!.router.routeOf(UICC), 'scp81');
+    assert.equal((await w.call<{ state: string }>(w.tokens.sp, 'GET', `/v1/sp/instances/${instance.instanceId}`)).state, 'active');
     // the trigger(s): through the SMSC to the registered MSISDN, PoR OK, counters strictly increasing and stored
     assert.ok(sent.length >= 1);
     assert.ok(sent.every((e) => e.seId === UICC && e.porStatus === 0));
     for (let i = 1; i < sent.length; i++) assert.ok(sent[i]!.counter > sent[i - 1]!.counter);
     const set = uicc.keyFile.cards[0]!.scp80[0]!;
     assert.equal(sent[0]!.keySet, `kic-${set.kicByte}/kid-${set.kidByte}`);
-    assert.equal(await getOtaCounter(db, UICC, sent[0]!.keySet), sent.at(-1)!.counter);
+    assert.equal(await getOtaCounter(w.db, UICC, sent[0]!.keySet), sent.at(-1)!.counter);
     assert.equal(sim.stats.submitted, sent.length);
     assert.equal(sim.stats.handlerErrors, 0, JSON.stringify(sim.stats));
     // the card's agent: its sessions (TLS-PSK with the PSK the registry imported) ran the job's scripts
@@ -182,21 +105,21 @@ describe('TsmService with OTA bearers: a UICC registered from its key file over 
 
   it('an eSE of the same MNO goes to the relay (no phone connected: its job waits), never to SCP81', async () => {
     const triggers = sent.length;
-    const { job } = await deploy(serviceIds.ese, ESE, 'ota-svc-ese');
-    const waiting = await jobIn(job.jobId, ['waiting'], 10_000);
+    const { job } = await w.deploy(serviceIds.ese, ESE, 'ota-svc-ese');
+    const waiting = await w.jobIn(job.jobId, ['waiting'], 10_000);
     assert.equal(waiting.state, 'waiting');
-    assert.equal(tsm.ota!.router.routeOf(ESE), 'relay');
+    assert.equal(w.tsm.ota!.router.routeOf(ESE), 'relay');
     assert.equal(sent.length, triggers, 'no trigger SMS for the eSE');
-    assert.equal(tsm.ota!.scp81.isOpen(ESE), false);
+    assert.equal(w.tsm.ota!.scp81.isOpen(ESE), false);
   });
 
   it('a UICC registered without an MSISDN goes to SCP81 but cannot be woken: no SMS, the job waits, the reason logged by code', async () => {
     const submitted = sim.stats.submitted;
-    const { job } = await deploy(serviceIds.uicc, UICC_NO_MSISDN, 'ota-svc-nomsisdn');
-    assert.equal((await jobIn(job.jobId, ['waiting'], 10_000)).state, 'waiting');
-    assert.equal(tsm.ota!.router.routeOf(UICC_NO_MSISDN), 'scp81');
+    const { job } = await w.deploy(serviceIds.uicc, UICC_NO_MSISDN, 'ota-svc-nomsisdn');
+    assert.equal((await w.jobIn(job.jobId, ['waiting'], 10_000)).state, 'waiting');
+    assert.equal(w.tsm.ota!.router.routeOf(UICC_NO_MSISDN), 'scp81');
     const end = Date.now() + 10_000;
-    const logged = () => logs.find((l) => l.includes('"scp81 bearer"') && l.includes(UICC_NO_MSISDN));
+    const logged = () => w.logs.find((l) => l.includes('"scp81 bearer"') && l.includes(UICC_NO_MSISDN));
     while (logged() === undefined && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
     assert.match(logged() ?? '', /ERR_TSM_NOT_FOUND/);
     assert.equal(sim.stats.submitted, submitted, 'no SMS sent');
@@ -204,8 +127,8 @@ describe('TsmService with OTA bearers: a UICC registered from its key file over 
 
   it('keeps the MSISDN, the PSK and the PAN out of the service log', () => {
     const psk = toHex(uicc.cards[0]!.state.ota!.scp81!.key);
-    const text = logs.join('\n');
-    assert.ok(logs.length > 0);
+    const text = w.logs.join('\n');
+    assert.ok(w.logs.length > 0);
     assert.ok(!text.includes(MSISDN), 'MSISDN in the log');
     assert.ok(!text.toUpperCase().includes(psk), 'PSK in the log');
     assert.ok(!text.includes(PASSWORD), 'SMPP password in the log');
