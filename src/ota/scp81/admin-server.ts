@@ -23,6 +23,7 @@ import { checkOriginForm } from './header-values.ts';
 import { handshakeError, PskIdentities, pskServerOptions, type PskServerConfig } from './tls-psk.ts';
 
 /** Who sent a POST: the PSK identity its TLS session authenticated. */
+/** The agent behind one connection: the same object for every POST and the close of that connection. */
 export interface AdminPeer {
   readonly identity: string;
 }
@@ -160,9 +161,17 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
     requestTimeout: options.requestTimeoutMs ?? 30_000,
     headersTimeout: Math.min(options.requestTimeoutMs ?? 30_000, 10_000),
   });
+  // one peer object per connection, so a caller can tell which connection a POST or a close came from
+  const peers = new WeakMap<object, AdminPeer>();
   const peerOf = (socket: unknown): AdminPeer | undefined => {
     const identity = identities.of(socket);
-    return identity === undefined ? undefined : { identity };
+    if (identity === undefined || typeof socket !== 'object' || socket === null) return undefined;
+    let peer = peers.get(socket);
+    if (peer === undefined) {
+      peer = Object.freeze({ identity });
+      peers.set(socket, peer);
+    }
+    return peer;
   };
   server.on('secureConnection', (socket) => {
     sockets.add(socket);

@@ -13,7 +13,7 @@ import { randomBytes } from 'node:crypto';
 import type { ApduTransport } from '../../apdu/index.ts';
 import { toHex, wipe } from '../../bytes/index.ts';
 import type { Hsm, OperationContext } from '../../hsm/index.ts';
-import { checkPskIdentity, MemoryPskStore, OtaError, startAdminServer, type AdminAnswer, type AdminServer, type AgentPost } from '../../ota/index.ts';
+import { checkPskIdentity, MemoryPskStore, OtaError, startAdminServer, type AdminAnswer, type AdminPeer, type AdminServer, type AgentPost } from '../../ota/index.ts';
 import { TsmError } from '../errors.ts';
 import type { CardBearer } from '../model.ts';
 import { END_SESSION, Scp81Session, type Scp81EndReason } from './scp81-session.ts';
@@ -51,6 +51,16 @@ export interface Scp81BearerOptions {
   readonly pskTtlMs?: number;
   /** At most one trigger per SE per this many milliseconds (default 60 000). */
   readonly triggerIntervalMs?: number;
+  /**
+   * Triggers per SE while a job waits for it and no session opens (default 5): when a trigger has
+   * ended (sent, or failed: a lost SMS, a lost PoR) and no session opened within `retriggerAfterMs`
+   * (default 60 000), the bearer triggers again, with a fresh counter; after `maxTriggers` it gives
+   * up (`onError`, ERR_TSM_UNREACHABLE) until the next `connect`.
+   */
+  readonly maxTriggers?: number;
+  readonly retriggerAfterMs?: number;
+  /** After an agent's connection closes mid-session, how long it has to resume (default 5 000 ms). */
+  readonly resumeGraceMs?: number;
   /** The store node:tls reads PSKs from (default a new MemoryPskStore). */
   readonly pskStore?: MemoryPskStore;
   /** Told refused handshakes, protocol errors and failed triggers (typed; never a key). */
@@ -67,13 +77,20 @@ export interface Scp81Transport extends ApduTransport {
 
 /** The TSM's SCP81 admin server as a bearer for jobs. */
 export class Scp81Bearer implements CardBearer {
-  readonly #o: Required<Pick<Scp81BearerOptions, 'idleMs' | 'answerTimeoutMs' | 'pskTtlMs' | 'triggerIntervalMs' | 'now'>> & Scp81BearerOptions;
+  readonly #o: Required<Pick<Scp81BearerOptions, 'idleMs' | 'answerTimeoutMs' | 'pskTtlMs' | 'triggerIntervalMs' | 'maxTriggers' | 'retriggerAfterMs' | 'resumeGraceMs' | 'now'>> & Scp81BearerOptions;
   readonly #store: MemoryPskStore;
   readonly #adminPath: string;
   readonly #bySe = new Map<string, Scp81Registration>();
   readonly #byIdentity = new Map<string, string>();
   readonly #sessions = new Map<string, Scp81Session>();
+  /** The connection (admin server peer) each session's latest POST came on. */
+  readonly #connections = new WeakMap<Scp81Session, AdminPeer>();
   readonly #lastTrigger = new Map<string, number>();
+  /** SEs a job waits for, with the triggers sent since and the timer of the next one. */
+  readonly #wanted = new Map<string, { triggers: number; timer: NodeJS.Timeout | undefined }>();
+  /** SEs whose trigger is under way (PSK read, SMS out, PoR awaited), and when each SE's last one ended. */
+  readonly #triggering = new Set<string>();
+  readonly #triggerEnded = new Map<string, number>();
   readonly #listeners = new Set<(seId: string) => void>();
   #server: AdminServer | undefined;
   #closed = false;
@@ -85,6 +102,9 @@ export class Scp81Bearer implements CardBearer {
       answerTimeoutMs: positive(options.answerTimeoutMs ?? 30_000, 'answerTimeoutMs'),
       pskTtlMs: positive(options.pskTtlMs ?? 120_000, 'pskTtlMs'),
       triggerIntervalMs: positive(options.triggerIntervalMs ?? 60_000, 'triggerIntervalMs'),
+      maxTriggers: positive(options.maxTriggers ?? 5, 'maxTriggers'),
+      retriggerAfterMs: positive(options.retriggerAfterMs ?? 60_000, 'retriggerAfterMs'),
+      resumeGraceMs: positive(options.resumeGraceMs ?? 5_000, 'resumeGraceMs'),
       now: options.now ?? Date.now,
     };
     this.#store = options.pskStore ?? new MemoryPskStore();
@@ -99,7 +119,8 @@ export class Scp81Bearer implements CardBearer {
       adminPath: bearer.#adminPath,
       host: options.host,
       port: options.port,
-      handle: (post, peer) => bearer.#handle(post, peer.identity),
+      handle: (post, peer) => bearer.#handle(post, peer),
+      onDisconnect: (peer) => bearer.#disconnected(peer),
       onError: (error, peer) => options.onError?.(error, peer === undefined ? undefined : bearer.#byIdentity.get(peer.identity)),
     });
     return bearer;
@@ -135,7 +156,7 @@ export class Scp81Bearer implements CardBearer {
   connect(seId: string): Scp81Transport | undefined {
     const session = this.#sessions.get(seId);
     if (session === undefined) {
-      this.#wake(seId);
+      this.#want(seId);
       return undefined;
     }
     return {
@@ -164,6 +185,8 @@ export class Scp81Bearer implements CardBearer {
   /** Ends every session (held POSTs get 204, pending transmits fail), wipes the PSKs, stops the server. */
   async close(): Promise<void> {
     this.#closed = true;
+    for (const w of this.#wanted.values()) clearTimeout(w.timer);
+    this.#wanted.clear();
     for (const session of [...this.#sessions.values()]) session.end('closed');
     // Let the 204s go out before the sockets are destroyed.
     await new Promise((resolve) => setImmediate(resolve));
@@ -171,15 +194,61 @@ export class Scp81Bearer implements CardBearer {
     await this.#server?.close();
   }
 
-  /** Loads the PSK and triggers the agent, at most once per SE per `triggerIntervalMs`. */
-  #wake(seId: string): void {
+  /**
+   * A job waits for `seId`: trigger now if the interval allows; and while no session opens, again
+   * `retriggerAfterMs` after the last trigger ended — `maxTriggers` in all, then `onError`
+   * (ERR_TSM_UNREACHABLE) and no more until the next `connect` starts a new round.
+   */
+  #want(seId: string): void {
+    let wanted = this.#wanted.get(seId);
+    if (wanted === undefined) {
+      wanted = { triggers: 0, timer: undefined };
+      this.#wanted.set(seId, wanted);
+    } else if (wanted.timer === undefined) {
+      wanted.triggers = 0; // the previous round gave up: a new connect, a new round
+    }
+    const woke = this.#wake(seId);
+    if (woke === 'sent') wanted.triggers++;
+    if (woke === 'impossible') return void this.#wanted.delete(seId);
+    if (wanted.timer !== undefined) return;
+    const schedule = (w: { timer: NodeJS.Timeout | undefined }, ms: number): void => {
+      w.timer = setTimeout(tick, ms);
+      w.timer.unref();
+    };
+    const tick = (): void => {
+      const w = this.#wanted.get(seId);
+      if (w === undefined) return;
+      w.timer = undefined;
+      if (this.#closed || this.#sessions.has(seId)) return void this.#wanted.delete(seId);
+      // a trigger under way is waited for; then the agent has retriggerAfterMs to connect
+      if (this.#triggering.has(seId)) return schedule(w, 50);
+      const since = this.#o.now() - (this.#triggerEnded.get(seId) ?? 0);
+      if (since < this.#o.retriggerAfterMs) return schedule(w, this.#o.retriggerAfterMs - since);
+      if (w.triggers >= this.#o.maxTriggers) {
+        this.#o.onError?.(new TsmError('ERR_TSM_UNREACHABLE', `scp81: SE ${seId}: no admin session after ${w.triggers} triggers`), seId);
+        return;
+      }
+      const woke = this.#wake(seId);
+      if (woke === 'impossible') return void this.#wanted.delete(seId);
+      if (woke === 'sent') w.triggers++;
+      schedule(w, 50);
+    };
+    schedule(wanted, 50);
+  }
+
+  /**
+   * Loads the PSK and triggers the agent, at most once per SE per `triggerIntervalMs`: 'sent', 'interval'
+   * (too soon), or 'impossible' (no registration, no trigger configured, the bearer closed).
+   */
+  #wake(seId: string): 'sent' | 'interval' | 'impossible' {
     const registration = this.#bySe.get(seId) ?? this.#resolve(seId);
     const trigger = this.#o.trigger;
-    if (this.#closed || registration === undefined || trigger === undefined) return;
+    if (this.#closed || registration === undefined || trigger === undefined) return 'impossible';
     const now = this.#o.now();
     const last = this.#lastTrigger.get(seId);
-    if (last !== undefined && now - last < this.#o.triggerIntervalMs) return;
+    if (last !== undefined && now - last < this.#o.triggerIntervalMs) return 'interval';
     this.#lastTrigger.set(seId, now);
+    this.#triggering.add(seId);
     void (async () => {
       const key = await this.#o.hsm.revealProtocolKey(registration.keyId, this.#o.ctx);
       try {
@@ -190,7 +259,13 @@ export class Scp81Bearer implements CardBearer {
         wipe(key);
       }
       await trigger.trigger(seId);
-    })().catch((e: unknown) => this.#o.onError?.(e instanceof Error ? e : new Error(String(e)), seId));
+    })()
+      .catch((e: unknown) => this.#o.onError?.(e instanceof Error ? e : new Error(String(e)), seId))
+      .finally(() => {
+        this.#triggering.delete(seId);
+        this.#triggerEnded.set(seId, this.#o.now());
+      });
+    return 'sent';
   }
 
   #resolve(seId: string): Scp81Registration | undefined {
@@ -200,19 +275,27 @@ export class Scp81Bearer implements CardBearer {
   }
 
   /** One POST: the SE is the one the PSK identity proved (never X-Admin-From). */
-  #handle(post: AgentPost, identity: string): Promise<AdminAnswer> {
+  #handle(post: AgentPost, peer: AdminPeer): Promise<AdminAnswer> {
+    const identity = peer.identity;
     const seId = this.#byIdentity.get(identity);
     if (seId === undefined) throw new OtaError('ERR_OTA_ADMIN', 'SCP81: no SE for this PSK identity');
     const current = this.#sessions.get(seId);
-    if (current !== undefined && (current.owns(post.uri) || (post.report === undefined && post.resume))) return current.answer(post);
+    if (current !== undefined && (current.owns(post.uri) || (post.report === undefined && post.resume))) {
+      this.#connections.set(current, peer);
+      return current.answer(post);
+    }
     // A report for a session that has ended (or never was) ends the agent's session too.
     if (post.report !== undefined || this.#closed) return Promise.resolve(END_SESSION);
     // An opening POST: a new session, replacing an older one of the same SE.
     current?.end('replaced');
     const base = `${this.#adminPath}/s/${toHex(new Uint8Array(randomBytes(16))).toLowerCase()}`;
-    const timing = { idleMs: this.#o.idleMs, answerTimeoutMs: this.#o.answerTimeoutMs };
+    const timing = { idleMs: this.#o.idleMs, answerTimeoutMs: this.#o.answerTimeoutMs, resumeGraceMs: this.#o.resumeGraceMs };
     const session = new Scp81Session(seId, identity, base, timing, (s, reason) => this.#ended(s, reason));
     this.#sessions.set(seId, session);
+    this.#connections.set(session, peer);
+    const wanted = this.#wanted.get(seId);
+    clearTimeout(wanted?.timer);
+    this.#wanted.delete(seId);
     const answer = session.answer(post);
     for (const listener of [...this.#listeners]) {
       try {
@@ -222,6 +305,13 @@ export class Scp81Bearer implements CardBearer {
       }
     }
     return answer;
+  }
+
+  /** The connection of a session's latest POST closed: the session gives the agent `resumeGraceMs` to come back. */
+  #disconnected(peer: AdminPeer): void {
+    const seId = this.#byIdentity.get(peer.identity);
+    const session = seId === undefined ? undefined : this.#sessions.get(seId);
+    if (session !== undefined && this.#connections.get(session) === peer) session.disconnected();
   }
 
   #ended(session: Scp81Session, reason: Scp81EndReason): void {

@@ -32,6 +32,8 @@ export interface Scp81SessionTiming {
   readonly idleMs: number;
   /** A script sent out and not reported for this long ends the session (ERR_TSM_UNREACHABLE). */
   readonly answerTimeoutMs: number;
+  /** After the agent's connection closed, how long it has to come back (resume) before the session ends. */
+  readonly resumeGraceMs?: number;
 }
 
 interface Pending {
@@ -61,6 +63,7 @@ export class Scp81Session {
   #next = 0;
   #idleTimer: NodeJS.Timeout | undefined;
   #answerTimer: NodeJS.Timeout | undefined;
+  #graceTimer: NodeJS.Timeout | undefined;
   #ended: Scp81EndReason | undefined;
 
   constructor(
@@ -95,6 +98,8 @@ export class Scp81Session {
   /** The answer to one POST of the agent (held until there is work or the idle timeout). */
   answer(post: AgentPost): Promise<AdminAnswer> {
     if (this.#ended !== undefined) return Promise.resolve(END_SESSION);
+    clearTimeout(this.#graceTimer);
+    this.#graceTimer = undefined;
     // A newer POST means the connection of a held one is gone: that one gets nothing more.
     this.#release(END_SESSION);
     if (post.report !== undefined && !this.#takeReport(post)) return Promise.resolve(END_SESSION);
@@ -110,12 +115,27 @@ export class Scp81Session {
     });
   }
 
+  /**
+   * The agent's connection closed (the admin server's onDisconnect). Its POST, if one was held, can
+   * no longer be answered; the agent may come back with a resume (GPC Amd B) within
+   * `resumeGraceMs` — otherwise the session ends 'dropped' at once instead of at the answer timeout.
+   */
+  disconnected(): void {
+    if (this.#ended !== undefined || this.#graceTimer !== undefined) return;
+    if (this.#held === undefined && this.#outstanding === undefined) return; // between POSTs: nothing waits on that connection
+    this.#held = undefined;
+    clearTimeout(this.#idleTimer);
+    this.#idleTimer = undefined;
+    this.#graceTimer = setTimeout(() => this.end('dropped'), this.timing.resumeGraceMs ?? 5_000);
+  }
+
   /** Ends the session: pending transmits fail with ERR_TSM_UNREACHABLE, a held POST gets 204. */
   end(reason: Scp81EndReason): void {
     if (this.#ended !== undefined) return;
     this.#ended = reason;
     clearTimeout(this.#idleTimer);
     clearTimeout(this.#answerTimer);
+    clearTimeout(this.#graceTimer);
     const error = unreachable(this.seId, `session ended (${reason})`);
     const pending = [...(this.#outstanding === undefined ? [] : [this.#outstanding.pending]), ...this.#queue.splice(0)];
     this.#outstanding = undefined;

@@ -208,6 +208,42 @@ describe('Scp81Bearer', () => {
       assert.equal(t.executed.length, 2, 'each command ran exactly once');
     }));
 
+  it('a drop without resume is noticed at once (the admin server’s onDisconnect + resumeGraceMs), not at the answer timeout', () =>
+    withBearer({ answerTimeoutMs: 30_000, resumeGraceMs: 100 }, async (t) => {
+      const execute = (script: AdminScript): ScriptReport => {
+        t.execute(script);
+        t.bearer.dropConnections(SE);
+        throw new Error('card lost power');
+      };
+      const { session, transport } = await open(t, { execute });
+      void session.catch(() => undefined);
+      const started = Date.now();
+      await assert.rejects(transport.transmit(encodeCommand(buildSelect(ISD))), (e: unknown) => e instanceof TsmError && e.code === 'ERR_TSM_UNREACHABLE');
+      const ms = Date.now() - started;
+      assert.ok(ms < 5_000, `noticed after ${ms} ms (the answer timeout is 30 s)`);
+      assert.equal(t.executed.length, 1);
+      assert.equal(t.bearer.isOpen(SE), false);
+    }));
+
+  it('a job waiting for an SE that never connects: triggered again retriggerAfterMs after each trigger, maxTriggers in all, then onError; a new connect starts a new round', () =>
+    withBearer({ triggerIntervalMs: 10, retriggerAfterMs: 60, maxTriggers: 3 }, async (t) => {
+      assert.equal(t.bearer.connect(SE), undefined);
+      await until(() => t.errors.length === 1, 'the bearer giving up', 5000);
+      assert.equal(t.triggers.length, 3);
+      assert.equal(t.errors[0] instanceof TsmError && t.errors[0].code, 'ERR_TSM_UNREACHABLE');
+      await new Promise((r) => setTimeout(r, 200));
+      assert.equal(t.triggers.length, 3, 'no more after giving up');
+      assert.equal(t.bearer.connect(SE), undefined);
+      await until(() => t.triggers.length === 4, 'a new round');
+      // the agent comes: no more triggers
+      const session = t.agent();
+      await until(() => t.bearer.isOpen(SE), 'the session');
+      await new Promise((r) => setTimeout(r, 200));
+      assert.equal(t.triggers.length, 4);
+      await t.bearer.close();
+      await session;
+    }));
+
   it('close(): the held POST gets 204, pending transmits fail, the PSKs are wiped', () =>
     withBearer({ idleMs: 10_000 }, async (t) => {
       const { session, transport } = await open(t);
