@@ -98,6 +98,7 @@ export {
   insertServiceInstance, getServiceInstance, listServiceInstances, updateServiceInstanceState, assertServiceInstance, type StoredServiceInstance,
 } from './service-instances.ts';
 export { putSpSecurityDomain, getSpSecurityDomain, assertSpSecurityDomain, type StoredSpSecurityDomain } from './sp-security-domains.ts';
+export { replaceSecureElementOta } from './se-ota.ts';
 export { replaceRegistryMirror, getRegistryMirror, MIRROR_KINDS, type MirrorKind, type MirrorEntry } from './registry-mirror.ts';
 export {
   insertWebhookEndpoint,

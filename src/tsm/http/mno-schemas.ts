@@ -149,6 +149,9 @@ export const SE_RESPONSE: JsonSchema = objectSchema(
   ['seId', 'platform', 'status', 'isd', 'createdAt'],
 );
 
+/** ChangeSeTriggerMsisdn: the new number of an SE's trigger SMS. */
+export const SE_MSISDN_BODY: JsonSchema = objectSchema({ msisdn: { ...MSISDN, description: 'the MSISDN the SCP81 trigger SMS goes to, E.164 digits without +; stored only sealed' } }, ['msisdn']);
+
 export const SUBSCRIPTION_BODY: JsonSchema = objectSchema({ msisdn: MSISDN, seId: SE_ID }, ['msisdn', 'seId']);
 export const SUBSCRIPTION_RESPONSE: JsonSchema = objectSchema(
   { subscriptionId: { type: 'string' }, alias: { type: 'string', description: 'what the SP knows the subscription by' } },

@@ -9,7 +9,7 @@ export {
   type SeRegistration, type SeRegistrationResult, type IsdKeysInput,
 } from './secure-elements.ts';
 export {
-  checkSeOta, registerSeOta, openSeMsisdn, SE_MSISDN_LABEL, MAX_SCP80_KEY_SETS,
+  checkSeOta, registerSeOta, openSeMsisdn, changeSeMsisdn, SE_MSISDN_LABEL, MAX_SCP80_KEY_SETS,
   type SeOtaInput, type Scp80KeySetInput, type Scp81Input, type KeyFileKey,
 } from './se-ota.ts';
 export {

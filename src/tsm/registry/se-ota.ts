@@ -13,7 +13,7 @@
  */
 import { checkPskIdentity, parseKeyId, type OtaAlgorithm } from '../../ota/index.ts';
 import type { Hsm, KeyHandle } from '../../hsm/index.ts';
-import { nextOtaCounter } from '../../store/index.ts';
+import { getSecureElement, nextOtaCounter, replaceSecureElementOta } from '../../store/index.ts';
 import type { SecureElementRecord } from '../model.ts';
 import { TsmError } from '../errors.ts';
 import { resolveKey, TenantMacKeys } from '../http/tenant-keys.ts';
@@ -253,4 +253,27 @@ export async function openSeMsisdn(hsm: Hsm, se: SecureElementRecord, actor = 'o
   if (sealed === undefined) return undefined;
   const bytes = await protection.openField({ tenant: se.mno, actor }, sealed.key, sealed.sealed, msisdnAad(se.seId));
   return new TextDecoder().decode(bytes);
+}
+
+/**
+ * Changes the MSISDN `seId`'s trigger SMS goes to (a number change or port: the MNO tells the TSM):
+ * the new number sealed under a new record key, the record's `ota` replaced compare-and-swap, then the
+ * old record key destroyed so the old number never opens again. The MNO's SE with OTA data only:
+ * ERR_TSM_NOT_FOUND otherwise, ERR_TSM_STATE when it has no OTA registration, ERR_TSM_CONFLICT when
+ * a concurrent change won.
+ */
+export async function changeSeMsisdn(rc: RegistryContext, seId: string, msisdn: unknown): Promise<void> {
+  if (typeof msisdn !== 'string' || !MSISDN.test(msisdn)) throw bad('msisdn', '6 to 15 digits (E.164, no +)');
+  const row = await getSecureElement(rc.db, seId, rc.ctx.tenant);
+  if (row === undefined) throw new TsmError('ERR_TSM_NOT_FOUND', 'seId: no such secure element');
+  if (row.ota === null) throw new TsmError('ERR_TSM_STATE', 'seId: the secure element has no OTA registration');
+  const ota = JSON.parse(row.ota) as StoredOta;
+  const sealed = await sealMsisdn(rc, seId, msisdn);
+  const next = JSON.stringify({ ...ota, msisdn: sealed });
+  const protection = new RecordProtection(rc.hsm);
+  if (!(await replaceSecureElementOta(rc.db, seId, rc.ctx.tenant, row.ota, next, rc.now().toISOString()))) {
+    await protection.destroyRecordKey(rc.ctx, sealed.key);
+    throw new TsmError('ERR_TSM_CONFLICT', 'seId: its OTA data changed meanwhile; try again');
+  }
+  if (ota.msisdn !== undefined) await protection.destroyRecordKey(rc.ctx, ota.msisdn.key);
 }

@@ -81,6 +81,32 @@ describe('SE OTA registration: the key file\'s scp80/scp81 and a sealed MSISDN',
       assert.deepEqual(moved.json<Results>().results[0]!.error?.code, 'ALREADY_EXISTS');
     }));
 
+  it('ChangeSeTriggerMsisdn: the new number sealed, the old one never opens again; bad number 400, another MNO 404, no OTA data 409, nothing logged', () =>
+    withMno(async (f) => {
+      const batchId = await importBatch(f);
+      const uicc = uiccBatch(f);
+      assert.equal((await register(f, [{ ...seItem(f, batchId, 0, 'se-m'), platform: 'strict-uicc', ota: otaOf(uicc) }, seItem(f, batchId, 1, 'se-plain')])).json<Results>().created, 2);
+      const before = (await findSecureElement(f.db, 'se-m'))!;
+      const change = (seId: string, msisdn: unknown, token = f.mno.a) =>
+        f.app.inject({ method: 'POST', url: `/v1/mno/secure-elements/${seId}/ota/msisdn`, headers: bearer(token), payload: { msisdn } });
+      const NEW = '447700900777';
+      const ok = await change('se-m', NEW);
+      assert.equal(ok.statusCode, 204, ok.body);
+      const after = (await findSecureElement(f.db, 'se-m'))!;
+      assert.equal(await openSeMsisdn(f.t.hsm, after), NEW);
+      assert.deepEqual({ ...after.ota, msisdn: undefined }, { ...before.ota, msisdn: undefined }, 'the keys and bytes stay');
+      await assert.rejects(openSeMsisdn(f.t.hsm, before), (e: unknown) => e instanceof TsmError && e.code === 'ERR_TSM_STATE', 'the old record key is destroyed');
+      const row = await f.db.selectFrom('secure_elements').select('ota').where('se_id', '=', 'se-m').executeTakeFirstOrThrow();
+      assert.ok(!row.ota!.includes(NEW) && !row.ota!.includes(MSISDN));
+      const badNumber = await change('se-m', '+447700900777');
+      assert.deepEqual([badNumber.statusCode, errorOf(badNumber.body).message.startsWith('body.msisdn')], [400, true]);
+      assert.equal((await change('se-m', NEW, f.mno.b)).statusCode, 404);
+      assert.equal((await change('se-none', NEW)).statusCode, 404);
+      const plain = await change('se-plain', NEW);
+      assert.deepEqual([plain.statusCode, errorOf(plain.body).code], [409, 'FAILED_PRECONDITION']);
+      assert.ok(!f.logs.some((l) => l.includes(NEW) || l.includes(MSISDN)));
+    }));
+
   it('the key file\'s counter moves the TSM\'s counter of that key set up (the next trigger is higher than the card\'s)', () =>
     withMno(async (f) => {
       const batchId = await importBatch(f);

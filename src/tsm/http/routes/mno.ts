@@ -6,13 +6,13 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { TsmError } from '../../errors.ts';
 import {
-  createSubscription, endSubscription, getMnoSecureElement, handleNotification, importBatch, MSISDN_INDEX_LABEL, registerSecureElements,
+  changeSeMsisdn, createSubscription, endSubscription, getMnoSecureElement, handleNotification, importBatch, MSISDN_INDEX_LABEL, registerSecureElements,
   type BatchImport, type MnoNotification, type RegistryContext, type SeRegistration, type SeRegistrationResult,
 } from '../../registry/index.ts';
 import type { SecureElementRecord } from '../../model.ts';
 import { INTERNAL_ERROR, mapError } from '../error-registry.ts';
 import {
-  BATCH_BODY, BATCH_RESPONSE, MNO_ERRORS, NOTIFICATION_BODY, NOTIFICATION_RESPONSE, SE_PARAMS, SE_REGISTRATION_BODY, SE_REGISTRATION_RESPONSE, SE_RESPONSE,
+  BATCH_BODY, BATCH_RESPONSE, MNO_ERRORS, SE_MSISDN_BODY, NOTIFICATION_BODY, NOTIFICATION_RESPONSE, SE_PARAMS, SE_REGISTRATION_BODY, SE_REGISTRATION_RESPONSE, SE_RESPONSE,
   SUBSCRIPTION_BODY, SUBSCRIPTION_PARAMS, SUBSCRIPTION_RESPONSE,
 } from '../mno-schemas.ts';
 import type { RequestServices } from '../request-context.ts';
@@ -99,6 +99,15 @@ export function mnoRoutes(services: RequestServices): RouteSpec[] {
       summary: 'An SE of this MNO: platform, status, ISD AID/KVN/SCP, ARA-M AID, TARs, SCP80 key bytes, SCP81 PSK identity (never a key id nor the MSISDN)',
       schema: { params: SE_PARAMS, response: { 200: SE_RESPONSE, ...MNO_ERRORS } },
       handler: async (request: FastifyRequest) => seAnswer(await getMnoSecureElement(rc(request), (request.params as { seId: string }).seId)),
+    },
+    {
+      method: 'POST', url: '/v1/mno/secure-elements/:seId/ota/msisdn', operationId: 'ChangeSeTriggerMsisdn', tags: TAGS, roles: MNO,
+      summary: 'Change the MSISDN an SE\'s SCP81 trigger SMS goes to (number change or port): stored only sealed, the old one made unrecoverable',
+      schema: { params: SE_PARAMS, body: SE_MSISDN_BODY, response: { 204: null, ...MNO_ERRORS } },
+      handler: async (request: FastifyRequest, reply: FastifyReply) => {
+        await changeSeMsisdn(rc(request), (request.params as { seId: string }).seId, (request.body as { msisdn: string }).msisdn);
+        return reply.code(204).send();
+      },
     },
     {
       method: 'POST', url: '/v1/mno/subscriptions', operationId: 'RegisterMobileSubscription', tags: TAGS, roles: MNO,
