@@ -74,16 +74,23 @@ async function tapAndUpdate(terminal: PosTerminal, phone: RegisteredPhone): Prom
 
 /**
  * The MNO reports `phone`'s SE lost (GP reason 22), then recovered (121): the TSM fans each out to
- * the bank's instance on it (a lock, then an unlock job through the ISD); the tap after each.
+ * the bank's instance `instanceId` on it (a lock, then an unlock job through the ISD); the tap after
+ * each job has ended (over the air a job may wait for the card's next session, so the instance's
+ * state says when: suspended, then active again).
  */
-async function lostAndRecovered(world: DemoWorld, terminal: PosTerminal, phone: RegisteredPhone): Promise<string> {
-  const notify = async (newStatus: 'SUSPENDED' | 'ACTIVATED', reason: number): Promise<void> => {
+async function lostAndRecovered(world: DemoWorld, terminal: PosTerminal, phone: RegisteredPhone, instanceId: string): Promise<string> {
+  const notify = async (newStatus: 'SUSPENDED' | 'ACTIVATED', reason: number, state: string): Promise<void> => {
     await world.mno.call('POST', '/v1/mno/notifications', { kind: 'HandleSEStatusChangeNotification', seId: phone.phone.seId, newStatus, reason });
     await world.tsm.engine.idle();
+    const end = Date.now() + 60_000;
+    while ((await world.sp.instance(instanceId)).state !== state) {
+      if (Date.now() > end) throw new Error(`the instance did not become ${state} within 60 s`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
   };
-  await notify('SUSPENDED', 22);
+  await notify('SUSPENDED', 22, 'suspended');
   const whileLost = await terminal.transact(phone.phone.transport, { amount: 990, currency: 978, country: 250, date: today() });
-  await notify('ACTIVATED', 121);
+  await notify('ACTIVATED', 121, 'active');
   const recovered = await tapAndUpdate(terminal, phone);
   return `reported lost (22): tap ${whileLost.kind}; recovered (121): tap ${recovered.kind}`;
 }
@@ -100,7 +107,9 @@ async function deployAndTap(out: Output, world: DemoWorld, options: DemoOptions)
   const taps = await runStage(out, 'tapping at the POS', deployed, options.concurrency, (phone) => tapAndUpdate(terminal, phone));
   const outcomes = taps.results.flatMap((r) => (r.ok ? [r.value] : []));
   const firstError = [...deploy.results, ...taps.results].find((r) => !r.ok);
-  const lostStolen = deployed[0] === undefined ? 'no card deployed' : await lostAndRecovered(world, terminal, deployed[0]);
+  const first = deploy.results.findIndex((r) => r.ok);
+  const firstDeploy = deploy.results[first];
+  const lostStolen = firstDeploy?.ok !== true ? 'no card deployed' : await lostAndRecovered(world, terminal, world.phones[first]!, firstDeploy.value.instanceId);
   const foreign = SigningIdentity.create({ packageName: 'com.example.not.the.bank' });
   const views = await runStage(out, 'wallets reading their cards (OMAPI)', deployed, options.concurrency, (phone) => walletView(world, phone, phone === deployed[0] ? foreign : undefined));
   const seen = views.results.flatMap((r) => (r.ok ? [r.value] : []));

@@ -21,12 +21,13 @@ import { HttpAuthorizer, TsmClient, TsmService, addApiClient, type TsmOtaOptions
 import { randomBytes } from 'node:crypto';
 import { CardAdminAgents, connectAgents, type AdminAgentStats, type FleetAgents } from '../fleet/agents.ts';
 import { fleetMsisdn, registerFleet, type RegisteredPhone } from '../fleet/operator.ts';
-import { manufactureFleet, type Fleet } from '../fleet/phones.ts';
+import { manufactureFleet, type Fleet, type FleetPhone } from '../fleet/phones.ts';
+import type { AdminSessionRequest } from '../../se/index.ts';
 import { SmscSimulator, type SmscStats } from '../fleet/smsc-simulator.ts';
 import { virtualHandset } from '../fleet/virtual-handset.ts';
 import { DEMO_KEYS, DEMO_TENANTS, holdCeremony, type DemoParties } from './ceremony.ts';
 import { DEMO_PRODUCTS, DEMO_WALLET_PACKAGE, demoFlavour } from './cards.ts';
-import { toHex } from '../../bytes/index.ts';
+import { fromHex, toHex } from '../../bytes/index.ts';
 
 export interface DemoWorld {
   readonly parties: DemoParties;
@@ -75,8 +76,14 @@ export interface DemoOtaStats {
 const OTA_TIMING = {
   /** An admin session with nothing to send ends after this (the bearer's 204). */
   idleMs: 1_000,
-  /** At most one trigger SMS per SE per this (a trigger's round trip on loopback is well under it). */
+  /**
+   * At most one trigger SMS per SE per this (a trigger's round trip on loopback is well under it);
+   * no longer than idleMs, so a job that wants the card again just after its session ended is not
+   * held back.
+   */
   triggerIntervalMs: 1_000,
+  /** `scp81`: the "trigger" sends nothing (the bearer loads the card's PSK for its next poll): no need to space them. */
+  pollTriggerIntervalMs: 50,
   /** How long a trigger waits for the card's PoR. */
   porTimeoutMs: 10_000,
   /** `scp81`: a card polls its admin server about this often; its idle session ends sooner. */
@@ -105,7 +112,9 @@ async function startSmsc(): Promise<{ smsc: SmscSimulator; password: string }> {
 /** `TsmServiceOptions.ota` for `bearer` (undefined for the relay). */
 function otaOptions(bearer: DemoBearer, smsc: { smsc: SmscSimulator; password: string } | undefined, onTrigger: (porOk: boolean) => void): TsmOtaOptions | undefined {
   if (bearer === 'relay') return undefined;
-  const scp81 = { idleMs: bearer === 'scp81' ? OTA_TIMING.pollIdleMs : OTA_TIMING.idleMs, triggerIntervalMs: OTA_TIMING.triggerIntervalMs };
+  const scp81 = bearer === 'scp81'
+    ? { idleMs: OTA_TIMING.pollIdleMs, triggerIntervalMs: OTA_TIMING.pollTriggerIntervalMs }
+    : { idleMs: OTA_TIMING.idleMs, triggerIntervalMs: OTA_TIMING.triggerIntervalMs };
   if (smsc === undefined) return { scp81 };
   return {
     scp81, porTimeoutMs: OTA_TIMING.porTimeoutMs, onTriggerSent: (e) => onTrigger(e.porStatus === 0),
@@ -183,7 +192,7 @@ export async function startDemoWorld(db: StoreDb, options: DemoWorldOptions): Pr
         say(`MNO: SEs registered${bearer === 'relay' ? '' : ' with their OTA keys, PSK and MSISDN'}, subscriptions${bearer === 'relay' ? ' and relay tokens' : ''}: ${done}/${fleet.phones.length}`);
       }
     });
-    const agents = await phoneAgents(bearer, baseUrl, phones, cards, scp81, options.pollMs ?? OTA_TIMING.pollMs, say);
+    const agents = await phoneAgents(bearer, tsm, baseUrl, phones, cards, scp81, options.pollMs ?? OTA_TIMING.pollMs, say);
     closers.push(() => agents.stop());
     if (smsc !== undefined) {
       for (const p of fleet.phones) smsc.smsc.registerHandset(fleetMsisdn(p.index), virtualHandset(p.se));
@@ -226,7 +235,7 @@ function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]
  * its admin server. Either way `stop()` ends them.
  */
 async function phoneAgents(
-  bearer: DemoBearer, baseUrl: string, phones: readonly RegisteredPhone[], cards: CardAdminAgents,
+  bearer: DemoBearer, tsm: TsmService, baseUrl: string, phones: readonly RegisteredPhone[], cards: CardAdminAgents,
   server: { readonly host: string; readonly port: number; readonly adminUri: string } | undefined, pollMs: number, say: (line: string) => void,
 ): Promise<FleetAgents> {
   if (bearer === 'relay' || server === undefined) {
@@ -235,8 +244,34 @@ async function phoneAgents(
     return agents;
   }
   if (bearer === 'scp81') {
+    if (phones[0] !== undefined) await probeOwnInitiative(tsm, phones[0].phone, server);
     cards.poll(phones.map((p) => p.phone), server, { pollMs });
     say(`phones: ${phones.length} cards open SCP81 admin sessions on their own initiative, each about every ${pollMs} ms (no SMS); an idle session ends with the server's 204`);
   }
   return { agents: [], stop: () => cards.stop() };
+}
+
+/**
+ * `scp81`: checks once, before the fleet polls, that the TSM takes an admin session a card opens on
+ * its own: what a job does (the router routes the SE and asks the SCP81 bearer for it), then one
+ * session from the card, which ends with the server's 204. The server must hold the card's PSK
+ * by then; one that loads a PSK only to send a trigger SMS refuses every such session — a clear
+ * error here rather than deploys that wait for a session that never opens.
+ */
+async function probeOwnInitiative(tsm: TsmService, phone: FleetPhone, server: { readonly host: string; readonly port: number; readonly adminUri: string }): Promise<void> {
+  tsm.ota?.router.connect(phone.seId);
+  const request: AdminSessionRequest = { kind: 'admin-session-request', sdAid: fromHex(phone.isdAid), ...server, agentId: phone.ota?.scp81?.identity ?? phone.seId };
+  const end = Date.now() + 5_000;
+  for (;;) {
+    try {
+      await phone.se.startAdminSession(request, { retry: { attempts: 1, delayMs: 1 }, timeoutMs: 5_000 });
+      return;
+    } catch (e) {
+      if ((e as { code?: string }).code !== 'ERR_OTA_TLS' || Date.now() > end) {
+        throw new Error('--bearer scp81: the TSM refuses the admin sessions a card opens on its own (TLS-PSK handshake refused while a job wants the card): '
+          + 'its SCP81 server holds a card\'s PSK only to send a trigger SMS, and this mode has no SMSC', { cause: e });
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
 }
