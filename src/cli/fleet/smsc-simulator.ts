@@ -12,8 +12,11 @@ import smpp, { type Pdu, type Session, type Server } from 'smpp';
 import { parseUserData, type InformationElement } from '../../ota/index.ts';
 import { ESM_CLASS, SMPP_STATUS, shortMessageOctets } from '../../tsm/index.ts';
 
-/** A virtual handset: gets a message's TP-UD and its header elements, answers with reply TP-UD or nothing. */
-export type HandsetHandler = (msisdn: string, userData: Uint8Array, udh: readonly InformationElement[]) => Promise<Uint8Array | undefined>;
+/**
+ * A virtual handset: gets a message's TP-UD and its header elements, answers with reply TP-UD,
+ * several (a PoR's concatenated parts, each sent as its own MO message in order) or nothing.
+ */
+export type HandsetHandler = (msisdn: string, userData: Uint8Array, udh: readonly InformationElement[]) => Promise<Uint8Array | readonly Uint8Array[] | undefined>;
 
 /** What happens to one submit_sm (by arrival order, 0-based) regardless of the rates. */
 export type SmscFault = 'lose' | 'duplicate';
@@ -258,7 +261,7 @@ export class SmscSimulator {
     }
     this.stats.delivered++;
     this.#receipt(d, 'DELIVRD');
-    let reply: Uint8Array | undefined;
+    let reply: Uint8Array | readonly Uint8Array[] | undefined;
     try {
       reply = await handler(d.msisdn, d.userData, udh);
     } catch {
@@ -266,9 +269,13 @@ export class SmscSimulator {
       return;
     }
     if (reply === undefined || this.#closed) return;
-    this.stats.replies++;
-    const replies = this.#intercept({ direction: 'mo', index: this.#replyIndex++, msisdn: d.msisdn, userData: reply }) ?? [reply];
-    // TS 31.115 §6: the Response Packet goes back in an SMS-SUBMIT with TP-UDHI set (IEI 71).
+    const parts = reply instanceof Uint8Array ? [reply] : reply;
+    const replies: Uint8Array[] = [];
+    for (const part of parts) {
+      this.stats.replies++;
+      replies.push(...(this.#intercept({ direction: 'mo', index: this.#replyIndex++, msisdn: d.msisdn, userData: part }) ?? [part]));
+    }
+    // TS 31.115 §6: the Response Packet goes back in an SMS-SUBMIT with TP-UDHI set (IEI 71); a long one in parts.
     for (const userData of replies) {
       this.#target(d.session)?.deliver_sm({
         source_addr: d.msisdn,

@@ -28,15 +28,11 @@ export function virtualHandsetReplies(se: VirtualSecureElement): HandsetReplies 
   };
 }
 
-/**
- * The handset handler for a phone whose SE is `se` (register it with `SmscSimulator.registerHandset`).
- * The simulator takes one reply per message: a PoR in several SMS is not sent from here (the TSM
- * sees no PoR) until `HandsetHandler` takes a list — then this returns `virtualHandsetReplies`' list.
- */
+/** The handset handler for a phone whose SE is `se` (register it with `SmscSimulator.registerHandset`). */
 export function virtualHandset(se: VirtualSecureElement): HandsetHandler {
   const replies = virtualHandsetReplies(se);
   return async (msisdn, userData) => {
     const parts = await replies(msisdn, userData);
-    return parts.length === 1 ? parts[0] : undefined;
+    return parts.length === 0 ? undefined : parts.length === 1 ? parts[0] : parts;
   };
 }

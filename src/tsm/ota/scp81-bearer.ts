@@ -83,6 +83,9 @@ export class Scp81Bearer implements CardBearer {
   readonly #bySe = new Map<string, Scp81Registration>();
   readonly #byIdentity = new Map<string, string>();
   readonly #sessions = new Map<string, Scp81Session>();
+  /** How many times each SE's PSK was loaded, and the load each session started under. */
+  readonly #pskLoads = new Map<string, number>();
+  readonly #sessionLoad = new WeakMap<Scp81Session, number>();
   /** The connection (admin server peer) each session's latest POST came on. */
   readonly #connections = new WeakMap<Scp81Session, AdminPeer>();
   readonly #lastTrigger = new Map<string, number>();
@@ -253,6 +256,7 @@ export class Scp81Bearer implements CardBearer {
       const key = await this.#o.hsm.revealProtocolKey(registration.keyId, this.#o.ctx);
       try {
         this.#store.put(registration.identity, key, this.#o.pskTtlMs);
+        this.#pskLoads.set(seId, (this.#pskLoads.get(seId) ?? 0) + 1);
         // The store only expires keys when asked: wipe this one when its lifetime is over.
         setTimeout(() => this.#store.sweep(), this.#o.pskTtlMs + 1).unref();
       } finally {
@@ -292,6 +296,7 @@ export class Scp81Bearer implements CardBearer {
     const timing = { idleMs: this.#o.idleMs, answerTimeoutMs: this.#o.answerTimeoutMs, resumeGraceMs: this.#o.resumeGraceMs };
     const session = new Scp81Session(seId, identity, base, timing, (s, reason) => this.#ended(s, reason));
     this.#sessions.set(seId, session);
+    this.#sessionLoad.set(session, this.#pskLoads.get(seId) ?? 0);
     this.#connections.set(session, peer);
     const wanted = this.#wanted.get(seId);
     clearTimeout(wanted?.timer);
@@ -317,8 +322,9 @@ export class Scp81Bearer implements CardBearer {
   #ended(session: Scp81Session, reason: Scp81EndReason): void {
     if (this.#sessions.get(session.seId) === session) this.#sessions.delete(session.seId);
     // A replacing session goes on with the same PSK; otherwise it is wiped, and the next session
-    // needs a new trigger (still at most one per SE per triggerIntervalMs) that reads it again.
-    if (reason !== 'replaced') this.#store.forget(session.identity);
+    // needs a new trigger (still at most one per SE per triggerIntervalMs) that reads it again —
+    // unless a newer trigger has loaded it again already (a session ending late must not wipe that).
+    if (reason !== 'replaced' && this.#sessionLoad.get(session) === (this.#pskLoads.get(session.seId) ?? 0)) this.#store.forget(session.identity);
   }
 
   #running(): AdminServer {

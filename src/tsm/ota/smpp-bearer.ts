@@ -10,6 +10,7 @@ import { EventEmitter } from 'node:events';
 import smpp, { type Pdu, type ResponseCallback, type Session } from 'smpp';
 import { DCS_8BIT_CLASS_2, PID_DATA_DOWNLOAD, splitCommandPacket } from '../../ota/index.ts';
 import { TsmError } from '../errors.ts';
+import { MoReassembly } from './mo-reassembly.ts';
 import { ESM_CLASS, SMPP_STATUS, shortMessageOctets, shortMessageText, smppStatusName } from './short-message.ts';
 
 /** Where and how to bind; `password` is never logged nor put in an error. */
@@ -100,6 +101,7 @@ export class SmppBearer extends EventEmitter<SmppBearerEvents> {
   #keepalive: NodeJS.Timeout | undefined;
   readonly #pending = new Set<(e: TsmError) => void>();
   readonly #waiters = new Map<string, MoWaiter[]>();
+  readonly #moParts = new MoReassembly();
 
   constructor(options: SmppBearerOptions) {
     super();
@@ -342,7 +344,10 @@ export class SmppBearer extends EventEmitter<SmppBearerEvents> {
       this.emit('receipt', Object.freeze({ kind: 'sms-receipt', msisdn, messageId, state: /stat:(\w+)/.exec(text)?.[1] ?? '' }));
       return;
     }
-    const mo: MoSms = Object.freeze({ kind: 'sms-mo', msisdn, userData: shortMessageOctets(pdu.short_message), udhi: (esm & ESM_CLASS.UDHI) !== 0 });
+    const part: MoSms = Object.freeze({ kind: 'sms-mo', msisdn, userData: shortMessageOctets(pdu.short_message), udhi: (esm & ESM_CLASS.UDHI) !== 0 });
+    // a PoR longer than one SMS comes in concatenated parts: passed on whole (02 71 00 | packet)
+    const mo = this.#moParts.add(part);
+    if (mo === undefined) return;
     this.#waiters.get(msisdn)?.[0]?.resolve(mo);
     this.emit('mo', mo);
   }

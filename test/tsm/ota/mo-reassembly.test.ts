@@ -25,7 +25,7 @@ import {
 import { DEFAULT_APPLET_LIBRARY, manufactureBatch, MemoryCardStore, STRICT_UICC, VirtualSecureElement } from '../../../src/se/index.ts';
 import { counterBytes } from '../../../src/se/ota/index.ts';
 import { SmscSimulator } from '../../../src/cli/fleet/smsc-simulator.ts';
-import { virtualHandset, virtualHandsetReplies } from '../../../src/cli/fleet/virtual-handset.ts';
+import { virtualHandset } from '../../../src/cli/fleet/virtual-handset.ts';
 import { MoReassembly, SmppBearer, TsmError, type MoSms } from '../../../src/tsm/index.ts';
 import { hostOf, KEK } from '../../se/ota/factory-host.ts';
 
@@ -154,7 +154,7 @@ describe('MoReassembly', () => {
   });
 });
 
-describe('a 300+ byte PoR through the SMSC: card → handset → parts → MO deliver_sm → MoReassembly → openResponsePacket', { timeout: 20_000 }, () => {
+describe('a 300+ byte PoR through the SMSC: card → handset → parts → MO deliver_sm → the SmppBearer reassembles → openResponsePacket', { timeout: 20_000 }, () => {
   const MSISDN = '447700900555';
   const PASSWORD = 'Secr3t!';
   const FULL = spi({ rcCcDs: 'cc', ciphered: true, counter: 'higher', por: 'required', porRcCcDs: 'cc', porCiphered: true, porVia: 'submit' });
@@ -162,30 +162,16 @@ describe('a 300+ byte PoR through the SMSC: card → handset → parts → MO de
   let host: ReturnType<typeof hostOf>;
   let sim: SmscSimulator;
   let sms: SmppBearer;
-  const held: Uint8Array[][] = [];
-  const moSeen: MoSms[] = [];
   const wholes: MoSms[] = [];
 
   before(async () => {
     const batch = manufactureBatch({ profile: STRICT_UICC, count: 1, batchMasterKeys: MASTERS, transportKek: KEK, date: new Date('2026-11-27T12:00:00Z') });
     se = new VirtualSecureElement(new MemoryCardStore(batch.cards[0]!.state), { library: DEFAULT_APPLET_LIBRARY });
     host = hostOf(batch.keyFile.cards[0]!);
-    // The simulator takes one reply per message: its `mo` intercept puts every part the handset gave in its place.
-    sim = await SmscSimulator.start({ systemId: 'tsm', password: PASSWORD, delayMs: 2, intercept: (m) => (m.direction === 'mo' ? held.shift() : undefined) });
-    const replies = virtualHandsetReplies(se);
-    sim.registerHandset(MSISDN, async (msisdn, userData) => {
-      const parts = await replies(msisdn, userData);
-      if (parts.length === 0) return undefined;
-      held.push([...parts]);
-      return parts[0];
-    });
+    sim = await SmscSimulator.start({ systemId: 'tsm', password: PASSWORD, delayMs: 2 });
+    sim.registerHandset(MSISDN, virtualHandset(se));
     sms = new SmppBearer({ host: '127.0.0.1', port: sim.port, systemId: 'tsm', password: PASSWORD, sourceAddress: '12345', responseTimeoutMs: 3000 });
-    const reassembly = new MoReassembly();
-    sms.on('mo', (m) => {
-      moSeen.push(m);
-      const whole = reassembly.add(m);
-      if (whole !== undefined) wholes.push(whole);
-    });
+    sms.on('mo', (m) => void wholes.push(m));
     await sms.connect();
   });
   after(async () => {
@@ -193,15 +179,16 @@ describe('a 300+ byte PoR through the SMSC: card → handset → parts → MO de
     await sim?.close();
   });
 
-  it('three MO parts arrive, reassemble into one PoR that verifies with the host keys: seven CPLC answers', async () => {
+  it('three MO parts arrive, the bearer passes on one PoR that verifies with the host keys: seven CPLC answers', async () => {
     const counter = counterBytes(1);
     const data = encodeCommandScript(Array.from({ length: 7 }, () => ({ kind: 'c-apdu' as const, apdu: fromHex('80CA9F7F00') })), { length: 'definite' });
     const packet = buildCommandPacket(host.keys, { spi: FULL, kic: host.kic, kid: host.kid, tar: TAR, counter, data });
+    const repliesBefore = sim.stats.replies;
     await sms.submit(MSISDN, packet);
     const end = Date.now() + 5000;
     while (wholes.length === 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 5));
-    assert.equal(moSeen.length, 3, 'one deliver_sm per part');
-    assert.equal(wholes.length, 1);
+    assert.equal(sim.stats.replies - repliesBefore, 3, 'one deliver_sm per part');
+    assert.equal(wholes.length, 1, 'one MO message: the whole PoR');
     const hk = plainOtaHostKeys({ key: host.keys.kic, algorithm: 'aes' }, { key: host.keys.kid, algorithm: 'aes' });
     const por = await openResponsePacket(hk, wholes[0]!.userData, { spi: FULL, kic: host.kic, kid: host.kid, tar: TAR, counter });
     assert.ok(wholes[0]!.userData.length > 300);
@@ -211,10 +198,10 @@ describe('a 300+ byte PoR through the SMSC: card → handset → parts → MO de
     assert.deepEqual(script.responses.map(toHex), Array.from({ length: 7 }, () => cplc));
   });
 
-  it('virtualHandset, which the simulator takes as is, sends no partial PoR (one reply per message)', async () => {
+  it('virtualHandset answers a long PoR with its parts, in order (the simulator sends each)', async () => {
     const data = encodeCommandScript(Array.from({ length: 7 }, () => ({ kind: 'c-apdu' as const, apdu: fromHex('80CA9F7F00') })), { length: 'definite' });
     const packet = buildCommandPacket(host.keys, { spi: FULL, kic: host.kic, kid: host.kid, tar: TAR, counter: counterBytes(2), data });
     const reply = await virtualHandset(se)(MSISDN, concat(fromHex('027000'), packet), []);
-    assert.equal(reply, undefined);
+    assert.ok(Array.isArray(reply) && reply.length === 3, 'three parts');
   });
 });
