@@ -1,6 +1,8 @@
 /**
- * `npm run bench:ota` (and the third table of `npm run bench`): SCP80 secured packets (ETSI TS 102
- * 225) beside their floor, in one run — the figure to read is the ratio.
+ * `npm run bench:ota` (and the third part of `npm run bench`): SCP80 secured packets (ETSI TS 102
+ * 225) beside their floor, in one run — the figure to read is the ratio. Then a second table
+ * (bench/ota-deploys.ts): complete deploys per second over SCP81, SMS-triggered, beside the same
+ * deploys over the wallet relay, measured in the same run (`-- --deploys N --concurrency C`).
  * - build: the host seals 100 bytes of remote APDUs (SPI 16 39: CC, ciphered, counter must be higher,
  *   PoR always; AES KIc CBC, AES KID CMAC): floor = one AES-CMAC over the same bytes plus one AES-CBC
  *   pass over them, the crypto the packet cannot avoid;
@@ -11,6 +13,7 @@ import { createCipheriv, randomBytes } from 'node:crypto';
 import { aesCmac } from '../src/crypto/index.ts';
 import { buildCommandPacket, parseSpi, unwrapCommandPacket } from '../src/ota/index.ts';
 import { measurePair, report } from './measure.ts';
+import { benchOtaDeploys, otaDeployArgs } from './ota-deploys.ts';
 
 const keys = { kic: new Uint8Array(randomBytes(16)), kid: new Uint8Array(randomBytes(16)) };
 const spi = parseSpi(Uint8Array.of(0x16, 0x39));
@@ -31,3 +34,5 @@ report('SCP80 secured packets (100 bytes of APDUs, AES CBC + CMAC)', [
   measurePair({ name: 'build a command packet (host)', op: () => buildCommandPacket(keys, fields), floorName: 'AES-CBC + AES-CMAC over the data', floor }),
   measurePair({ name: 'verify a command packet (card)', op: () => unwrapCommandPacket(keys, packet, { storedCounter: stored }), floorName: 'AES-CBC + AES-CMAC over the data', floor }),
 ]);
+
+if (!(await benchOtaDeploys(otaDeployArgs(process.argv.slice(2))))) process.exitCode = 1;
