@@ -21,6 +21,7 @@ import { issuerSuite } from '../tsm/issuer-suite.ts';
 import { personalizationSuite } from '../tsm/personalization-suite.ts';
 import { paymentE2eSuite } from '../e2e/payment-suite.ts';
 import { pinChangeIso4Suite } from '../device/tee/pin-change-iso4-suite.ts';
+import { hsmOtaKeysSuite } from '../tsm/ota/hsm-ota-keys-suite.ts';
 import { SPECS, approvals, importClear, rejectsWith, type HsmUnderTest, type OptionalOperation } from '../hsm/conformance/fixture.ts';
 import { CUSTODIANS, TEST_SCRYPT, softwareHsm } from '../hsm/software-setup.ts';
 import { loadVectors } from '../helpers/vectors.ts';
@@ -124,6 +125,7 @@ describe('PKCS#11 backend on SoftHSM2', { skip, timeout: 600_000 }, () => {
   personalizationSuite('PKCS#11 (SoftHSM2)', pkcs11Setup);
   paymentE2eSuite('PKCS#11 (SoftHSM2)', pkcs11Setup);
   pinChangeIso4Suite('PKCS#11 (SoftHSM2)', pkcs11Setup);
+  hsmOtaKeysSuite('PKCS#11 (SoftHSM2)', pkcs11Setup);
 
   describe('what only the token shows', () => {
     it('every key object is sensitive: the token refuses CKA_VALUE of secret keys (M3 companions included) and private keys', () =>

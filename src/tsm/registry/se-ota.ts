@@ -5,8 +5,8 @@
  * imported under the MNO's KBPK and checked (usage, algorithm, KCV), and the MSISDN the trigger SMS
  * goes to, sealed. Legacy form: `kic`/`kid` blocks without bytes.
  *
- * Keys: KIc as D0 (AES, or TDES for a 3DES KIc byte), KID as M6 (AES CMAC: the only CC the HSM can
- * compute, hsm-ota-keys.ts), the PSK as an M7 HMAC key of class `protocol-memory` (node:tls reads it
+ * Keys: KIc as D0 (AES, or TDES for a 3DES KIc byte), KID as M6 AES (CMAC) or M1 TDES (a 3DES KID
+ * byte: ISO 9797-1 MAC algorithm 1, hsm-ota-keys.ts; single DES is refused), the PSK as an M7 HMAC key of class `protocol-memory` (node:tls reads it
  * in the clear in the handshake; docs/hsm.md §11). The MSISDN is personal data: it is sealed as the
  * job engine seals its payloads (tsm/protection: a field under its own transient HSM record key,
  * encrypt-then-MAC, bound here to the SE id), and the request's hash sees only its keyed hash.
@@ -106,9 +106,9 @@ function keyByte(value: unknown, role: 'KIc' | 'KID', field: string): { byte: nu
   } catch (e) {
     throw new TsmError('ERR_TSM_REQUEST', `${field}: not a ${role} byte this TSM can use`, { cause: e });
   }
-  // hsm-ota-keys.ts: KIc AES or 3DES in the HSM; a KID only as AES CMAC.
-  const usable = role === 'KIc' ? algorithm === 'aes' || algorithm === '3des-2key' || algorithm === '3des-3key' : algorithm === 'aes';
-  if (!usable) throw bad(field, `${role} algorithm ${algorithm} cannot run in the HSM (KIc: AES or 3DES; KID: AES)`);
+  // hsm-ota-keys.ts: KIc and KID as AES or 3DES (2 or 3 keys) in the HSM; single DES is refused.
+  const usable = algorithm === 'aes' || algorithm === '3des-2key' || algorithm === '3des-3key';
+  if (!usable) throw bad(field, `${role} algorithm ${algorithm} cannot run in the HSM (AES or 3DES)`);
   return { byte, kvn: byte >> 4, algorithm };
 }
 
@@ -192,10 +192,12 @@ const KIC_KEY: Readonly<Record<string, { algorithm: 'A' | 'T'; lengths: readonly
 
 async function importKeySet(rc: RegistryContext, seId: string, kbpk: string, set: Scp80KeySetInput, field: string): Promise<NonNullable<StoredOta['scp80']>[number]> {
   const kicByte = keyByte(set.kicByte, 'KIc', `${field}.kicByte`);
-  keyByte(set.kidByte, 'KID', `${field}.kidByte`);
+  const kidByte = keyByte(set.kidByte, 'KID', `${field}.kidByte`);
   const kicNeeds = KIC_KEY[kicByte.algorithm]!;
+  // the KID's usage: M6 for an AES CMAC, M1 for the 3DES CBC-MAC (ISO 9797-1 MAC algorithm 1)
+  const kidNeeds = { ...KIC_KEY[kidByte.algorithm]!, usage: kidByte.algorithm === 'aes' ? 'M6' : 'M1' };
   const kic = await importChecked(rc, kbpk, set.kic.keyBlock, `${field}.kic.keyBlock`, { label: 'SCP80-KIC', usage: 'D0', ...kicNeeds, kcv: set.kic.kcv });
-  const kid = await importChecked(rc, kbpk, set.kid.keyBlock, `${field}.kid.keyBlock`, { label: 'SCP80-KID', usage: 'M6', algorithm: 'A', lengths: [16, 24, 32], kcv: set.kid.kcv });
+  const kid = await importChecked(rc, kbpk, set.kid.keyBlock, `${field}.kid.keyBlock`, { label: 'SCP80-KID', ...kidNeeds, kcv: set.kid.kcv });
   const stored = { kvn: upperHex((set.kvn ?? kicByte.kvn.toString(16).padStart(2, '0'))), kicByte: upperHex(set.kicByte), kidByte: upperHex(set.kidByte), kic: kic.id, kid: kid.id };
   // The card's counter is N: the TSM's next must be higher (sms-scp81-trigger.ts names the key set so).
   if (set.counter !== undefined && set.counter > 0) await nextOtaCounter(rc.db, seId, `kic-${stored.kicByte}/kid-${stored.kidByte}`, { atLeast: BigInt(set.counter) });

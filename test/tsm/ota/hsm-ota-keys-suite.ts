@@ -5,7 +5,7 @@
  * vector's command packet byte for byte — AES (CMAC) and 3DES (ISO 9797-1 MAC algorithm 1, padding
  * method 1) CCs alike — and the pySim PoRs open with them; the HSM's usage checks keep a TDES CMAC
  * or data key from making the 3DES CC. Run on the software HSM by hsm-ota-keys.test.ts and on
- * SoftHSM2 by hsm-ota-keys-pkcs11.test.ts.
+ * SoftHSM2 by test/services/hsm-pkcs11.test.ts (npm run test:services).
  *
  * @example hsmOtaKeysSuite('software', softwareSetup)
  */

@@ -19,9 +19,9 @@ const MSISDN = '447700900123';
 type Results = { created: number; existing: number; failed: number; results: { seId: string; result: string; error?: { code: string; message: string } }[] };
 
 /** A UICC batch whose key file is under the fixture's transport KEK. */
-function uiccBatch(f: MnoFixture, count = 1): ManufacturedBatch {
+function uiccBatch(f: MnoFixture, count = 1, otaAlgorithm: 'aes' | 'tdes-2key' | 'tdes-3key' = 'aes'): ManufacturedBatch {
   return manufactureBatch({
-    profile: STRICT_UICC, count, withPayment: false,
+    profile: STRICT_UICC, count, withPayment: false, otaKeys: { algorithm: otaAlgorithm },
     batchMasterKeys: { enc: new Uint8Array(randomBytes(16)), mac: new Uint8Array(randomBytes(16)), dek: new Uint8Array(randomBytes(16)) },
     transportKek: { algorithm: 'aes', key: f.kek },
   });
@@ -36,6 +36,23 @@ function otaOf(batch: ManufacturedBatch, i = 0, extra: Record<string, unknown> =
 const register = (f: MnoFixture, items: unknown[]) => f.app.inject({ method: 'POST', url: '/v1/mno/secure-elements', headers: bearer(f.mno.a), payload: { items } });
 
 describe('SE OTA registration: the key file\'s scp80/scp81 and a sealed MSISDN', () => {
+  it('a 3DES key set (2 and 3 keys): KIc D0 TDES, KID M1 TDES (ISO 9797-1 MAC algorithm 1, computed in the HSM)', () =>
+    withMno(async (f) => {
+      const batchId = await importBatch(f);
+      for (const [i, algorithm, length] of [[0, 'tdes-2key', 16], [1, 'tdes-3key', 24]] as const) {
+        const uicc = uiccBatch(f, 1, algorithm);
+        const item = { ...seItem(f, batchId, i, `se-uicc-${algorithm}`), platform: 'strict-uicc', ota: otaOf(uicc) };
+        const r = await register(f, [item]);
+        assert.equal(r.statusCode, 200, r.body);
+        assert.deepEqual(r.json<Results>().results, [{ seId: `se-uicc-${algorithm}`, result: 'created' }]);
+        const ota = (await findSecureElement(f.db, `se-uicc-${algorithm}`))!.ota!;
+        const kic = await f.t.hsm.getKey(ota.scp80![0]!.kic, f.mnoCtx);
+        const kid = await f.t.hsm.getKey(ota.scp80![0]!.kid, f.mnoCtx);
+        assert.deepEqual([kic.attributes.usage, kic.attributes.algorithm, kic.attributes.length], ['D0', 'T', length]);
+        assert.deepEqual([kid.attributes.usage, kid.attributes.algorithm, kid.attributes.length], ['M1', 'T', length]);
+      }
+    }));
+
   it('imports KIc (D0), KID (M6) and the PSK (M7, protocol-memory) with the factory\'s KCVs; the MSISDN only sealed; GET shows bytes and identity, no key id; same again "exists", another MSISDN a conflict', () =>
     withMno(async (f) => {
       const batchId = await importBatch(f);
@@ -168,9 +185,9 @@ describe('SE OTA registration: the key file\'s scp80/scp81 and a sealed MSISDN',
       [{ ...base, scp80: [null] }, 'ota.scp80[0]: expected a key file scp80 entry {kicByte, kidByte, kic, kid}'],
       [{ ...base, scp80: [{ ...set, kicByte: 'G2' }] }, 'ota.scp80[0].kicByte: expected one byte in hex'],
       [{ ...base, scp80: [{ ...set, kicByte: 0x12 }] }, 'ota.scp80[0].kicByte: expected one byte in hex'],
-      [{ ...base, scp80: [{ ...set, kicByte: '11' }] }, 'ota.scp80[0].kicByte: KIc algorithm des-cbc cannot run in the HSM (KIc: AES or 3DES; KID: AES)'],
+      [{ ...base, scp80: [{ ...set, kicByte: '11' }] }, 'ota.scp80[0].kicByte: KIc algorithm des-cbc cannot run in the HSM (AES or 3DES)'],
       [{ ...base, scp80: [{ ...set, kicByte: '13' }] }, 'ota.scp80[0].kicByte: not a KIc byte this TSM can use'],
-      [{ ...base, scp80: [{ ...set, kidByte: '15' }] }, 'ota.scp80[0].kidByte: KID algorithm 3des-2key cannot run in the HSM (KIc: AES or 3DES; KID: AES)'],
+      [{ ...base, scp80: [{ ...set, kidByte: '11' }] }, 'ota.scp80[0].kidByte: KID algorithm des-cbc cannot run in the HSM (AES or 3DES)'],
       [{ ...base, scp80: [{ ...set, kidByte: '10' }] }, 'ota.scp80[0].kidByte: not a KID byte this TSM can use'],
       [{ ...base, scp80: [{ ...set, kvn: '02' }] }, 'ota.scp80[0].kvn: does not match the key version nibble of kicByte / kidByte'],
       [{ ...base, scp80: [{ ...set, counter: -1 }] }, 'ota.scp80[0].counter: expected an integer 0 to 2^40 − 1'],
