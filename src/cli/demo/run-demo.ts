@@ -157,6 +157,7 @@ export async function runDemo(out: Output, options: DemoOptions): Promise<CalcRe
   const db = await openDatabase(join(dir, 'opentsm.db'));
   try {
     await migrateToLatest(db);
+    out.err(`bearer: ${BEARER_LABEL[options.bearer ?? 'relay']}`);
     const world = await startDemoWorld(db, { phones: options.phones, bearer: options.bearer ?? 'relay', jobConcurrency: Math.max(4, options.concurrency), say: (line) => out.err(line) });
     try {
       const summary = await deployAndTap(out, world, options);

@@ -82,8 +82,12 @@ const OTA_TIMING = {
    * held back.
    */
   triggerIntervalMs: 1_000,
+  /** A job still waits and no session opened this long after the last trigger ended: trigger again (a lost SMS or PoR). */
+  retriggerAfterMs: 5_000,
   /** `scp81`: the "trigger" sends nothing (the bearer loads the card's PSK for its next poll): no need to space them. */
   pollTriggerIntervalMs: 50,
+  /** `scp81`: a few polls' time — the PSK is loaded again if the card did not come. */
+  pollRetriggerAfterMs: 1_500,
   /** How long a trigger waits for the card's PoR. */
   porTimeoutMs: 10_000,
   /** `scp81`: a card polls its admin server about this often; its idle session ends sooner. */
@@ -113,8 +117,8 @@ async function startSmsc(): Promise<{ smsc: SmscSimulator; password: string }> {
 function otaOptions(bearer: DemoBearer, smsc: { smsc: SmscSimulator; password: string } | undefined, onTrigger: (porOk: boolean) => void): TsmOtaOptions | undefined {
   if (bearer === 'relay') return undefined;
   const scp81 = bearer === 'scp81'
-    ? { idleMs: OTA_TIMING.pollIdleMs, triggerIntervalMs: OTA_TIMING.pollTriggerIntervalMs }
-    : { idleMs: OTA_TIMING.idleMs, triggerIntervalMs: OTA_TIMING.triggerIntervalMs };
+    ? { idleMs: OTA_TIMING.pollIdleMs, triggerIntervalMs: OTA_TIMING.pollTriggerIntervalMs, retriggerAfterMs: OTA_TIMING.pollRetriggerAfterMs }
+    : { idleMs: OTA_TIMING.idleMs, triggerIntervalMs: OTA_TIMING.triggerIntervalMs, retriggerAfterMs: OTA_TIMING.retriggerAfterMs };
   if (smsc === undefined) return { scp81 };
   return {
     scp81, porTimeoutMs: OTA_TIMING.porTimeoutMs, onTriggerSent: (e) => onTrigger(e.porStatus === 0),
