@@ -6,7 +6,8 @@
  * deploys over the wallet relay to embedded SEs (`relay`), measured in the same run: two demo worlds
  * one after the other, each on a fresh SQLite file in a temp dir, N deploys C at a time through the
  * SP API (run-demo.ts `deployPhone`, as bench/tsm.ts). The ratio is what to compare across runs.
- * Per deploy it also counts the SMS (trigger out, PoR back) and the SCP81 admin sessions.
+ * Per deploy it also counts the SMS (trigger out, PoR back), the SCP81 admin sessions and the
+ * scripts they carried (one C-APDU each, one HTTP POST round trip each).
  *
  * Usage: npm run bench:ota [-- --deploys N] [--concurrency C]   (defaults 40 and 16)
  */
@@ -35,6 +36,7 @@ interface Line {
   readonly triggerSms?: number;
   readonly porSms?: number;
   readonly sessions?: number;
+  readonly scripts?: number;
 }
 
 const say = (line: string): void => void process.stderr.write(`${line}\n`);
@@ -95,6 +97,7 @@ async function measure(bearer: DemoBearer, args: OtaDeployArgs): Promise<Line> {
         triggerSms: ((after.smsc?.submitted ?? 0) - (before.smsc?.submitted ?? 0)) / n,
         porSms: ((after.smsc?.replies ?? 0) - (before.smsc?.replies ?? 0)) / n,
         sessions: (after.agents.sessions + after.agents.failed - before.agents.sessions - before.agents.failed) / n,
+        scripts: (after.agents.scripts - before.agents.scripts) / n,
       };
       return {
         bearer, deployed: run.ms.length, failed: run.errors.length, ...(run.errors[0] === undefined ? {} : { firstError: run.errors[0] }),
@@ -119,8 +122,8 @@ const LABEL: Readonly<Record<DemoBearer, string>> = {
 export async function benchOtaDeploys(args: OtaDeployArgs): Promise<boolean> {
   const lines = [await measure('sms', args), await measure('relay', args)];
   const f = (v: number | undefined, digits: number): string => (v === undefined || Number.isNaN(v) ? '-' : v.toFixed(digits));
-  const head = ['bearer', 'deploys', 's', 'deploys/s', 'p50 ms', 'p99 ms', 'trigger SMS/deploy', 'PoR SMS/deploy', 'admin sessions/deploy'];
-  const rows = lines.map((l) => [LABEL[l.bearer], `${l.deployed}${l.failed === 0 ? '' : ` (${l.failed} failed)`}`, f(l.seconds, 1), f(l.perSecond, 2), f(l.p50, 0), f(l.p99, 0), f(l.triggerSms, 2), f(l.porSms, 2), f(l.sessions, 2)]);
+  const head = ['bearer', 'deploys', 's', 'deploys/s', 'p50 ms', 'p99 ms', 'trigger SMS/deploy', 'PoR SMS/deploy', 'admin sessions/deploy', 'scripts/deploy'];
+  const rows = lines.map((l) => [LABEL[l.bearer], `${l.deployed}${l.failed === 0 ? '' : ` (${l.failed} failed)`}`, f(l.seconds, 1), f(l.perSecond, 2), f(l.p50, 0), f(l.p99, 0), f(l.triggerSms, 2), f(l.porSms, 2), f(l.sessions, 2), f(l.scripts, 1)]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: readonly string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   console.log(`\nComplete deploys end to end on loopback (SP API → job → card, SQLite, ${args.deploys} deploys, ${args.concurrency} at a time)\n`);
