@@ -27,6 +27,8 @@ import type { SecureElementStatus } from '../model.ts';
 import type { RegistryContext } from './context.ts';
 import type { RegistryHooks, SeReplacement, SeStatusChange } from './hooks.ts';
 import { insertLiveSubscription, mnoSubscription, msisdnHash, type SubscriptionStatus } from './subscriptions.ts';
+import { changeSeMsisdn } from './se-ota.ts';
+import { findSecureElement } from './secure-elements.ts';
 
 /** GP SEStatusChangeReasonType / MobileSubscriptionStatusChangeReasonType codes we act on (research/tsm.md §1.4). */
 export const GP_REASONS = { nfcSuspended: 11, theft: 21, lost: 22, lostOrTheft: 23, nfcRestored: 111, recovered: 121 } as const;
@@ -172,6 +174,10 @@ export async function handleNotification(rc: RegistryContext, keys: TenantMacKey
     });
     return work;
   });
+  // the new number is where the SE's OTA trigger SMS go now (sealed again; the old one's key destroyed)
+  if (n.kind === 'HandleSEMobileSubscriptionChangedNotification' && (await findSecureElement(rc.db, n.seId))?.ota?.msisdn !== undefined) {
+    await changeSeMsisdn(rc, n.seId, n.newMsisdn);
+  }
   if (hooks !== undefined) {
     for (const change of w.changes) await hooks.seStatusChanged(change);
     if (w.replacement !== undefined && hooks.seReplaced !== undefined) await hooks.seReplaced(w.replacement);

@@ -124,6 +124,23 @@ describe('SE OTA registration: the key file\'s scp80/scp81 and a sealed MSISDN',
       assert.ok(!f.logs.some((l) => l.includes(NEW) || l.includes(MSISDN)));
     }));
 
+  it('HandleSEMobileSubscriptionChangedNotification moves the trigger SMS to the new number too (the old record key destroyed); an SE without OTA data just changes subscription', () =>
+    withMno(async (f) => {
+      const batchId = await importBatch(f);
+      const uicc = uiccBatch(f);
+      assert.equal((await register(f, [{ ...seItem(f, batchId, 0, 'se-n'), platform: 'strict-uicc', ota: otaOf(uicc) }, seItem(f, batchId, 1, 'se-plain')])).json<Results>().created, 2);
+      const before = (await findSecureElement(f.db, 'se-n'))!;
+      const NEW = '447700900888';
+      const notify = (seId: string, newMsisdn = NEW) => f.app.inject({ method: 'POST', url: '/v1/mno/notifications', headers: bearer(f.mno.a), payload: { kind: 'HandleSEMobileSubscriptionChangedNotification', seId, newMsisdn } });
+      const r = await notify('se-n');
+      assert.equal(r.statusCode, 202, r.body);
+      assert.equal(await openSeMsisdn(f.t.hsm, (await findSecureElement(f.db, 'se-n'))!), NEW);
+      await assert.rejects(openSeMsisdn(f.t.hsm, before), (e: unknown) => e instanceof TsmError && e.code === 'ERR_TSM_STATE');
+      assert.equal((await notify('se-plain', '447700900889')).statusCode, 202);
+      assert.equal((await findSecureElement(f.db, 'se-plain'))!.ota, undefined);
+      assert.ok(!f.logs.some((l) => l.includes(NEW)));
+    }));
+
   it('the key file\'s counter moves the TSM\'s counter of that key set up (the next trigger is higher than the card\'s)', () =>
     withMno(async (f) => {
       const batchId = await importBatch(f);
