@@ -35,7 +35,9 @@ Bearers (--bearer), how the TSM reaches each phone's SE:
          answers a PoR and opens an SCP81 admin session (TLS-PSK) to the TSM, which runs the
          deploy's commands through it
   scp81  the same UICCs without SMS: each card opens SCP81 admin sessions on its own initiative,
-         polling the TSM's admin server about every 400 ms; a session without work ends at once
+         polling the TSM's admin server about every 400 ms; the server takes a card's session
+         only while a job wants the card (other polls are refused at the TLS-PSK handshake), and
+         a session ends with its 204 once the work is done
 Taps at the POS always go to the card directly (the phone's contactless interface); the wallet
 reads a UICC through the OMAPI reader SIM1.
 

@@ -13,21 +13,21 @@
  * - `scp81`: the same UICCs without any SMS: each card opens admin sessions on its own initiative
  *   (GPC Amd B), polling its configured admin server (the TSM's SCP81 port) on a timer.
  */
+import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { pino, type Logger } from 'pino';
+import { fromHex, toHex } from '../../bytes/index.ts';
 import { SigningIdentity } from '../../device/index.ts';
+import type { AdminSessionRequest } from '../../se/index.ts';
 import type { StoreDb } from '../../store/index.ts';
 import { HttpAuthorizer, TsmClient, TsmService, addApiClient, type TsmOtaOptions } from '../../tsm/index.ts';
-import { randomBytes } from 'node:crypto';
 import { CardAdminAgents, connectAgents, type AdminAgentStats, type FleetAgents } from '../fleet/agents.ts';
 import { fleetMsisdn, registerFleet, type RegisteredPhone } from '../fleet/operator.ts';
 import { manufactureFleet, type Fleet, type FleetPhone } from '../fleet/phones.ts';
-import type { AdminSessionRequest } from '../../se/index.ts';
 import { SmscSimulator, type SmscStats } from '../fleet/smsc-simulator.ts';
 import { virtualHandset } from '../fleet/virtual-handset.ts';
 import { DEMO_KEYS, DEMO_TENANTS, holdCeremony, type DemoParties } from './ceremony.ts';
 import { DEMO_PRODUCTS, DEMO_WALLET_PACKAGE, demoFlavour } from './cards.ts';
-import { fromHex, toHex } from '../../bytes/index.ts';
 
 export interface DemoWorld {
   readonly parties: DemoParties;
@@ -250,7 +250,7 @@ async function phoneAgents(
   if (bearer === 'scp81') {
     if (phones[0] !== undefined) await probeOwnInitiative(tsm, phones[0].phone, server);
     cards.poll(phones.map((p) => p.phone), server, { pollMs });
-    say(`phones: ${phones.length} cards open SCP81 admin sessions on their own initiative, each about every ${pollMs} ms (no SMS); an idle session ends with the server's 204`);
+    say(`phones: ${phones.length} cards open SCP81 admin sessions on their own initiative, each about every ${pollMs} ms (no SMS); the TSM takes a card's session only while a job wants the card, and ends it with a 204 when the work is done`);
   }
   return { agents: [], stop: () => cards.stop() };
 }
