@@ -15,7 +15,7 @@ import type { StoreDb } from '../store/index.ts';
 import { BearerRouter, bearerOf, checkBearerPolicy, DEFAULT_BEARER_POLICY, type BearerName, type BearerPolicy } from './bearer-router.ts';
 import { TsmError } from './errors.ts';
 import type { CardBearer, SecureElementRecord } from './model.ts';
-import { hsmOtaHostKeys, Scp81Bearer, SmppBearer, SmsScp81Trigger, type Scp81BearerOptions, type Scp81Registration, type Scp81Trigger, type SmsScp81Target, type SmsTriggerSent } from './ota/index.ts';
+import { hsmOtaHostKeys, Scp81Bearer, SmppBearer, SmsScp81Trigger, type Scp81BearerOptions, type Scp81Registration, type Scp81Trigger, type SmppBearerOptions, type SmsScp81Target, type SmsTriggerSent } from './ota/index.ts';
 import { RecordProtection } from './protection/index.ts';
 import { findSecureElement, openSeMsisdn } from './registry/index.ts';
 
@@ -38,18 +38,7 @@ export interface TsmOtaOptions {
    * themselves (GPC Amd B polling), and the SCP81 bearer's "trigger" only loads the PSK of an SE a job
    * waits for (for `pskTtlMs`), so that SE's next poll is accepted at the handshake.
    */
-  readonly smpp?: {
-    readonly host: string;
-    readonly port: number;
-    readonly systemId: string;
-    /** Never logged. */
-    readonly password: string;
-    /** The TSM's originating address. */
-    readonly sourceAddress: string;
-    readonly responseTimeoutMs?: number;
-    readonly enquireLinkMs?: number;
-    readonly reconnect?: false | { readonly initialMs: number; readonly maxMs: number };
-  };
+  readonly smpp?: Pick<SmppBearerOptions, 'host' | 'port' | 'systemId' | 'password' | 'sourceAddress' | 'responseTimeoutMs' | 'enquireLinkMs' | 'reconnect'>;
   /** How long a trigger waits for the card's PoR (default 30 000 ms). */
   readonly porTimeoutMs?: number;
   /** Platform profile id → bearer (default {@link DEFAULT_BEARER_POLICY}: the UICC profiles over SCP81). */

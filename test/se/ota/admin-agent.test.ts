@@ -8,7 +8,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { KEK, hostOf, type Host } from './factory-host.ts';
+import { KEK, hostOf, type Host, MASTERS } from './factory-host.ts';
 import { counterBytes } from '../../../src/se/ota/index.ts';
 import { concat, fromHex, toHex } from '../../../src/bytes/index.ts';
 import { encodeCommand, parseResponse, type ApduTransport } from '../../../src/apdu/index.ts';
@@ -47,7 +47,6 @@ import {
   type AdminSessionRequest,
 } from '../../../src/se/index.ts';
 
-const MASTERS = { enc: fromHex('404142434445464748494A4B4C4D4E4F'), mac: fromHex('505152535455565758595A5B5C5D5E5F'), dek: fromHex('606162636465666768696A6B6C6D6E6F') };
 const FULL = spi({ rcCcDs: 'cc', ciphered: true, counter: 'higher', por: 'required', porRcCcDs: 'cc', porCiphered: true, porVia: 'submit' });
 const OTA_SERVER = { digits: '491711234567', typeOfAddress: 0x91 };
 const SCTS = fromHex('62117261540000');

@@ -9,6 +9,8 @@ import type { KeyFileCard } from '../../../src/se/index.ts';
 
 /** The transport KEK the tests' batches wrap their key files under. */
 export const KEK = { algorithm: 'aes' as const, key: fromHex('00112233445566778899AABBCCDDEEFF0123456789ABCDEFFEDCBA9876543210') };
+/** The ISD master keys of the OTA tests' factory batches (GP test keys 40..4F, 50..5F, 60..6F). */
+export const MASTERS = { enc: fromHex('404142434445464748494A4B4C4D4E4F'), mac: fromHex('505152535455565758595A5B5C5D5E5F'), dek: fromHex('606162636465666768696A6B6C6D6E6F') };
 
 export interface Host {
   readonly keys: OtaKeys;

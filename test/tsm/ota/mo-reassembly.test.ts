@@ -27,12 +27,11 @@ import { counterBytes } from '../../../src/se/ota/index.ts';
 import { SmscSimulator } from '../../../src/cli/fleet/smsc-simulator.ts';
 import { virtualHandset } from '../../../src/cli/fleet/virtual-handset.ts';
 import { MoReassembly, SmppBearer, TsmError, type MoSms } from '../../../src/tsm/index.ts';
-import { hostOf, KEK } from '../../se/ota/factory-host.ts';
+import { hostOf, KEK, MASTERS } from '../../se/ota/factory-host.ts';
 
 const SPI = spi({ rcCcDs: 'cc', ciphered: true, counter: 'higher', por: 'required', porRcCcDs: 'cc', porCiphered: true, porVia: 'submit' });
 const keys = { kic: fromHex('000102030405060708090a0b0c0d0e0f'), kid: fromHex('0f0e0d0c0b0a09080706050403020100') };
 const TAR = fromHex('000000');
-const MASTERS = { enc: fromHex('404142434445464748494A4B4C4D4E4F'), mac: fromHex('505152535455565758595A5B5C5D5E5F'), dek: fromHex('606162636465666768696A6B6C6D6E6F') };
 const expected = (counter: Uint8Array) => ({ spi: SPI, kic: 0x12, kid: 0x12, tar: TAR, counter });
 const hostKeys = () => plainOtaHostKeys({ key: keys.kic, algorithm: 'aes' }, { key: keys.kid, algorithm: 'aes' });
 

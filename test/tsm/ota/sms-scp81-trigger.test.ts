@@ -36,9 +36,8 @@ import {
 } from '../../../src/tsm/index.ts';
 import { importClear } from '../../hsm/conformance/fixture.ts';
 import { softwareHsm, type SoftwareUnderTest } from '../../hsm/software-setup.ts';
+import { MASTERS, KEK } from '../../se/ota/factory-host.ts';
 
-const KEK = { algorithm: 'aes' as const, key: fromHex('00112233445566778899AABBCCDDEEFF0123456789ABCDEFFEDCBA9876543210') };
-const MASTERS = { enc: fromHex('404142434445464748494A4B4C4D4E4F'), mac: fromHex('505152535455565758595A5B5C5D5E5F'), dek: fromHex('606162636465666768696A6B6C6D6E6F') };
 const SE = 'se-ota-0001';
 const MSISDN = '447700900777';
 const PASSWORD = 'Secr3t!';
