@@ -116,6 +116,7 @@ async function deployAndTap(out: Output, world: DemoWorld, options: DemoOptions)
   const pinPhone = deployed.find((p) => p === world.phones[1]);
   const pinDeploy = pinPhone === undefined ? undefined : deploy.results[world.phones.indexOf(pinPhone)];
   const pinChange = pinPhone === undefined || pinDeploy?.ok !== true ? 'needs two phones' : await changePinThroughTee(world, terminal, pinPhone, pinDeploy.value.instanceId);
+  await world.ota?.cards.idle(); // the sessions open now end with the server's 204: the summary counts them
   return {
     bearer: BEARER_LABEL[world.bearer],
     phones: world.phones.length,
