@@ -92,7 +92,12 @@ export class OtaBearers implements OtaBearerParts {
     const scp81Entries = new Map<string, Scp81Entry>();
     const keyOwners = new Map<string, string>();
     const protection = new RecordProtection(hsm);
-    const report = (what: string) => (e: Error, seId: string | undefined) => logger?.warn({ err: e.message, code: (e as { code?: string }).code, seId }, what);
+    const report = (what: string) => (e: Error, seId: string | undefined) => {
+      const code = (e as { code?: string }).code;
+      // polling cards (no SMSC) are refused at the handshake whenever no job wants them: expected, not a warning
+      const expected = options.smpp === undefined && code === 'ERR_OTA_TLS';
+      logger?.[expected ? 'debug' : 'warn']({ err: e.message, code, seId }, what);
+    };
     const { publicHost, publicPort, ...o81 } = options.scp81 ?? {};
     let sms: SmppBearer | undefined;
     let trigger: SmsScp81Trigger | undefined;

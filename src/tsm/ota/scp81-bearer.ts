@@ -225,8 +225,9 @@ export class Scp81Bearer implements CardBearer {
       if (this.#closed || this.#sessions.has(seId)) return void this.#wanted.delete(seId);
       // a trigger under way is waited for; then the agent has retriggerAfterMs to connect
       if (this.#triggering.has(seId)) return schedule(w, 50);
+      // after a trigger of this round, the agent has retriggerAfterMs to come; before any, only the interval holds it back
       const since = this.#o.now() - (this.#triggerEnded.get(seId) ?? 0);
-      if (since < this.#o.retriggerAfterMs) return schedule(w, this.#o.retriggerAfterMs - since);
+      if (w.triggers > 0 && since < this.#o.retriggerAfterMs) return schedule(w, this.#o.retriggerAfterMs - since);
       if (w.triggers >= this.#o.maxTriggers) {
         this.#o.onError?.(new TsmError('ERR_TSM_UNREACHABLE', `scp81: SE ${seId}: no admin session after ${w.triggers} triggers`), seId);
         return;
@@ -234,7 +235,8 @@ export class Scp81Bearer implements CardBearer {
       const woke = this.#wake(seId);
       if (woke === 'impossible') return void this.#wanted.delete(seId);
       if (woke === 'sent') w.triggers++;
-      schedule(w, 50);
+      const last = this.#lastTrigger.get(seId) ?? 0;
+      schedule(w, woke === 'interval' ? Math.max(1, last + this.#o.triggerIntervalMs - this.#o.now()) : 50);
     };
     schedule(wanted, 50);
   }

@@ -225,6 +225,16 @@ describe('Scp81Bearer', () => {
       assert.equal(t.bearer.isOpen(SE), false);
     }));
 
+  it('a job wanting the SE soon after its last session: triggered as soon as the interval allows, not after retriggerAfterMs', () =>
+    withBearer({ triggerIntervalMs: 150, retriggerAfterMs: 60_000 }, async (t) => {
+      const { session, transport } = await open(t);
+      assert.equal(parseResponse(await transport.transmit(encodeCommand(buildGetData(GET_DATA_TAGS.CPLC)))).sw, SW.OK);
+      await session; // idle 204
+      assert.equal(t.bearer.connect(SE), undefined, 'within the interval: no trigger yet');
+      assert.equal(t.triggers.length, 1);
+      await until(() => t.triggers.length === 2, 'the trigger once the interval is over', 2000);
+    }));
+
   it('a job waiting for an SE that never connects: triggered again retriggerAfterMs after each trigger, maxTriggers in all, then onError; a new connect starts a new round', () =>
     withBearer({ triggerIntervalMs: 10, retriggerAfterMs: 60, maxTriggers: 3 }, async (t) => {
       assert.equal(t.bearer.connect(SE), undefined);
