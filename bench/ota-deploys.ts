@@ -18,6 +18,7 @@ import { closeDatabase, migrateToLatest, openDatabase } from '../src/store/index
 import { startDemoWorld, type DemoBearer } from '../src/cli/demo/world.ts';
 import { deployPhone } from '../src/cli/demo/run-demo.ts';
 import { percentile } from '../src/cli/demo/steps.ts';
+import { runAll } from './run-all.ts';
 
 export interface OtaDeployArgs {
   readonly deploys: number;
@@ -53,28 +54,6 @@ export function otaDeployArgs(argv: readonly string[]): OtaDeployArgs {
   }
   if (!(Number.isInteger(args.deploys) && args.deploys > 0 && Number.isInteger(args.concurrency) && args.concurrency > 0)) throw new Error('--deploys and --concurrency: positive integers');
   return args;
-}
-
-/** Runs `work` over `items`, `concurrency` at a time: the latency of each success, the errors. */
-async function runAll<I>(items: readonly I[], concurrency: number, work: (item: I) => Promise<unknown>): Promise<{ ms: number[]; errors: string[]; seconds: number }> {
-  const ms: number[] = [];
-  const errors: string[] = [];
-  let next = 0;
-  const started = performance.now();
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const item = items[next++]!;
-      const t0 = performance.now();
-      try {
-        await work(item);
-        ms.push(performance.now() - t0);
-      } catch (e) {
-        errors.push(e instanceof Error ? e.message : String(e));
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
-  return { ms, errors, seconds: (performance.now() - started) / 1000 };
 }
 
 /** One world on a fresh SQLite file: `deploys` phones, each deployed once over `bearer`. */

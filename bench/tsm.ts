@@ -37,6 +37,7 @@ import { capService } from './tsm-cap.ts';
 import { encodeCardState } from '../src/se/index.ts';
 import { cardWorld, deploy as floorDeploy } from '../test/tsm/provisioning/card/fixture.ts';
 import { DEMO_PRODUCTS, demoCard } from '../src/cli/demo/cards.ts';
+import { runAll } from './run-all.ts';
 
 interface Args { deploys: number; concurrency: number; only: 'sqlite' | 'pg' | undefined; cap: boolean; floor: number; profile: boolean }
 
@@ -198,31 +199,6 @@ function countPolls(world: DemoWorld): () => number {
   return () => n;
 }
 
-/** Runs `work` over `items`, `concurrency` at a time; the latency of each. */
-async function runAll<I>(items: readonly I[], concurrency: number, work: (item: I) => Promise<unknown>): Promise<{ ms: number[]; errors: string[]; seconds: number }> {
-  const ms: number[] = [];
-  const errors: string[] = [];
-  let next = 0;
-  let lastTenth = 0;
-  const started = performance.now();
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const item = items[next++]!;
-      const t0 = performance.now();
-      try {
-        await work(item);
-        ms.push(performance.now() - t0);
-      } catch (e) {
-        errors.push(e instanceof Error ? e.message : String(e));
-      }
-      const tenth = Math.floor(((ms.length + errors.length) * 10) / items.length);
-      if (tenth > lastTenth) { lastTenth = tenth; say(`    ${ms.length + errors.length}/${items.length}`); }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
-  return { ms, errors, seconds: (performance.now() - started) / 1000 };
-}
-
 async function measureLine(kind: 'sqlite' | 'pg', args: Args, withCap: boolean): Promise<Line> {
   const label = `${kind === 'sqlite' ? 'SQLite' : 'PostgreSQL'}, ${withCap ? '+ 10 KB CAP load' : 'package preloaded'}`;
   say(`\n${label}: ${args.deploys} phones…`);
@@ -243,7 +219,11 @@ async function measureLine(kind: 'sqlite' | 'pg', args: Args, withCap: boolean):
       const sampler = new MemorySampler();
       say(`  deploying ${args.deploys}, ${args.concurrency} at a time…`);
       const profiler = args.profile ? await startProfiler() : undefined;
-      const run = await runAll(world.phones, args.concurrency, deployOf);
+      let lastTenth = 0;
+      const run = await runAll(world.phones, args.concurrency, deployOf, (done, total) => {
+        const tenth = Math.floor((done * 10) / total);
+        if (tenth > lastTenth) { lastTenth = tenth; say(`    ${done}/${total}`); }
+      });
       const profile = await profiler?.stop();
       sampler.stop();
       await world.tsm.engine.idle();
