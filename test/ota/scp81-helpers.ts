@@ -41,29 +41,43 @@ export interface TestServer {
   readonly store: MemoryPskStore;
   readonly dialog: ScriptDialog;
   readonly errors: OtaError[];
+  /** The URI of every POST the server answered, in order. */
+  readonly posts: string[];
 }
 
-/** An admin server on loopback whose one dialog hands out `scripts` to IDENTITY. */
+/** Whose PSK the server holds and how its dialog is named (defaults: IDENTITY, KEY, '/scp81/s/7f3a', no target). */
+export interface DialogParty {
+  readonly identity?: string;
+  readonly key?: Uint8Array;
+  readonly base?: string;
+  readonly targetedApplication?: Uint8Array;
+}
+
+/** An admin server on loopback whose one dialog hands out `scripts` to one PSK identity. */
 export async function dialogServer(
   scripts: readonly Uint8Array[] = SCRIPTS,
   extra: Partial<AdminServerOptions> = {},
+  party: DialogParty = {},
 ): Promise<TestServer> {
+  const identity = party.identity ?? IDENTITY;
   const store = new MemoryPskStore();
-  store.put(IDENTITY, KEY, 60_000);
-  const dialog = new ScriptDialog({ base: '/scp81/s/7f3a', scripts });
+  store.put(identity, party.key ?? KEY, 60_000);
+  const dialog = new ScriptDialog({ base: party.base ?? '/scp81/s/7f3a', scripts, ...(party.targetedApplication === undefined ? {} : { targetedApplication: party.targetedApplication }) });
   const errors: OtaError[] = [];
+  const posts: string[] = [];
   const server = await startAdminServer({
     psk: store,
     identityHint: 'opentsm-scp81',
     adminPath: '/scp81',
     handle: (post, peer) => {
-      if (peer.identity !== IDENTITY) throw new OtaError('ERR_OTA_ADMIN', 'no session for this identity');
+      posts.push(post.uri);
+      if (peer.identity !== identity) throw new OtaError('ERR_OTA_ADMIN', 'no session for this identity');
       return dialog.answer(post);
     },
     onError: (e) => errors.push(e),
     ...extra,
   });
-  return { server, store, dialog, errors };
+  return { server, store, dialog, errors, posts };
 }
 
 /** Waits until `done()` holds (the server side reports after the client has its answer), at most `ms`. */

@@ -8,12 +8,13 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { KEK, hostOf, type Host, MASTERS } from './factory-host.ts';
+import { KEK, hostOf, type Host, MASTERS, FULL, OTA_SERVER, SCTS } from './factory-host.ts';
 import { counterBytes } from '../../../src/se/ota/index.ts';
 import { concat, fromHex, toHex } from '../../../src/bytes/index.ts';
 import { encodeCommand, parseResponse, type ApduTransport } from '../../../src/apdu/index.ts';
 import { buildSelect, LOCKED_BIT, openScp03, plainScp03Keys, SECURITY_DOMAIN_LIFECYCLE } from '../../../src/gp/index.ts';
 import { ssd } from '../keys-fixtures.ts';
+import { dialogServer, type TestServer } from '../../ota/scp81-helpers.ts';
 import {
   adminAnswer,
   adminTrigger,
@@ -26,9 +27,7 @@ import {
   encodeAdminTriggerData,
   parseResponseScript,
   parseSmsSubmit,
-  ScriptDialog,
   smsDeliverTpdu,
-  spi,
   startAdminServer,
   unwrapResponsePacket,
   type AdminAnswer,
@@ -47,9 +46,6 @@ import {
   type AdminSessionRequest,
 } from '../../../src/se/index.ts';
 
-const FULL = spi({ rcCcDs: 'cc', ciphered: true, counter: 'higher', por: 'required', porRcCcDs: 'cc', porCiphered: true, porVia: 'submit' });
-const OTA_SERVER = { digits: '491711234567', typeOfAddress: 0x91 };
-const SCTS = fromHex('62117261540000');
 const ISD_TAR = fromHex('000000');
 const BOUND = { timeout: 15_000 };
 const SESSION = { retry: { attempts: 0, delayMs: 10 }, timeoutMs: 5000 } as const;
@@ -73,33 +69,9 @@ function porOf(host: Host, submit: Uint8Array | undefined, counter: number): { s
   return { status: p.status, sw: toHex(parseResponseScript(p.data).responses[0]!) };
 }
 
-interface Server {
-  readonly server: AdminServer;
-  readonly dialog: ScriptDialog;
-  readonly posts: string[];
-  readonly errors: OtaError[];
-}
-
-async function adminServer(identity: string, key: Uint8Array, targetedApplication?: Uint8Array): Promise<Server> {
-  const store = new MemoryPskStore();
-  store.put(identity, key, 60_000);
-  const dialog = new ScriptDialog({ base: '/scp81/s/5e1d', scripts: SCRIPTS, ...(targetedApplication === undefined ? {} : { targetedApplication }) });
-  const posts: string[] = [];
-  const errors: OtaError[] = [];
-  const server = await startAdminServer({
-    psk: store,
-    identityHint: 'opentsm-scp81',
-    adminPath: '/scp81',
-    handle: (post, peer) => {
-      posts.push(post.uri);
-      if (peer.identity !== identity) throw new OtaError('ERR_OTA_ADMIN', 'no session for this identity');
-      return dialog.answer(post);
-    },
-    onError: (e) => errors.push(e),
-    keepAliveMs: 2000,
-    requestTimeoutMs: 2000,
-  });
-  return { server, dialog, posts, errors };
+/** The card's PSK at a dialog server handing out SCRIPTS (test/ota/scp81-helpers.ts). */
+function adminServer(identity: string, key: Uint8Array, targetedApplication?: Uint8Array): Promise<TestServer> {
+  return dialogServer(SCRIPTS, { keepAliveMs: 2000, requestTimeoutMs: 2000 }, { identity, key, base: '/scp81/s/5e1d', ...(targetedApplication === undefined ? {} : { targetedApplication }) });
 }
 
 /**

@@ -1,10 +1,11 @@
 /**
  * What an OTA platform knows of a card the factory made (test helper for the se/ota tests): the
- * transport KEK the key file is wrapped under, and the card's first SCP80 key set, unwrapped.
+ * transport KEK the key file is wrapped under, the card's first SCP80 key set unwrapped, and the
+ * packet and SMS constants the tests share.
  */
 import { fromHex } from '../../../src/bytes/index.ts';
 import { unwrapKeyBlock } from '../../../src/crypto/index.ts';
-import type { OtaKeys } from '../../../src/ota/index.ts';
+import { spi, type OtaKeys } from '../../../src/ota/index.ts';
 import type { KeyFileCard } from '../../../src/se/index.ts';
 
 /** The transport KEK the tests' batches wrap their key files under. */
@@ -24,3 +25,9 @@ export function hostOf(entry: KeyFileCard): Host {
   const keys = { kic: unwrapKeyBlock(KEK.key, set.kic.keyBlock).key, kid: unwrapKeyBlock(KEK.key, set.kid.keyBlock).key };
   return { keys, kic: parseInt(set.kicByte, 16), kid: parseInt(set.kidByte, 16) };
 }
+
+/** SPI of the OTA tests' packets: CC, ciphered, counter higher, PoR required (CC, ciphered) by SMS-SUBMIT. */
+export const FULL = spi({ rcCcDs: 'cc', ciphered: true, counter: 'higher', por: 'required', porRcCcDs: 'cc', porCiphered: true, porVia: 'submit' });
+/** The OTA server's address and the service centre time stamp on the tests' SMS-DELIVERs. */
+export const OTA_SERVER = { digits: '491711234567', typeOfAddress: 0x91 };
+export const SCTS = fromHex('62117261540000');

@@ -20,15 +20,12 @@ import {
   ResponsePacketReassembler,
   responsePacketUserData,
   smsDeliverTpdu,
-  spi,
   unwrapResponsePacket,
 } from '../../../src/ota/index.ts';
 import { counterBytes } from '../../../src/se/ota/index.ts';
 import { DEFAULT_APPLET_LIBRARY, manufactureBatch, MemoryCardStore, STRICT_UICC, VirtualSecureElement } from '../../../src/se/index.ts';
-import { hostOf, KEK, type Host, MASTERS } from './factory-host.ts';
+import { hostOf, KEK, type Host, MASTERS, FULL, OTA_SERVER } from './factory-host.ts';
 
-const FULL = spi({ rcCcDs: 'cc', ciphered: true, counter: 'higher', por: 'required', porRcCcDs: 'cc', porCiphered: true, porVia: 'submit' });
-const OTA_SERVER = { digits: '491711234567', typeOfAddress: 0x91 };
 const ISD_TAR = fromHex('000000');
 const GET_CPLC = '80CA9F7F00';
 

@@ -8,7 +8,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { KEK, hostOf, type Host, MASTERS } from './factory-host.ts';
+import { KEK, hostOf, type Host, MASTERS, FULL, OTA_SERVER, SCTS } from './factory-host.ts';
 import { counterBytes } from '../../../src/se/ota/index.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,9 +30,6 @@ import {
 } from '../../../src/ota/index.ts';
 import { DEFAULT_APPLET_LIBRARY, FileCardStore, manufactureBatch, STRICT_UICC, VirtualSecureElement, type OtaReceipt } from '../../../src/se/index.ts';
 
-const FULL = spi({ rcCcDs: 'cc', ciphered: true, counter: 'higher', por: 'required', porRcCcDs: 'cc', porCiphered: true, porVia: 'submit' });
-const OTA_SERVER = { digits: '491711234567', typeOfAddress: 0x91 };
-const SCTS = fromHex('62117261540000');
 const ISD_TAR = fromHex('000000');
 const PPSE = '325041592E5359532E4444463031';
 
